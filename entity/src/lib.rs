@@ -1,0 +1,36 @@
+//! SeaORM entities for orgraph: one module per table, relations declared both ways.
+//!
+//! These are storage types. The GraphQL API wraps them in its own types; a table is never the
+//! API by accident.
+
+pub mod assessment_scores;
+pub mod assessments;
+pub mod audit_log;
+pub mod consent_types;
+pub mod digital_twin_snapshots;
+pub mod enums;
+pub mod events;
+pub mod maturity_criteria;
+pub mod maturity_levels;
+pub mod organization_digital_twins;
+pub mod organization_members;
+pub mod organizations;
+pub mod user_consents;
+pub mod users;
+
+pub mod prelude {
+    //! The entities under short names.
+    pub use super::assessment_scores::Entity as AssessmentScore;
+    pub use super::assessments::Entity as Assessment;
+    pub use super::audit_log::Entity as AuditLog;
+    pub use super::consent_types::Entity as ConsentType;
+    pub use super::digital_twin_snapshots::Entity as DigitalTwinSnapshot;
+    pub use super::events::Entity as Event;
+    pub use super::maturity_criteria::Entity as MaturityCriterion;
+    pub use super::maturity_levels::Entity as MaturityLevel;
+    pub use super::organization_digital_twins::Entity as OrganizationDigitalTwin;
+    pub use super::organization_members::Entity as OrganizationMember;
+    pub use super::organizations::Entity as Organization;
+    pub use super::user_consents::Entity as UserConsent;
+    pub use super::users::Entity as User;
+}

@@ -1,0 +1,3 @@
+//! Authentication: JSON Web Tokens naming a user.
+
+pub mod token;

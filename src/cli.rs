@@ -1,0 +1,176 @@
+//! The command line: one binary, `serve` by default.
+
+use anyhow::Context;
+use chrono::Duration;
+use clap::{Parser, Subcommand};
+use entity::prelude::User;
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{EntityTrait, QueryFilter};
+
+use crate::auth::token::TokenKeys;
+use crate::config::Settings;
+use crate::seed::{self, SeedSummary, SyntheticSize};
+use crate::{Application, db, graphql, telemetry};
+
+/// orgraph: a multi-tenant GraphQL gateway for organisational intelligence.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, load demo data into an empty database, and serve the API (the default).
+    Serve,
+    /// Manage the database schema.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Load data: the demo data set, or sized synthetic data when a size is given.
+    Seed {
+        /// Synthetic organisations to create.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        orgs: Option<u32>,
+        /// Members of each synthetic organisation.
+        #[arg(long, default_value_t = 10, requires = "orgs", value_parser = clap::value_parser!(u32).range(1..))]
+        users_per_org: u32,
+        /// Completed, scored assessments of each synthetic member.
+        #[arg(long, default_value_t = 3, requires = "orgs")]
+        assessments_per_user: u32,
+    },
+    /// Print a JWT for a user, for local use.
+    Token {
+        /// The user's email address (any case).
+        #[arg(long)]
+        email: String,
+        /// How long the token stays valid, in hours.
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(i64).range(1..=8760))]
+        ttl_hours: i64,
+    },
+    /// Print the GraphQL schema (SDL); `schema.graphql` must equal it.
+    Schema,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the latest migrations.
+    Down {
+        /// How many migrations to roll back.
+        #[arg(long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List the migrations and whether each is applied.
+    Status,
+    /// Drop every table and apply every migration again. Destroys all data.
+    Fresh,
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(Command::Schema) = cli.command {
+        print!("{}", graphql::sdl());
+        return Ok(());
+    }
+    let settings = Settings::from_env()?;
+    telemetry::init(settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate { action } => migrate(&settings, action).await,
+        Command::Seed {
+            orgs,
+            users_per_org,
+            assessments_per_user,
+        } => {
+            let size = orgs.map(|orgs| SyntheticSize {
+                orgs,
+                users_per_org,
+                assessments_per_user,
+            });
+            seed_command(&settings, size).await
+        }
+        Command::Token { email, ttl_hours } => token(&settings, &email, ttl_hours).await,
+        Command::Schema => unreachable!("handled before reading the settings"),
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    // Fail on a missing secret before anything else happens.
+    settings.resolve_jwt_secret()?;
+    let application = Application::build(&settings).await?;
+    let address = application.local_addr();
+    tracing::info!(database = %db::redact(&settings.database_url), "database ready");
+    println!("orgraph is serving GraphiQL at http://{address}/graphql");
+    application.run_until_stopped().await
+}
+
+async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
+    let db = db::connect(settings).await?;
+    match action {
+        MigrateAction::Up => Migrator::up(&db, None).await?,
+        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+        MigrateAction::Fresh => Migrator::fresh(&db).await?,
+        MigrateAction::Status => {
+            for migration in Migrator::get_migration_with_status(&db).await? {
+                println!(
+                    "{:<10} {}",
+                    migration.status().to_string(),
+                    migration.name()
+                );
+            }
+            return Ok(());
+        }
+    }
+    let applied = Migrator::get_applied_migrations(&db).await?.len();
+    let pending = Migrator::get_pending_migrations(&db).await?.len();
+    println!("migrations: {applied} applied, {pending} pending");
+    Ok(())
+}
+
+async fn seed_command(settings: &Settings, size: Option<SyntheticSize>) -> anyhow::Result<()> {
+    let db = db::connect(settings).await?;
+    db::migrate(&db).await?;
+    let summary = match size {
+        Some(size) => seed::synthetic(&db, size, true).await?,
+        None => seed::demo(&db).await?,
+    };
+    print_summary(&summary);
+    Ok(())
+}
+
+fn print_summary(summary: &SeedSummary) {
+    if summary.rows == 0 {
+        println!("demo data already present: nothing written");
+        return;
+    }
+    for (table, rows) in &summary.tables {
+        println!("{table:<28} {rows:>9}");
+    }
+    println!(
+        "{:<28} {:>9} rows in {:.2} s ({:.0} rows/s)",
+        "total",
+        summary.rows,
+        summary.elapsed.as_secs_f64(),
+        summary.throughput()
+    );
+}
+
+async fn token(settings: &Settings, email: &str, ttl_hours: i64) -> anyhow::Result<()> {
+    let keys = TokenKeys::new(&settings.resolve_jwt_secret()?);
+    let db = db::connect(settings).await?;
+    let user = User::find()
+        .filter(
+            Expr::expr(Func::lower(Expr::col(entity::users::Column::Email)))
+                .eq(email.trim().to_lowercase()),
+        )
+        .one(&db)
+        .await?
+        .with_context(|| format!("no user has the email {email}"))?;
+    println!("{}", keys.mint(user.id, Duration::hours(ttl_hours))?);
+    Ok(())
+}

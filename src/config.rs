@@ -1,0 +1,224 @@
+//! Configuration from environment variables (`ORGRAPH_*`, `DATABASE_URL`).
+//!
+//! Every setting has a documented default (README, "Configuration"); a malformed value stops
+//! the program at start with a message that names the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use figment::Figment;
+use figment::providers::{Env, Serialized};
+use serde::{Deserialize, Serialize};
+
+/// The default database: a SQLite file under `./data/`, created when missing.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/orgraph.db?mode=rwc";
+
+/// Where a development JWT secret is kept when `ORGRAPH_JWT_SECRET` is not set (SQLite only).
+pub const DEV_SECRET_PATH: &str = "data/dev-jwt-secret";
+
+/// The shortest accepted `ORGRAPH_JWT_SECRET`, in bytes: HS256 wants at least 256 bits.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// All settings of one orgraph process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// `ORGRAPH_LISTEN`: the address the HTTP server binds.
+    pub listen: SocketAddr,
+    /// `ORGRAPH_JWT_SECRET`: the HS256 key tokens are signed with.
+    pub jwt_secret: Option<String>,
+    /// `ORGRAPH_DB_MAX_CONNECTIONS`: the size of the database pool.
+    pub db_max_connections: u32,
+    /// `ORGRAPH_SEED_DEMO`: whether `serve` loads demo data into an empty database.
+    pub seed_demo: bool,
+    /// `ORGRAPH_LOG_FORMAT`: `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            jwt_secret: None,
+            db_max_connections: 10,
+            seed_demo: true,
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable could not be parsed; figment's message names it.
+    #[error("invalid configuration: {0}")]
+    Parse(#[from] Box<figment::Error>),
+    /// A variable parsed but its value is not acceptable.
+    #[error("invalid configuration: {variable}: {reason}")]
+    Invalid {
+        variable: &'static str,
+        reason: String,
+    },
+}
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Env::prefixed("ORGRAPH_").ignore(&["test_pg_url"]))
+                .merge(Env::raw().only(&["DATABASE_URL"])),
+        )
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment.extract().map_err(Box::new)?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        backend_of(&self.database_url)?;
+        if let Some(secret) = &self.jwt_secret
+            && secret.len() < MIN_SECRET_LEN
+        {
+            return Err(ConfigError::Invalid {
+                variable: "ORGRAPH_JWT_SECRET",
+                reason: format!("must be at least {MIN_SECRET_LEN} bytes long"),
+            });
+        }
+        if self.db_max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "ORGRAPH_DB_MAX_CONNECTIONS",
+                reason: "must be at least 1".to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The database engine `DATABASE_URL` names.
+    pub fn backend(&self) -> Backend {
+        backend_of(&self.database_url).expect("validated when the settings were read")
+    }
+
+    /// The JWT signing secret: `ORGRAPH_JWT_SECRET`, or on SQLite a development secret generated
+    /// once and kept in `data/dev-jwt-secret`. PostgreSQL is production: there the secret must
+    /// be given explicitly.
+    pub fn resolve_jwt_secret(&self) -> Result<String, ConfigError> {
+        if let Some(secret) = &self.jwt_secret {
+            return Ok(secret.clone());
+        }
+        if self.backend() == Backend::Postgres {
+            return Err(ConfigError::Invalid {
+                variable: "ORGRAPH_JWT_SECRET",
+                reason: "must be set when DATABASE_URL names PostgreSQL".to_owned(),
+            });
+        }
+        dev_secret(PathBuf::from(DEV_SECRET_PATH)).map_err(|error| ConfigError::Invalid {
+            variable: "ORGRAPH_JWT_SECRET",
+            reason: format!(
+                "not set, and the development secret in {DEV_SECRET_PATH} is unusable: {error}"
+            ),
+        })
+    }
+}
+
+fn backend_of(url: &str) -> Result<Backend, ConfigError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(ConfigError::Invalid {
+            variable: "DATABASE_URL",
+            reason: "must start with sqlite: or postgres://".to_owned(),
+        })
+    }
+}
+
+/// Reads the development secret, creating it with 256 random bits when missing.
+fn dev_secret(path: PathBuf) -> std::io::Result<String> {
+    match std::fs::read_to_string(&path) {
+        Ok(secret) if secret.trim().len() >= MIN_SECRET_LEN => Ok(secret.trim().to_owned()),
+        Ok(_) => Err(std::io::Error::other("the file holds too short a secret")),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(std::io::Error::other)?;
+            let secret: String = bytes.iter().map(|byte| format!("{byte:02x}")).collect();
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, &secret)?;
+            Ok(secret)
+        }
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings_from(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        for (key, value) in pairs {
+            figment = figment.merge((*key, *value));
+        }
+        Settings::from_figment(figment)
+    }
+
+    #[test]
+    fn defaults_are_sqlite_on_localhost() {
+        let settings = settings_from(&[]).unwrap();
+        assert_eq!(settings.backend(), Backend::Sqlite);
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8000");
+    }
+
+    #[test]
+    fn unknown_database_scheme_names_the_variable() {
+        let error = settings_from(&[("database_url", "mysql://x")]).unwrap_err();
+        assert!(error.to_string().contains("DATABASE_URL"), "{error}");
+    }
+
+    #[test]
+    fn short_secret_is_refused() {
+        let error = settings_from(&[("jwt_secret", "short")]).unwrap_err();
+        assert!(error.to_string().contains("ORGRAPH_JWT_SECRET"), "{error}");
+    }
+
+    #[test]
+    fn malformed_listen_address_names_the_variable() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ORGRAPH_LISTEN", "not-an-address");
+            let error = Settings::from_env().unwrap_err();
+            assert!(error.to_string().contains("ORGRAPH_LISTEN"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn postgres_requires_an_explicit_secret() {
+        let settings = settings_from(&[("database_url", "postgres://localhost/x")]).unwrap();
+        let error = settings.resolve_jwt_secret().unwrap_err();
+        assert!(error.to_string().contains("ORGRAPH_JWT_SECRET"), "{error}");
+    }
+}

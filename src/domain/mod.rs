@@ -1,0 +1,3 @@
+//! Business rules in plain Rust: no GraphQL, no database.
+
+pub mod scoring;

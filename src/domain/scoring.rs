@@ -1,0 +1,105 @@
+//! Score brackets and the mapping of an overall score (0–5) onto the maturity scale (0–9).
+
+use entity::enums::ScoreBracket;
+use rust_decimal::Decimal;
+
+/// The highest overall score.
+pub const MAX_SCORE: Decimal = Decimal::from_parts(500, 0, 0, false, 2);
+
+/// The bracket of an overall score: the score rounded down to a half point, never below 1.
+///
+/// `0.00..1.50 → score_1`, `1.50..2.00 → score_1_5`, …, `4.50..5.00 → score_4_5`, `5.00 → score_5`.
+pub fn bracket_for(score: Decimal) -> ScoreBracket {
+    let half_points = (score * Decimal::TWO).floor();
+    match half_points.try_into().unwrap_or(0_i64) {
+        i64::MIN..=2 => ScoreBracket::Score1,
+        3 => ScoreBracket::Score1_5,
+        4 => ScoreBracket::Score2,
+        5 => ScoreBracket::Score2_5,
+        6 => ScoreBracket::Score3,
+        7 => ScoreBracket::Score3_5,
+        8 => ScoreBracket::Score4,
+        9 => ScoreBracket::Score4_5,
+        _ => ScoreBracket::Score5,
+    }
+}
+
+/// One rung of the maturity scale, as stored in `maturity_levels`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaturityBand {
+    pub level: i16,
+    pub min_score: Decimal,
+    pub max_score: Decimal,
+}
+
+/// The maturity scale: which level an overall score reaches.
+#[derive(Debug, Clone)]
+pub struct MaturityScale {
+    bands: Vec<MaturityBand>,
+}
+
+impl MaturityScale {
+    /// Builds the scale from its bands, in any order.
+    pub fn new(mut bands: Vec<MaturityBand>) -> Self {
+        bands.sort_by_key(|band| band.level);
+        Self { bands }
+    }
+
+    /// The highest level whose minimum the score reaches; 0 for an empty scale.
+    pub fn level_for(&self, score: Decimal) -> i16 {
+        self.bands
+            .iter()
+            .rev()
+            .find(|band| score >= band.min_score)
+            .map_or(0, |band| band.level)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::dec;
+
+    fn ten_levels() -> MaturityScale {
+        MaturityScale::new(
+            (0..10)
+                .map(|level| MaturityBand {
+                    level,
+                    min_score: Decimal::from(level) / Decimal::TWO,
+                    max_score: if level == 9 {
+                        MAX_SCORE
+                    } else {
+                        Decimal::from(level) / Decimal::TWO + dec!(0.49)
+                    },
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn brackets_round_down_to_half_points() {
+        assert_eq!(bracket_for(dec!(0.00)), ScoreBracket::Score1);
+        assert_eq!(bracket_for(dec!(1.49)), ScoreBracket::Score1);
+        assert_eq!(bracket_for(dec!(1.50)), ScoreBracket::Score1_5);
+        assert_eq!(bracket_for(dec!(2.99)), ScoreBracket::Score2_5);
+        assert_eq!(bracket_for(dec!(4.50)), ScoreBracket::Score4_5);
+        assert_eq!(bracket_for(dec!(4.99)), ScoreBracket::Score4_5);
+        assert_eq!(bracket_for(MAX_SCORE), ScoreBracket::Score5);
+    }
+
+    #[test]
+    fn maturity_level_follows_the_bands() {
+        let scale = ten_levels();
+        assert_eq!(scale.level_for(dec!(0.00)), 0);
+        assert_eq!(scale.level_for(dec!(0.49)), 0);
+        assert_eq!(scale.level_for(dec!(0.50)), 1);
+        assert_eq!(scale.level_for(dec!(2.75)), 5);
+        assert_eq!(scale.level_for(dec!(4.49)), 8);
+        assert_eq!(scale.level_for(MAX_SCORE), 9);
+    }
+
+    #[test]
+    fn empty_scale_maps_to_level_zero() {
+        assert_eq!(MaturityScale::new(Vec::new()).level_for(dec!(3.00)), 0);
+    }
+}

@@ -1,0 +1,151 @@
+//! Errors as clients see them: a stable `extensions.code` and a sentence, nothing internal.
+
+use async_graphql::ErrorExtensions;
+
+/// The `extensions.code` values of the API contract.
+pub mod code {
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    pub const FORBIDDEN: &str = "FORBIDDEN";
+    pub const NOT_FOUND: &str = "NOT_FOUND";
+    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    pub const CONFLICT: &str = "CONFLICT";
+    pub const RATE_LIMITED: &str = "RATE_LIMITED";
+    pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+}
+
+/// Everything a resolver can fail with.
+///
+/// It deliberately does not implement `Display`: async-graphql converts any `Display` type into
+/// an error *without* an `extensions.code`, and that conversion must never be picked by `?`.
+#[derive(Debug)]
+pub enum AppError {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    BadUserInput {
+        message: String,
+        /// The input path at fault, e.g. `input.slug`.
+        field: Option<String>,
+    },
+    Conflict(String),
+    /// Anything unexpected; logged in full, shown to the client as a bare code.
+    Internal(anyhow::Error),
+}
+
+impl From<anyhow::Error> for AppError {
+    fn from(error: anyhow::Error) -> Self {
+        Self::Internal(error)
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        Self::Internal(error.into())
+    }
+}
+
+impl AppError {
+    /// The sentence shown to the client.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Unauthenticated => "authentication required".to_owned(),
+            Self::Forbidden => "not allowed".to_owned(),
+            Self::NotFound => "not found".to_owned(),
+            Self::BadUserInput { message, .. } | Self::Conflict(message) => message.clone(),
+            Self::Internal(_) => "internal server error".to_owned(),
+        }
+    }
+
+    /// The `extensions.code` of this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated => code::UNAUTHENTICATED,
+            Self::Forbidden => code::FORBIDDEN,
+            Self::NotFound => code::NOT_FOUND,
+            Self::BadUserInput { .. } => code::BAD_USER_INPUT,
+            Self::Conflict(_) => code::CONFLICT,
+            Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl ErrorExtensions for AppError {
+    fn extend(&self) -> async_graphql::Error {
+        if let Self::Internal(error) = self {
+            tracing::error!(error = format!("{error:#}"), "internal error");
+        }
+        async_graphql::Error::new(self.message()).extend_with(|_, extensions| {
+            extensions.set("code", self.code());
+            if let Self::BadUserInput {
+                field: Some(field), ..
+            } = self
+            {
+                extensions.set("field", field.as_str());
+            }
+        })
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(error: AppError) -> Self {
+        error.extend()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_graphql::Value;
+
+    fn code_of(error: AppError) -> (String, Option<Value>, Option<Value>) {
+        let graphql: async_graphql::Error = error.into();
+        let extensions = graphql.extensions.expect("extensions are always set");
+        (
+            graphql.message,
+            extensions.get("code").cloned(),
+            extensions.get("field").cloned(),
+        )
+    }
+
+    #[test]
+    fn each_variant_maps_to_its_code() {
+        let cases = [
+            (AppError::Unauthenticated, code::UNAUTHENTICATED),
+            (AppError::Forbidden, code::FORBIDDEN),
+            (AppError::NotFound, code::NOT_FOUND),
+            (AppError::Conflict("slug taken".into()), code::CONFLICT),
+            (
+                AppError::BadUserInput {
+                    message: "bad".into(),
+                    field: None,
+                },
+                code::BAD_USER_INPUT,
+            ),
+        ];
+        for (error, expected) in cases {
+            let (_, code, _) = code_of(error);
+            assert_eq!(code, Some(Value::from(expected)));
+        }
+    }
+
+    #[test]
+    fn bad_input_names_the_field() {
+        let (message, _, field) = code_of(AppError::BadUserInput {
+            message: "slug must be lowercase".into(),
+            field: Some("input.slug".into()),
+        });
+        assert_eq!(message, "slug must be lowercase");
+        assert_eq!(field, Some(Value::from("input.slug")));
+    }
+
+    #[test]
+    fn internal_errors_are_censored() {
+        let error = AppError::from(sea_orm::DbErr::Custom(
+            "relation \"secret_table\" does not exist".into(),
+        ));
+        let (message, code, _) = code_of(error);
+        assert_eq!(message, "internal server error");
+        assert_eq!(code, Some(Value::from(code::INTERNAL_SERVER_ERROR)));
+    }
+}

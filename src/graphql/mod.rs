@@ -1,0 +1,23 @@
+//! The GraphQL schema: types, root fields, and the SDL that `schema.graphql` must equal.
+
+mod query;
+pub mod types;
+
+use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+
+pub use query::Query;
+
+/// orgraph's executable schema.
+pub type OrgraphSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// The schema without any runtime data: enough to print the SDL, no database needed.
+pub fn schema_builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query, EmptyMutation, EmptySubscription)
+}
+
+/// The SDL, sorted so that the committed `schema.graphql` diffs cleanly.
+pub fn sdl() -> String {
+    schema_builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}

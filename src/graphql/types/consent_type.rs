@@ -1,0 +1,35 @@
+//! `ConsentType`: something a person can consent to, in one version.
+
+use async_graphql::Object;
+use entity::consent_types;
+
+/// Something a person can consent to; a changed wording is a new version.
+pub struct ConsentType(pub consent_types::Model);
+
+#[Object]
+impl ConsentType {
+    /// Stable code, e.g. `marketing`.
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    /// The version of the wording, from 1.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// Short name shown to people.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// What consenting means, shown to people.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    /// Whether using the platform requires this consent.
+    async fn required(&self) -> bool {
+        self.0.required
+    }
+}
