@@ -58,7 +58,10 @@ impl MaturityScale {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::dec;
+
+    fn dec(value: &str) -> Decimal {
+        value.parse().expect("a decimal literal")
+    }
 
     fn ten_levels() -> MaturityScale {
         MaturityScale::new(
@@ -69,7 +72,7 @@ mod tests {
                     max_score: if level == 9 {
                         MAX_SCORE
                     } else {
-                        Decimal::from(level) / Decimal::TWO + dec!(0.49)
+                        Decimal::from(level) / Decimal::TWO + dec("0.49")
                     },
                 })
                 .collect(),
@@ -78,28 +81,28 @@ mod tests {
 
     #[test]
     fn brackets_round_down_to_half_points() {
-        assert_eq!(bracket_for(dec!(0.00)), ScoreBracket::Score1);
-        assert_eq!(bracket_for(dec!(1.49)), ScoreBracket::Score1);
-        assert_eq!(bracket_for(dec!(1.50)), ScoreBracket::Score1_5);
-        assert_eq!(bracket_for(dec!(2.99)), ScoreBracket::Score2_5);
-        assert_eq!(bracket_for(dec!(4.50)), ScoreBracket::Score4_5);
-        assert_eq!(bracket_for(dec!(4.99)), ScoreBracket::Score4_5);
+        assert_eq!(bracket_for(dec("0.00")), ScoreBracket::Score1);
+        assert_eq!(bracket_for(dec("1.49")), ScoreBracket::Score1);
+        assert_eq!(bracket_for(dec("1.50")), ScoreBracket::Score1_5);
+        assert_eq!(bracket_for(dec("2.99")), ScoreBracket::Score2_5);
+        assert_eq!(bracket_for(dec("4.50")), ScoreBracket::Score4_5);
+        assert_eq!(bracket_for(dec("4.99")), ScoreBracket::Score4_5);
         assert_eq!(bracket_for(MAX_SCORE), ScoreBracket::Score5);
     }
 
     #[test]
     fn maturity_level_follows_the_bands() {
         let scale = ten_levels();
-        assert_eq!(scale.level_for(dec!(0.00)), 0);
-        assert_eq!(scale.level_for(dec!(0.49)), 0);
-        assert_eq!(scale.level_for(dec!(0.50)), 1);
-        assert_eq!(scale.level_for(dec!(2.75)), 5);
-        assert_eq!(scale.level_for(dec!(4.49)), 8);
+        assert_eq!(scale.level_for(dec("0.00")), 0);
+        assert_eq!(scale.level_for(dec("0.49")), 0);
+        assert_eq!(scale.level_for(dec("0.50")), 1);
+        assert_eq!(scale.level_for(dec("2.75")), 5);
+        assert_eq!(scale.level_for(dec("4.49")), 8);
         assert_eq!(scale.level_for(MAX_SCORE), 9);
     }
 
     #[test]
     fn empty_scale_maps_to_level_zero() {
-        assert_eq!(MaturityScale::new(Vec::new()).level_for(dec!(3.00)), 0);
+        assert_eq!(MaturityScale::new(Vec::new()).level_for(dec("3.00")), 0);
     }
 }

@@ -1,1 +1,13 @@
+//! orgraph's integration tests: one binary, a fresh database per test.
+//!
+//! They run on SQLite by default and on PostgreSQL when `ORGRAPH_TEST_PG_URL` names a database
+//! that tests may create sibling databases next to (`.ci/run` sets it).
 
+mod cli;
+mod constraints;
+mod helpers;
+mod migrations;
+mod rows;
+mod schema;
+mod seed;
+mod server;

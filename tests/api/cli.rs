@@ -1,0 +1,141 @@
+//! The `orgraph` binary as an operator runs it.
+
+use std::process::Command;
+
+use entity::prelude::*;
+use sea_orm::{EntityTrait, PaginatorTrait};
+
+use crate::helpers::*;
+
+fn orgraph(database_url: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_orgraph"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("ORGRAPH_JWT_SECRET", TEST_JWT_SECRET)
+        .env("RUST_LOG", "warn");
+    command
+}
+
+#[tokio::test]
+async fn sized_seed_writes_exact_row_counts() {
+    let test = migrated_database().await;
+    let output = orgraph(&test.url)
+        .args([
+            "seed",
+            "--orgs",
+            "100",
+            "--users-per-org",
+            "50",
+            "--assessments-per-user",
+            "4",
+        ])
+        .output()
+        .expect("orgraph seed runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("rows/s"),
+        "seed reports its throughput: {stdout}"
+    );
+
+    let db = &test.db;
+    assert_eq!(Organization::find().count(db).await.unwrap(), 100);
+    assert_eq!(User::find().count(db).await.unwrap(), 5_000);
+    assert_eq!(OrganizationMember::find().count(db).await.unwrap(), 5_000);
+    assert_eq!(Assessment::find().count(db).await.unwrap(), 20_000);
+    assert_eq!(AssessmentScore::find().count(db).await.unwrap(), 20_000);
+    assert_eq!(
+        OrganizationDigitalTwin::find().count(db).await.unwrap(),
+        100
+    );
+    assert_eq!(DigitalTwinSnapshot::find().count(db).await.unwrap(), 1_200);
+    assert_eq!(MaturityLevel::find().count(db).await.unwrap(), 10);
+}
+
+#[tokio::test]
+async fn migrate_status_lists_every_migration() {
+    let test = migrated_database().await;
+    let output = orgraph(&test.url)
+        .args(["migrate", "status"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|line| line.starts_with("Applied"))
+            .count(),
+        5,
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn token_is_minted_for_a_known_email_only() {
+    let test = migrated_database().await;
+    orgraph::seed::demo(&test.db).await.unwrap();
+
+    let output = orgraph(&test.url)
+        .args(["token", "--email", "AMARA.OKAFOR@northwind.example"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let claims = orgraph::auth::token::TokenKeys::new(TEST_JWT_SECRET)
+        .verify(&token)
+        .expect("a valid token");
+    let amara = User::find_by_id(claims.sub)
+        .one(&test.db)
+        .await
+        .unwrap()
+        .expect("the user exists");
+    assert_eq!(amara.email, "amara.okafor@northwind.example");
+
+    let unknown = orgraph(&test.url)
+        .args(["token", "--email", "nobody@example.com"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("nobody@example.com"));
+}
+
+#[test]
+fn malformed_settings_fail_naming_the_variable() {
+    let output = orgraph("sqlite::memory:")
+        .env("ORGRAPH_LISTEN", "not-an-address")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("ORGRAPH_LISTEN"));
+
+    let output = orgraph("mysql://localhost/x")
+        .args(["migrate", "status"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("DATABASE_URL"));
+}
+
+#[test]
+fn schema_command_prints_the_sdl() {
+    let output = Command::new(env!("CARGO_BIN_EXE_orgraph"))
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        orgraph::graphql::sdl()
+    );
+}

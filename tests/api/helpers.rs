@@ -1,0 +1,165 @@
+//! Shared fixtures: fresh databases on the selected backend, and a running application.
+
+use std::net::SocketAddr;
+
+use orgraph::config::{LogFormat, Settings};
+use orgraph::{Application, db};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, ExecResult, SqlErr};
+use tempfile::TempDir;
+use uuid::Uuid;
+
+/// The environment variable naming a PostgreSQL database to create test databases beside.
+pub const PG_URL_VARIABLE: &str = "ORGRAPH_TEST_PG_URL";
+
+/// The secret test tokens are signed with.
+pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret";
+
+/// A database of its own for one test.
+pub struct TestDb {
+    pub url: String,
+    pub db: DatabaseConnection,
+    /// Keeps the SQLite file alive for the test's duration.
+    _folder: Option<TempDir>,
+}
+
+/// Whether the tests run on PostgreSQL.
+pub fn on_postgres() -> bool {
+    std::env::var(PG_URL_VARIABLE).is_ok_and(|url| !url.is_empty())
+}
+
+/// Settings for a test: the given database, any free local port, no demo data.
+pub fn test_settings(database_url: &str) -> Settings {
+    Settings {
+        database_url: database_url.to_owned(),
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
+        db_max_connections: 5,
+        seed_demo: false,
+        log_format: LogFormat::Text,
+    }
+}
+
+/// An empty database (no tables) on the selected backend.
+pub async fn empty_database() -> TestDb {
+    let (url, folder) = match std::env::var(PG_URL_VARIABLE) {
+        Ok(base) if !base.is_empty() => (create_postgres_database(&base).await, None),
+        _ => {
+            let folder = tempfile::tempdir().expect("a temporary folder");
+            let url = format!("sqlite://{}/test.db?mode=rwc", folder.path().display());
+            (url, Some(folder))
+        }
+    };
+    let db = db::connect(&test_settings(&url))
+        .await
+        .expect("the test database accepts connections");
+    TestDb {
+        url,
+        db,
+        _folder: folder,
+    }
+}
+
+/// A database with every migration applied.
+pub async fn migrated_database() -> TestDb {
+    let test_db = empty_database().await;
+    db::migrate(&test_db.db).await.expect("migrations apply");
+    test_db
+}
+
+/// Creates `<run database>_t<random>` on the server of `base_url` and returns its URL; `.ci/run`
+/// drops them all with the run database.
+async fn create_postgres_database(base_url: &str) -> String {
+    let (server, run_database) = base_url
+        .rsplit_once('/')
+        .expect("ORGRAPH_TEST_PG_URL ends with a database name");
+    let run_database = run_database.split('?').next().unwrap_or(run_database);
+    let name = format!(
+        "{run_database}_t{}",
+        &Uuid::new_v4().simple().to_string()[..12]
+    );
+    let admin = sea_orm::Database::connect(base_url)
+        .await
+        .expect("ORGRAPH_TEST_PG_URL accepts connections");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("CREATE DATABASE for a test");
+    admin.close().await.ok();
+    format!("{server}/{name}")
+}
+
+/// A running application on a fresh, migrated database.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub client: reqwest::Client,
+    /// Keeps the database (and its folder) alive while the app runs.
+    _database: TestDb,
+}
+
+impl TestApp {
+    /// `http://<address><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.address)
+    }
+
+    /// POSTs a GraphQL query and returns the JSON response.
+    pub async fn graphql(&self, query: &str) -> serde_json::Value {
+        self.client
+            .post(self.url("/graphql"))
+            .json(&serde_json::json!({ "query": query }))
+            .send()
+            .await
+            .expect("the server answers")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+}
+
+/// Starts the application on a random port, as `orgraph serve` would.
+pub async fn spawn_app() -> TestApp {
+    let database = empty_database().await;
+    let application = Application::build(&test_settings(&database.url))
+        .await
+        .expect("the application builds");
+    let address = application.local_addr();
+    tokio::spawn(application.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        _database: database,
+    }
+}
+
+/// Asserts that a CHECK constraint named `constraint` refused the statement.
+pub fn assert_check_refused(result: Result<ExecResult, DbErr>, constraint: &str) {
+    let error = result.expect_err(&format!("{constraint} should refuse the row"));
+    let message = error.to_string();
+    assert!(
+        message.contains(constraint),
+        "expected {constraint} to refuse the row, got: {message}"
+    );
+}
+
+/// Asserts that a unique constraint refused the statement.
+pub fn assert_unique_refused(result: Result<ExecResult, DbErr>) {
+    let error = result.expect_err("a unique constraint should refuse the row");
+    assert!(
+        matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))),
+        "expected a unique violation, got: {error}"
+    );
+}
+
+/// Asserts that a foreign key refused the statement.
+pub fn assert_foreign_key_refused(result: Result<ExecResult, DbErr>) {
+    let error = result.expect_err("a foreign key should refuse the statement");
+    // SQLite reports ON DELETE RESTRICT with its trigger code (1811), which SeaORM leaves
+    // unclassified; the message is the same.
+    assert!(
+        matches!(
+            error.sql_err(),
+            Some(SqlErr::ForeignKeyConstraintViolation(_))
+        ) || error.to_string().contains("FOREIGN KEY constraint failed"),
+        "expected a foreign-key violation, got: {error}"
+    );
+}

@@ -1,0 +1,122 @@
+//! Migrations apply, roll back and apply again, and carry the reference data.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+use crate::helpers::*;
+
+const TABLES: [&str; 13] = [
+    "organizations",
+    "users",
+    "organization_members",
+    "assessments",
+    "assessment_scores",
+    "maturity_levels",
+    "maturity_criteria",
+    "organization_digital_twins",
+    "digital_twin_snapshots",
+    "consent_types",
+    "user_consents",
+    "audit_log",
+    "events",
+];
+
+async fn row_count(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm::DbErr> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) FROM {table}"),
+        ))
+        .await?
+        .expect("COUNT returns a row");
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+async fn reference_counts(db: &DatabaseConnection) -> (i64, i64, i64) {
+    (
+        row_count(db, "maturity_levels").await.unwrap(),
+        row_count(db, "maturity_criteria").await.unwrap(),
+        row_count(db, "consent_types").await.unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn migrations_go_up_down_and_up_again() {
+    let test = empty_database().await;
+    let db = &test.db;
+
+    Migrator::up(db, None).await.expect("up");
+    for table in TABLES {
+        assert_eq!(
+            row_count(db, table).await.ok().map(|_| table),
+            Some(table),
+            "{table} exists"
+        );
+    }
+    assert_eq!(reference_counts(db).await, (10, 50, 3));
+
+    Migrator::down(db, None).await.expect("down");
+    for table in TABLES {
+        assert!(row_count(db, table).await.is_err(), "{table} was dropped");
+    }
+    assert_eq!(Migrator::get_applied_migrations(db).await.unwrap().len(), 0);
+
+    Migrator::up(db, None).await.expect("up again");
+    assert_eq!(reference_counts(db).await, (10, 50, 3));
+    assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn the_last_migration_rolls_back_alone() {
+    let test = migrated_database().await;
+    let db = &test.db;
+    Migrator::down(db, Some(1)).await.expect("down one");
+    assert!(row_count(db, "events").await.is_err());
+    assert!(row_count(db, "consent_types").await.is_ok());
+    Migrator::up(db, None).await.expect("up");
+    assert_eq!(row_count(db, "events").await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn maturity_levels_cover_zero_to_five_without_gaps() {
+    let test = migrated_database().await;
+    let levels = orgraph::db::reference::maturity_levels(&test.db)
+        .await
+        .unwrap();
+    let numbers: Vec<i16> = levels.iter().map(|level| level.level).collect();
+    assert_eq!(numbers, (0..10).collect::<Vec<i16>>());
+    assert_eq!(levels[0].min_score, rust_decimal::Decimal::ZERO);
+    assert_eq!(levels[9].max_score, rust_decimal::Decimal::new(500, 2));
+    for pair in levels.windows(2) {
+        assert_eq!(
+            pair[1].min_score - pair[0].max_score,
+            rust_decimal::Decimal::new(1, 2)
+        );
+    }
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
+    if on_postgres() {
+        return;
+    }
+    let test = empty_database().await;
+    let pragma = |sql: &'static str| {
+        let db = test.db.clone();
+        async move {
+            db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let journal: String = pragma("PRAGMA journal_mode")
+        .await
+        .try_get_by_index(0)
+        .unwrap();
+    let foreign_keys: i32 = pragma("PRAGMA foreign_keys")
+        .await
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!((journal.as_str(), foreign_keys), ("wal", 1));
+}

@@ -1,0 +1,79 @@
+//! The HTTP surface: health, readiness, GraphQL over POST and GET, GraphiQL.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn health_and_readiness_answer() {
+    let app = spawn_app().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(ready.text().await.unwrap(), "ready");
+}
+
+#[tokio::test]
+async fn reference_data_is_public() {
+    let app = spawn_app().await;
+    let response = app
+        .graphql(
+            "{ maturityLevels { level name minScore maxScore } consentTypes { code version } }",
+        )
+        .await;
+    let levels = response["data"]["maturityLevels"]
+        .as_array()
+        .expect("levels");
+    assert_eq!(levels.len(), 10);
+    assert_eq!(
+        levels[0],
+        json!({ "level": 0, "name": "Absent", "minScore": 0.0, "maxScore": 0.49 })
+    );
+    assert_eq!(levels[9]["maxScore"], json!(5.0));
+    let codes: Vec<&str> = response["data"]["consentTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|consent| consent["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["analytics", "data_sharing", "marketing"]);
+}
+
+#[tokio::test]
+async fn graphql_over_get_and_graphiql_share_the_endpoint() {
+    let app = spawn_app().await;
+    let page = app
+        .client
+        .get(app.url("/graphql"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("graphiql"));
+
+    let response: serde_json::Value = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ consentTypes { code } }")])
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        response["data"]["consentTypes"].as_array().unwrap().len(),
+        3
+    );
+}
+
+#[tokio::test]
+async fn a_syntax_error_is_reported_not_crashed_on() {
+    let app = spawn_app().await;
+    let response = app.graphql("{ maturityLevels { level ").await;
+    assert!(response["errors"][0]["message"].as_str().is_some());
+    assert!(response.get("data").is_none_or(serde_json::Value::is_null));
+}
