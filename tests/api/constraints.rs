@@ -365,8 +365,74 @@ async fn digital_twin_rules_are_enforced() {
             .await,
         "ck_digital_twin_snapshots_maturity_level",
     );
+    assert_check_refused(
+        rows::snapshot(twin_id, alpha.organization)
+            .set("maturity_score", Decimal::new(5001, 3))
+            .insert(db)
+            .await,
+        "ck_digital_twin_snapshots_maturity_score",
+    );
+    assert_check_refused(
+        rows::snapshot(twin_id, alpha.organization)
+            .set("ai_readiness_score", Decimal::new(-1, 0))
+            .insert(db)
+            .await,
+        "ck_digital_twin_snapshots_ai_readiness",
+    );
+    assert_check_refused(
+        rows::snapshot(twin_id, alpha.organization)
+            .set("assessment_count", -3)
+            .insert(db)
+            .await,
+        "ck_digital_twin_snapshots_assessment_count",
+    );
     // The twin is alpha's: a snapshot filed under beta is refused.
     assert_foreign_key_refused(rows::snapshot(twin_id, beta.organization).insert(db).await);
+
+    // History belongs to its twin: removing the twin removes its snapshots.
+    db.execute_unprepared("DELETE FROM organization_digital_twins")
+        .await
+        .expect("twins deleted");
+    assert_eq!(
+        count(db, "SELECT COUNT(*) FROM digital_twin_snapshots").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_score_goes_with_its_assessment() {
+    let test = migrated_database().await;
+    let db = &test.db;
+    let alpha = tenant(db, "alpha").await;
+    rows::score(alpha.assessment, alpha.organization)
+        .insert(db)
+        .await
+        .unwrap();
+
+    db.execute_unprepared("DELETE FROM assessments")
+        .await
+        .expect("assessment deleted");
+    assert_eq!(count(db, "SELECT COUNT(*) FROM assessment_scores").await, 0);
+}
+
+#[tokio::test]
+async fn rubric_criteria_need_an_existing_level() {
+    let test = migrated_database().await;
+    let db = &test.db;
+    assert_foreign_key_refused(
+        db.execute_unprepared(
+            "UPDATE maturity_criteria SET maturity_level = 11 WHERE maturity_level = 9",
+        )
+        .await,
+    );
+    assert_eq!(
+        count(
+            db,
+            "SELECT COUNT(*) FROM maturity_criteria WHERE maturity_level = 9"
+        )
+        .await,
+        5
+    );
 }
 
 #[tokio::test]
