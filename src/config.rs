@@ -44,6 +44,12 @@ pub struct Settings {
     pub seed_demo: bool,
     /// `ORGRAPH_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `ORGRAPH_MAX_QUERY_DEPTH`: the deepest selection a query may nest.
+    pub max_query_depth: usize,
+    /// `ORGRAPH_MAX_QUERY_COMPLEXITY`: the most fields a query may select, multipliers included.
+    pub max_query_complexity: usize,
+    /// `ORGRAPH_INTROSPECTION`: whether `__schema` and `__type` answer.
+    pub introspection: bool,
 }
 
 impl Default for Settings {
@@ -55,6 +61,9 @@ impl Default for Settings {
             db_max_connections: 10,
             seed_demo: true,
             log_format: LogFormat::Text,
+            max_query_depth: 15,
+            max_query_complexity: 5_000,
+            introspection: true,
         }
     }
 }

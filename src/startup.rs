@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 use crate::config::Settings;
-use crate::graphql::{OrgraphSchema, schema_builder};
+use crate::graphql::{ErrorCodes, OrgraphSchema, schema_builder};
 use crate::{db, seed};
 
 /// Shared by every request.
@@ -49,7 +49,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on ORGRAPH_LISTEN={}", settings.listen))?;
         let state = AppState {
-            schema: schema_builder().data(db.clone()).finish(),
+            schema: executable_schema(settings, db.clone()),
             db: db.clone(),
         };
         Ok(Self {
@@ -79,6 +79,20 @@ impl Application {
             .context("the HTTP server failed")?;
         self.db.close().await.context("closing the database pool")?;
         Ok(())
+    }
+}
+
+/// The schema with its runtime data and the configured query limits.
+fn executable_schema(settings: &Settings, db: DatabaseConnection) -> OrgraphSchema {
+    let builder = schema_builder()
+        .data(db)
+        .limit_depth(settings.max_query_depth)
+        .limit_complexity(settings.max_query_complexity)
+        .extension(ErrorCodes);
+    if settings.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
     }
 }
 

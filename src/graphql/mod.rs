@@ -1,10 +1,12 @@
 //! The GraphQL schema: types, root fields, and the SDL that `schema.graphql` must equal.
 
+mod error_codes;
 mod query;
 pub mod types;
 
 use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 
+pub use error_codes::ErrorCodes;
 pub use query::Query;
 
 /// orgraph's executable schema.

@@ -36,6 +36,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         db_max_connections: 5,
         seed_demo: false,
         log_format: LogFormat::Text,
+        ..Settings::default()
     }
 }
 
@@ -118,8 +119,15 @@ impl TestApp {
 
 /// Starts the application on a random port, as `orgraph serve` would.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the application with settings changed by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let database = empty_database().await;
-    let application = Application::build(&test_settings(&database.url))
+    let mut settings = test_settings(&database.url);
+    configure(&mut settings);
+    let application = Application::build(&settings)
         .await
         .expect("the application builds");
     let address = application.local_addr();

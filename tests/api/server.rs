@@ -75,5 +75,68 @@ async fn a_syntax_error_is_reported_not_crashed_on() {
     let app = spawn_app().await;
     let response = app.graphql("{ maturityLevels { level ").await;
     assert!(response["errors"][0]["message"].as_str().is_some());
+    assert_eq!(
+        response["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
     assert!(response.get("data").is_none_or(serde_json::Value::is_null));
+
+    let unknown_field = app.graphql("{ maturityLevels { shoeSize } }").await;
+    assert_eq!(
+        unknown_field["errors"][0]["extensions"]["code"],
+        "BAD_USER_INPUT"
+    );
+}
+
+#[tokio::test]
+async fn queries_beyond_the_limits_are_too_complex() {
+    let app = spawn_app_with(|settings| {
+        settings.max_query_depth = 1;
+    })
+    .await;
+    let too_deep = app.graphql("{ maturityLevels { level } }").await;
+    assert_eq!(
+        too_deep["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+    assert!(too_deep["data"].is_null());
+
+    let app = spawn_app_with(|settings| {
+        settings.max_query_complexity = 5;
+    })
+    .await;
+    let within = app
+        .graphql("{ maturityLevels { level name minScore maxScore } }")
+        .await;
+    assert_eq!(
+        within["data"]["maturityLevels"].as_array().map(Vec::len),
+        Some(10)
+    );
+    let too_complex = app
+        .graphql("{ maturityLevels { level name minScore maxScore description } }")
+        .await;
+    assert_eq!(
+        too_complex["errors"][0]["extensions"]["code"],
+        "QUERY_TOO_COMPLEX"
+    );
+}
+
+#[tokio::test]
+async fn introspection_answers_unless_switched_off() {
+    const INTROSPECTION: &str = "{ __schema { queryType { name } } }";
+    let app = spawn_app().await;
+    assert_eq!(
+        app.graphql(INTROSPECTION).await["data"]["__schema"]["queryType"]["name"],
+        "Query"
+    );
+
+    let closed = spawn_app_with(|settings| settings.introspection = false).await;
+    // async-graphql answers a closed `__schema` with null: the schema is not revealed.
+    let response = closed.graphql(INTROSPECTION).await;
+    assert!(response["data"]["__schema"].is_null(), "{response}");
+    let ordinary = closed.graphql("{ consentTypes { code } }").await;
+    assert_eq!(
+        ordinary["data"]["consentTypes"].as_array().map(Vec::len),
+        Some(3)
+    );
 }
