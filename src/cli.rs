@@ -100,8 +100,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
-    // Fail on a missing secret before anything else happens.
-    settings.resolve_jwt_secret()?;
     let application = Application::build(&settings).await?;
     let address = application.local_addr();
     tracing::info!(database = %db::redact(&settings.database_url), "database ready");

@@ -3,18 +3,22 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
+use async_graphql::ErrorExtensions;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use axum::Router;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
+use crate::auth::token::TokenKeys;
+use crate::auth::viewer::authenticate;
 use crate::config::Settings;
+use crate::error::AppError;
 use crate::graphql::{ErrorCodes, OrgraphSchema, schema_builder};
 use crate::{db, seed};
 
@@ -23,6 +27,8 @@ use crate::{db, seed};
 pub struct AppState {
     pub schema: OrgraphSchema,
     pub db: DatabaseConnection,
+    /// Token keys, derived once from the secret.
+    pub keys: TokenKeys,
 }
 
 /// A migrated database and a bound listener, ready to serve.
@@ -51,6 +57,7 @@ impl Application {
         let state = AppState {
             schema: executable_schema(settings, db.clone()),
             db: db.clone(),
+            keys: TokenKeys::new(&settings.resolve_jwt_secret()?),
         };
         Ok(Self {
             listener,
@@ -105,8 +112,37 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn graphql_post(State(state): State<AppState>, request: GraphQLRequest) -> GraphQLResponse {
-    state.schema.execute(request.into_inner()).await.into()
+async fn graphql_post(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> Response {
+    execute(&state, &headers, request.into_inner()).await
+}
+
+/// Runs one GraphQL request with the caller's [`Authentication`] attached.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    request: async_graphql::Request,
+) -> Response {
+    let authorization = headers
+        .get(header::AUTHORIZATION)
+        .map(|value| value.to_str().unwrap_or_default());
+    match authenticate(authorization, &state.keys, &state.db).await {
+        Ok(authentication) => {
+            GraphQLResponse::from(state.schema.execute(request.data(authentication)).await)
+                .into_response()
+        }
+        Err(error) => {
+            let response = async_graphql::Response::from_errors(vec![
+                AppError::from(error)
+                    .extend()
+                    .into_server_error(Default::default()),
+            ]);
+            GraphQLResponse::from(response).into_response()
+        }
+    }
 }
 
 /// `GET /graphql` is three things: a websocket upgrade (subscriptions), GraphiQL for a browser,
@@ -133,14 +169,13 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> Respons
         )
         .into_response();
     }
+    let headers = request.headers().clone();
     match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
         request, &state,
     )
     .await
     {
-        Ok(request) => {
-            GraphQLResponse::from(state.schema.execute(request.into_inner()).await).into_response()
-        }
+        Ok(request) => execute(&state, &headers, request.into_inner()).await,
         Err(rejection) => rejection.into_response(),
     }
 }

@@ -1,6 +1,7 @@
 //! The database: connecting to SQLite or PostgreSQL, migrating, and the reads the API makes.
 
 pub mod reference;
+pub mod viewer;
 
 use std::path::Path;
 use std::time::Duration;
