@@ -120,7 +120,7 @@ async fn graphql_post(
     execute(&state, &headers, request.into_inner()).await
 }
 
-/// Runs one GraphQL request with the caller's [`Authentication`] attached.
+/// Runs one GraphQL request with the caller's [`Authentication`](crate::auth::viewer::Authentication) attached.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
