@@ -190,17 +190,12 @@ async fn bad_credentials_are_rejected_and_no_credentials_are_anonymous() {
 #[tokio::test]
 async fn reference_data_stays_public_whatever_the_token() {
     let app = spawn_app().await;
-    let response: serde_json::Value = app
-        .client
-        .post(app.url("/graphql"))
-        .header("authorization", "Bearer forged.token.value")
-        .json(&serde_json::json!({ "query": "{ consentTypes { code } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let response = app
+        .graphql_with_authorization(
+            "{ consentTypes { code } }",
+            Some("Bearer forged.token.value"),
+        )
+        .await;
     assert_eq!(
         response["data"]["consentTypes"].as_array().map(Vec::len),
         Some(3)

@@ -1,6 +1,7 @@
 //! The `orgraph` binary as an operator runs it.
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
 
 use entity::prelude::*;
 use sea_orm::{EntityTrait, PaginatorTrait};
@@ -137,5 +138,65 @@ fn schema_command_prints_the_sdl() {
     assert_eq!(
         String::from_utf8_lossy(&output.stdout),
         orgraph::graphql::sdl()
+    );
+}
+
+/// Runs `orgraph serve` on a free port until it says it is serving, then stops it with SIGTERM.
+/// Returns its standard error (the logs) and whether it exited cleanly.
+fn serve_then_terminate(command: &mut Command) -> (String, bool) {
+    let mut server = command
+        .env("ORGRAPH_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("orgraph serve starts");
+    let mut stdout = BufReader::new(server.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("a line on stdout");
+    assert!(
+        line.contains("serving GraphiQL at http://127.0.0.1:"),
+        "{line}"
+    );
+    let terminated = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(terminated.success());
+    let output = server.wait_with_output().expect("orgraph serve exits");
+    (
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        output.status.success(),
+    )
+}
+
+#[tokio::test]
+async fn serve_loads_demo_data_into_an_empty_database_and_stops_on_sigterm() {
+    let test = empty_database().await;
+    let (logs, clean_exit) = serve_then_terminate(
+        orgraph(&test.url)
+            .env("RUST_LOG", "info")
+            .env("ORGRAPH_LOG_FORMAT", "json"),
+    );
+    assert!(clean_exit, "SIGTERM ends serve gracefully: {logs}");
+    assert!(logs.contains("shutting down"), "{logs}");
+    assert!(
+        logs.lines()
+            .all(|line| serde_json::from_str::<serde_json::Value>(line).is_ok()),
+        "ORGRAPH_LOG_FORMAT=json writes one JSON object per line: {logs}"
+    );
+    assert_eq!(Organization::find().count(&test.db).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn serve_leaves_the_database_empty_when_demo_data_is_switched_off() {
+    let test = empty_database().await;
+    let (logs, clean_exit) =
+        serve_then_terminate(orgraph(&test.url).env("ORGRAPH_SEED_DEMO", "false"));
+    assert!(clean_exit, "{logs}");
+    assert_eq!(Organization::find().count(&test.db).await.unwrap(), 0);
+    assert_eq!(
+        MaturityLevel::find().count(&test.db).await.unwrap(),
+        10,
+        "migrated all the same"
     );
 }

@@ -103,18 +103,37 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
-    /// POSTs a GraphQL query and returns the JSON response.
+    /// POSTs a GraphQL query without credentials and returns the JSON response.
     pub async fn graphql(&self, query: &str) -> serde_json::Value {
-        self.client
-            .post(self.url("/graphql"))
-            .json(&serde_json::json!({ "query": query }))
-            .send()
-            .await
-            .expect("the server answers")
-            .json()
-            .await
-            .expect("a JSON body")
+        self.graphql_with_authorization(query, None).await
     }
+
+    /// POSTs a GraphQL query with an optional `Authorization` header value.
+    pub async fn graphql_with_authorization(
+        &self,
+        query: &str,
+        authorization: Option<&str>,
+    ) -> serde_json::Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&serde_json::json!({ "query": query }));
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        json_body(request).await
+    }
+}
+
+/// Sends a request and parses its JSON body.
+pub async fn json_body(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request
+        .send()
+        .await
+        .expect("the server answers")
+        .json()
+        .await
+        .expect("a JSON body")
 }
 
 /// Starts the application on a random port, as `orgraph serve` would.

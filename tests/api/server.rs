@@ -53,17 +53,13 @@ async fn graphql_over_get_and_graphiql_share_the_endpoint() {
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("graphiql"));
 
-    let response: serde_json::Value = app
-        .client
-        .get(app.url("/graphql"))
-        .query(&[("query", "{ consentTypes { code } }")])
-        .header("accept", "application/json")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let response = json_body(
+        app.client
+            .get(app.url("/graphql"))
+            .query(&[("query", "{ consentTypes { code } }")])
+            .header("accept", "application/json"),
+    )
+    .await;
     assert_eq!(
         response["data"]["consentTypes"].as_array().unwrap().len(),
         3
