@@ -8,7 +8,6 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{EntityTrait, QueryFilter};
 
-use crate::auth::token::TokenKeys;
 use crate::config::Settings;
 use crate::seed::{self, SeedSummary, SyntheticSize};
 use crate::{Application, db, graphql, telemetry};
@@ -159,7 +158,7 @@ fn print_summary(summary: &SeedSummary) {
 }
 
 async fn token(settings: &Settings, email: &str, ttl_hours: i64) -> anyhow::Result<()> {
-    let keys = TokenKeys::new(&settings.resolve_jwt_secret()?);
+    let keys = settings.token_keys()?;
     let db = db::connect(settings).await?;
     let user = User::find()
         .filter(

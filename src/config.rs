@@ -10,6 +10,8 @@ use figment::Figment;
 use figment::providers::{Env, Serialized};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::token::TokenKeys;
+
 /// The default database: a SQLite file under `./data/`, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/orgraph.db?mode=rwc";
 
@@ -38,6 +40,10 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// `ORGRAPH_JWT_SECRET`: the HS256 key tokens are signed with.
     pub jwt_secret: Option<String>,
+    /// `ORGRAPH_JWT_ISSUER`: when set, tokens must carry this `iss`.
+    pub jwt_issuer: Option<String>,
+    /// `ORGRAPH_JWT_AUDIENCE`: when set, tokens must carry this `aud`.
+    pub jwt_audience: Option<String>,
     /// `ORGRAPH_DB_MAX_CONNECTIONS`: the size of the database pool.
     pub db_max_connections: u32,
     /// `ORGRAPH_SEED_DEMO`: whether `serve` loads demo data into an empty database.
@@ -50,6 +56,8 @@ pub struct Settings {
     pub max_query_complexity: usize,
     /// `ORGRAPH_INTROSPECTION`: whether `__schema` and `__type` answer.
     pub introspection: bool,
+    /// `ORGRAPH_MAX_PAGE_SIZE`: the largest `first`/`last` (and `nodes(ids:)` length) accepted.
+    pub max_page_size: u64,
 }
 
 impl Default for Settings {
@@ -58,12 +66,15 @@ impl Default for Settings {
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
             jwt_secret: None,
+            jwt_issuer: None,
+            jwt_audience: None,
             db_max_connections: 10,
             seed_demo: true,
             log_format: LogFormat::Text,
             max_query_depth: 15,
-            max_query_complexity: 5_000,
+            max_query_complexity: 50_000,
             introspection: true,
+            max_page_size: 100,
         }
     }
 }
@@ -115,6 +126,12 @@ impl Settings {
                 reason: format!("must be at least {MIN_SECRET_LEN} bytes long"),
             });
         }
+        if self.max_page_size == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "ORGRAPH_MAX_PAGE_SIZE".to_owned(),
+                reason: "must be at least 1".to_owned(),
+            });
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 variable: "ORGRAPH_DB_MAX_CONNECTIONS".to_owned(),
@@ -127,6 +144,18 @@ impl Settings {
     /// The database engine `DATABASE_URL` names.
     pub fn backend(&self) -> Backend {
         backend_of(&self.database_url).expect("validated when the settings were read")
+    }
+
+    /// The token keys: the secret, and the issuer and audience when configured.
+    pub fn token_keys(&self) -> Result<TokenKeys, ConfigError> {
+        let mut keys = TokenKeys::new(&self.resolve_jwt_secret()?);
+        if let Some(issuer) = &self.jwt_issuer {
+            keys = keys.with_issuer(issuer);
+        }
+        if let Some(audience) = &self.jwt_audience {
+            keys = keys.with_audience(audience);
+        }
+        Ok(keys)
     }
 
     /// The JWT signing secret: `ORGRAPH_JWT_SECRET`, or on SQLite a development secret generated

@@ -45,6 +45,13 @@ impl From<sea_orm::DbErr> for AppError {
     }
 }
 
+impl From<std::sync::Arc<sea_orm::DbErr>> for AppError {
+    /// A loader's shared error.
+    fn from(error: std::sync::Arc<sea_orm::DbErr>) -> Self {
+        Self::Internal(anyhow::anyhow!("{error}"))
+    }
+}
+
 impl AppError {
     /// The sentence shown to the client.
     pub fn message(&self) -> String {

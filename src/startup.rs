@@ -8,7 +8,7 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use axum::Router;
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
@@ -19,6 +19,9 @@ use crate::auth::token::TokenKeys;
 use crate::auth::viewer::authenticate;
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::db::loaders::ScopedReader;
+use crate::db::scope::Scope;
+use crate::graphql::connection::PageLimits;
 use crate::graphql::{ErrorCodes, OrgraphSchema, schema_builder};
 use crate::{db, seed};
 
@@ -55,9 +58,9 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on ORGRAPH_LISTEN={}", settings.listen))?;
         let state = AppState {
-            schema: executable_schema(settings, db.clone()),
+            schema: executable_schema(settings),
             db: db.clone(),
-            keys: TokenKeys::new(&settings.resolve_jwt_secret()?),
+            keys: settings.token_keys()?,
         };
         Ok(Self {
             listener,
@@ -89,10 +92,13 @@ impl Application {
     }
 }
 
-/// The schema with its runtime data and the configured query limits.
-fn executable_schema(settings: &Settings, db: DatabaseConnection) -> OrgraphSchema {
+/// The schema with the configured limits. The database is not schema data: each request
+/// brings its own counted handle inside its loaders.
+fn executable_schema(settings: &Settings) -> OrgraphSchema {
     let builder = schema_builder()
-        .data(db)
+        .data(PageLimits {
+            max_page_size: settings.max_page_size,
+        })
         .limit_depth(settings.max_query_depth)
         .limit_complexity(settings.max_query_complexity)
         .extension(ErrorCodes);
@@ -120,7 +126,12 @@ async fn graphql_post(
     execute(&state, &headers, request.into_inner()).await
 }
 
-/// Runs one GraphQL request with the caller's [`Authentication`](crate::auth::viewer::Authentication) attached.
+/// The response header that tells how many SQL statements a request sent.
+pub const STATEMENTS_HEADER: &str = "x-orgraph-sql-statements";
+
+/// Runs one GraphQL request with the caller's [`Authentication`](crate::auth::viewer::Authentication)
+/// and loaders scoped to them attached; every statement it sends is counted into
+/// [`STATEMENTS_HEADER`].
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -129,20 +140,26 @@ async fn execute(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or_default());
-    match authenticate(authorization, &state.keys, &state.db).await {
+    let (db, statements) = db::counting(&state.db);
+    let response = match authenticate(authorization, &state.keys, &db).await {
         Ok(authentication) => {
-            GraphQLResponse::from(state.schema.execute(request.data(authentication)).await)
-                .into_response()
+            let loaders = ScopedReader::loaders(db, Scope::for_request(&authentication));
+            state
+                .schema
+                .execute(request.data(authentication).data(loaders))
+                .await
         }
-        Err(error) => {
-            let response = async_graphql::Response::from_errors(vec![
-                AppError::from(error)
-                    .extend()
-                    .into_server_error(Default::default()),
-            ]);
-            GraphQLResponse::from(response).into_response()
-        }
-    }
+        Err(error) => async_graphql::Response::from_errors(vec![
+            AppError::from(error)
+                .extend()
+                .into_server_error(Default::default()),
+        ]),
+    };
+    let mut response = GraphQLResponse::from(response).into_response();
+    response
+        .headers_mut()
+        .insert(STATEMENTS_HEADER, HeaderValue::from(statements.get()));
+    response
 }
 
 /// `GET /graphql` is three things: a websocket upgrade (subscriptions), GraphiQL for a browser,

@@ -112,3 +112,37 @@ text_enum! {
     /// The kind of change an audit row records.
     AuditOperation { Select = "SELECT", Insert = "INSERT", Update = "UPDATE", Delete = "DELETE" }
 }
+
+impl MemberRole {
+    /// Higher is stronger: owner 4 … viewer 0.
+    fn strength(self) -> u8 {
+        match self {
+            Self::Owner => 4,
+            Self::Admin => 3,
+            Self::Analyst => 2,
+            Self::Member => 1,
+            Self::Viewer => 0,
+        }
+    }
+
+    /// Whether this role grants at least what `weakest` grants.
+    pub fn is_at_least(self, weakest: MemberRole) -> bool {
+        self.strength() >= weakest.strength()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MemberRole;
+    use sea_orm::Iterable;
+
+    #[test]
+    fn roles_are_ordered_strongest_first() {
+        let roles: Vec<MemberRole> = MemberRole::iter().collect();
+        for (index, role) in roles.iter().enumerate() {
+            for (other_index, other) in roles.iter().enumerate() {
+                assert_eq!(role.is_at_least(*other), index <= other_index, "{role:?} vs {other:?}");
+            }
+        }
+    }
+}

@@ -1,4 +1,5 @@
-//! HS256 tokens: `sub` is the user id, `exp` is required.
+//! HS256 tokens: `sub` is the user id, `exp` is required; `iss` and `aud` are checked when
+//! configured.
 
 use chrono::{Duration, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -14,6 +15,12 @@ pub struct Claims {
     pub exp: i64,
     /// Issued at, seconds since the epoch.
     pub iat: i64,
+    /// Issuer, when one is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// Audience, when one is configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<String>,
 }
 
 /// Keys derived once from the secret, reused for every request.
@@ -22,6 +29,8 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    issuer: Option<String>,
+    audience: Option<String>,
 }
 
 impl TokenKeys {
@@ -29,12 +38,33 @@ impl TokenKeys {
     pub fn new(secret: &str) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "sub"]);
+        // Without a configured audience, a token that names one is still accepted.
+        validation.validate_aud = false;
         validation.leeway = 30;
         Self {
             encoding: EncodingKey::from_secret(secret.as_bytes()),
             decoding: DecodingKey::from_secret(secret.as_bytes()),
             validation,
+            issuer: None,
+            audience: None,
         }
+    }
+
+    /// Requires (and mints) `iss` = `issuer`.
+    pub fn with_issuer(mut self, issuer: &str) -> Self {
+        self.validation.set_issuer(&[issuer]);
+        self.validation.required_spec_claims.insert("iss".to_owned());
+        self.issuer = Some(issuer.to_owned());
+        self
+    }
+
+    /// Requires (and mints) `aud` = `audience`.
+    pub fn with_audience(mut self, audience: &str) -> Self {
+        self.validation.set_audience(&[audience]);
+        self.validation.validate_aud = true;
+        self.validation.required_spec_claims.insert("aud".to_owned());
+        self.audience = Some(audience.to_owned());
+        self
     }
 
     /// Signs a token for `user_id`, valid for `ttl`.
@@ -48,6 +78,8 @@ impl TokenKeys {
             sub: user_id,
             exp: (now + ttl).timestamp(),
             iat: now.timestamp(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }
@@ -86,5 +118,21 @@ mod tests {
             .mint(Uuid::now_v7(), Duration::hours(1))
             .unwrap();
         assert!(TokenKeys::new(SECRET).verify(&token).is_err());
+    }
+
+    #[test]
+    fn configured_issuer_and_audience_are_required() {
+        let plain = TokenKeys::new(SECRET).mint(Uuid::now_v7(), Duration::hours(1)).unwrap();
+        let strict = TokenKeys::new(SECRET).with_issuer("orgraph").with_audience("dashboards");
+        assert!(strict.verify(&plain).is_err(), "a token without iss/aud");
+        let foreign = TokenKeys::new(SECRET)
+            .with_issuer("someone-else")
+            .with_audience("dashboards")
+            .mint(Uuid::now_v7(), Duration::hours(1))
+            .unwrap();
+        assert!(strict.verify(&foreign).is_err(), "a token from another issuer");
+        let own = strict.mint(Uuid::now_v7(), Duration::hours(1)).unwrap();
+        assert!(strict.verify(&own).is_ok());
+        assert!(TokenKeys::new(SECRET).verify(&own).is_ok(), "iss/aud ignored when not configured");
     }
 }

@@ -1,9 +1,15 @@
 //! The database: connecting to SQLite or PostgreSQL, migrating, and the reads the API makes.
 
+pub mod lists;
+pub mod loaders;
+pub mod paging;
 pub mod reference;
+pub mod scope;
 pub mod viewer;
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -49,6 +55,29 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("database migration failed")
+}
+
+/// Counts the SQL statements sent through one handle.
+#[derive(Debug, Clone, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements sent so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A handle on the same pool whose statements are counted. SeaORM keeps its metric callback
+/// per handle, so each request gets an exact count of its own statements, loaders included.
+pub fn counting(db: &DatabaseConnection) -> (DatabaseConnection, StatementCounter) {
+    let counter = StatementCounter::default();
+    let mut handle = db.clone();
+    let count = counter.0.clone();
+    handle.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    (handle, counter)
 }
 
 /// The URL without its password, for messages.

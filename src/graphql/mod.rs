@@ -1,6 +1,11 @@
 //! The GraphQL schema: types, root fields, and the SDL that `schema.graphql` must equal.
 
+pub mod connection;
+pub mod enums;
 mod error_codes;
+pub mod guards;
+pub mod id;
+pub mod inputs;
 mod query;
 pub mod types;
 

@@ -1,21 +1,107 @@
 //! Root query fields.
 
-use async_graphql::{Context, Object, Result};
-use sea_orm::DatabaseConnection;
 
+
+use async_graphql::{Context, ID, Object, Result};
+use uuid::Uuid;
+
+use super::connection::{PageArgs, Paged, TotalCount, complexity, connection, page_limits};
+use super::guards::{loaders, viewer};
+use super::id::{GlobalId, NodeKind};
+use super::inputs::{OrganizationFilterInput, OrganizationOrder};
+use super::types::{ConsentType, MaturityLevel, Node, Organization, User, find, resolve_node};
 use crate::db;
+use crate::db::lists::{OrganizationFilter, OrganizationSort};
+use crate::db::loaders::{OrganizationById, OrganizationBySlug, UserById};
+use crate::db::paging::{ListQuery, Sort};
 use crate::error::AppError;
-use crate::graphql::types::{ConsentType, MaturityLevel};
 
 /// The root of every read.
 pub struct Query;
 
 #[Object]
 impl Query {
+    /// The signed-in person. Their memberships are on `User.memberships`.
+    async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
+        let viewer = viewer(ctx)?;
+        let user = find::<UserById>(ctx, viewer.user_id).await?;
+        Ok(User(user.ok_or(AppError::Unauthenticated)?))
+    }
+
+    /// One organisation the viewer belongs to, by `id` or by `slug` (exactly one of them);
+    /// `null` for one that does not exist or that the viewer does not belong to.
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        slug: Option<String>,
+    ) -> Result<Option<Organization>> {
+        viewer(ctx)?;
+        let row = match (id, slug) {
+            (Some(id), None) => {
+                let key: Uuid = GlobalId::decode_as(&id, NodeKind::Organization, "id")?;
+                find::<OrganizationById>(ctx, key).await?
+            }
+            (None, Some(slug)) => find::<OrganizationBySlug>(ctx, slug).await?,
+            _ => {
+                return Err(AppError::BadUserInput {
+                    message: "pass exactly one of `id` and `slug`".into(),
+                    field: Some("id".into()),
+                }
+                .into());
+            }
+        };
+        Ok(row.map(Organization))
+    }
+
+    /// The organisations the viewer belongs to (every organisation, for a platform admin),
+    /// by name unless `orderBy` says otherwise.
+    #[graphql(complexity = "complexity(first, last, child_complexity)")]
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<OrganizationFilterInput>,
+        order_by: Option<OrganizationOrder>,
+    ) -> Result<Paged<Organization>> {
+        viewer(ctx)?;
+        let sort = OrganizationOrder::sort(order_by, BY_NAME);
+        let page = PageArgs { first, after, last, before }.request(sort.key, page_limits(ctx))?;
+        let filter: OrganizationFilter = filter.unwrap_or_default().into();
+        let query = ListQuery { filter: filter.clone(), sort, page };
+        let rows = loaders(ctx)?.loader().organizations(&query).await.map_err(AppError::from)?;
+        Ok(connection(&rows, sort.key, Organization, TotalCount::of(filter)))
+    }
+
+    /// Any object by its global ID; `null` if it does not exist or the viewer may not read it.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        Ok(resolve_node(ctx, &id, "id").await?)
+    }
+
+    /// Objects by global ID, in the order asked; `null` for each that does not exist or that
+    /// the viewer may not read. At most the page size limit of IDs.
+    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+        let limit = page_limits(ctx).max_page_size;
+        if ids.len() as u64 > limit {
+            return Err(AppError::BadUserInput {
+                message: format!("at most {limit} IDs at a time"),
+                field: Some("ids".into()),
+            }
+            .into());
+        }
+        let nodes = ids.iter().enumerate().map(|(index, id)| async move {
+            resolve_node(ctx, id, &format!("ids.{index}")).await
+        });
+        let nodes = futures_util::future::try_join_all(nodes).await?;
+        Ok(nodes)
+    }
+
     /// The maturity scale, level 0 to 9. Public reference data.
     async fn maturity_levels(&self, ctx: &Context<'_>) -> Result<Vec<MaturityLevel>> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let levels = db::reference::maturity_levels(db)
+        let levels = db::reference::maturity_levels(loaders(ctx)?.loader().db())
             .await
             .map_err(AppError::from)?;
         Ok(levels.into_iter().map(MaturityLevel).collect())
@@ -23,10 +109,15 @@ impl Query {
 
     /// Every consent type a person can grant or withdraw, all versions. Public reference data.
     async fn consent_types(&self, ctx: &Context<'_>) -> Result<Vec<ConsentType>> {
-        let db = ctx.data::<DatabaseConnection>()?;
-        let types = db::reference::consent_types(db)
+        let types = db::reference::consent_types(loaders(ctx)?.loader().db())
             .await
             .map_err(AppError::from)?;
         Ok(types.into_iter().map(ConsentType).collect())
     }
 }
+
+const BY_NAME: Sort<OrganizationSort> = Sort {
+    key: OrganizationSort::Name,
+    descending: false,
+};
+

@@ -1,13 +1,20 @@
 //! `ConsentType`: something a person can consent to, in one version.
 
-use async_graphql::Object;
+use async_graphql::{ID, Object};
 use entity::consent_types;
+
+use crate::graphql::id::NodeKind;
 
 /// Something a person can consent to; a changed wording is a new version.
 pub struct ConsentType(pub consent_types::Model);
 
 #[Object]
 impl ConsentType {
+    /// The consent type's global ID.
+    pub async fn id(&self) -> ID {
+        NodeKind::ConsentType.id(self.0.id)
+    }
+
     /// Stable code, e.g. `marketing`.
     async fn code(&self) -> &str {
         &self.0.code

@@ -1,15 +1,24 @@
 //! `MaturityLevel`: one rung of the 0–9 maturity scale.
 
-use async_graphql::Object;
-use entity::maturity_levels;
+use async_graphql::{Context, ID, Object, Result};
+use entity::{maturity_criteria, maturity_levels};
 
-use super::decimal_to_f64;
+use super::{decimal_to_f64, related};
+use crate::db::loaders::{CriteriaOfLevel, MaturityLevelByNumber};
+use crate::error::AppError;
+use crate::graphql::guards::loaders;
+use crate::graphql::id::NodeKind;
 
 /// One rung of the maturity scale an organisation's overall score is mapped onto.
 pub struct MaturityLevel(pub maturity_levels::Model);
 
 #[Object]
 impl MaturityLevel {
+    /// The level's global ID.
+    pub async fn id(&self) -> ID {
+        NodeKind::MaturityLevel.id(self.0.level)
+    }
+
     /// The level, 0 (absent) to 9 (transformative).
     async fn level(&self) -> i16 {
         self.0.level
@@ -33,5 +42,51 @@ impl MaturityLevel {
     /// The highest overall score (0–5) within this level.
     async fn max_score(&self) -> f64 {
         decimal_to_f64(self.0.max_score)
+    }
+
+    /// The rubric at this level: one criterion per category.
+    async fn criteria(&self, ctx: &Context<'_>) -> Result<Vec<MaturityCriterion>> {
+        let criteria = loaders(ctx)?
+            .load_one(CriteriaOfLevel(self.0.level))
+            .await
+            .map_err(AppError::from)?
+            .unwrap_or_default();
+        Ok(criteria.iter().cloned().map(MaturityCriterion).collect())
+    }
+}
+
+/// One entry of the maturity rubric: what a level means for one category, and how to climb.
+pub struct MaturityCriterion(pub maturity_criteria::Model);
+
+#[Object]
+impl MaturityCriterion {
+    /// The criterion's global ID.
+    pub async fn id(&self) -> ID {
+        NodeKind::MaturityCriterion.id(self.0.id)
+    }
+
+    /// The level the criterion belongs to.
+    async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
+        Ok(MaturityLevel(related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?))
+    }
+
+    /// The category: strategy, operations, technology, data or people.
+    async fn category(&self) -> &str {
+        &self.0.category
+    }
+
+    /// What an organisation at this level looks like in this category.
+    async fn criterion(&self) -> &str {
+        &self.0.criterion
+    }
+
+    /// What to improve to climb from here.
+    async fn recommendation(&self) -> &str {
+        &self.0.recommendation
+    }
+
+    /// A concrete next step.
+    async fn next_step(&self) -> &str {
+        &self.0.next_step
     }
 }

@@ -1,15 +1,86 @@
 //! GraphQL object types, one module per type; each wraps its stored row.
 
+mod assessment;
+mod audit_entry;
+mod consent;
 mod consent_type;
+mod digital_twin;
 mod maturity_level;
+mod membership;
+mod node;
+mod organization;
+mod score;
+mod user;
 
+pub use assessment::Assessment;
+pub use audit_entry::AuditEntry;
+pub use consent::UserConsent;
 pub use consent_type::ConsentType;
-pub use maturity_level::MaturityLevel;
+pub use digital_twin::{DigitalTwin, DigitalTwinSnapshot};
+pub use maturity_level::{MaturityCriterion, MaturityLevel};
+pub use membership::Membership;
+pub use node::{Node, resolve_node};
+pub use organization::Organization;
+pub use score::AssessmentScore;
+pub use user::User;
 
+use async_graphql::dataloader::Loader;
+use async_graphql::{Context, Json};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
+use sea_orm::EntityTrait;
+
+use super::guards::loaders;
+use crate::db::loaders::{Find, LoadError, Lookup, ScopedReader};
+use crate::error::AppError;
 
 /// A stored decimal as a GraphQL `Float`; stored decimals always fit.
 fn decimal_to_f64(value: Decimal) -> f64 {
     value.to_f64().unwrap_or_default()
+}
+
+/// A stored JSON document as the `JSON` scalar.
+fn json(value: &serde_json::Value) -> Json<serde_json::Value> {
+    Json(value.clone())
+}
+
+/// The strings of a stored JSON array of strings.
+fn strings(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One row through the request's loaders, within the viewer's scope.
+pub async fn find<L: Lookup>(
+    ctx: &Context<'_>,
+    key: L::Key,
+) -> Result<Option<<L::Entity as EntityTrait>::Model>, AppError>
+where
+    ScopedReader: Loader<Find<L>, Value = <L::Entity as EntityTrait>::Model, Error = LoadError>,
+{
+    Ok(loaders(ctx)?.load_one(Find::<L>(key)).await?)
+}
+
+/// Like [`find`], for a relation the database guarantees (a foreign key within one
+/// organisation): a missing row is an internal error, not a client's.
+pub async fn related<L: Lookup>(
+    ctx: &Context<'_>,
+    key: L::Key,
+) -> Result<<L::Entity as EntityTrait>::Model, AppError>
+where
+    ScopedReader: Loader<Find<L>, Value = <L::Entity as EntityTrait>::Model, Error = LoadError>,
+    L::Key: std::fmt::Debug,
+{
+    find::<L>(ctx, key.clone()).await?.ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "related row {key:?} is missing or out of scope"
+        ))
+    })
 }

@@ -1,0 +1,352 @@
+//! Per-request, per-viewer batch loading. A [`ScopedReader`] is built for one request with
+//! that request's [`Scope`], so nothing one viewer loads is ever served to another; every key
+//! type below is answered with one statement per batch, whatever the number of keys.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{
+    assessment_scores, assessments, audit_log, consent_types, digital_twin_snapshots,
+    maturity_criteria, maturity_levels, organization_digital_twins, organization_members,
+    organizations, user_consents, users,
+};
+use sea_orm::sea_query::ValueType;
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter,
+    QueryOrder, QuerySelect, Value,
+};
+use uuid::Uuid;
+
+use super::lists::{ChildList, OrganizationFilter, OrganizationSort};
+use super::paging::{self, ListQuery, Page};
+use super::scope::{Scope, ScopedEntity};
+
+/// The largest batch one statement answers. Large enough that the children of a full page
+/// of full pages (100 × 100) stay one statement; small enough for SQLite's 32 766 parameters.
+const MAX_BATCH: usize = 10_000;
+
+/// A loader error; `Arc` because loader results are cloned to every waiting resolver.
+pub type LoadError = Arc<DbErr>;
+
+/// The per-request loader every resolver reads through.
+pub type Loaders = DataLoader<ScopedReader>;
+
+/// Reads within one request's scope.
+pub struct ScopedReader {
+    db: DatabaseConnection,
+    scope: Scope,
+}
+
+impl ScopedReader {
+    /// Loaders for one request: `db` should be the request's own (counting) handle.
+    pub fn loaders(db: DatabaseConnection, scope: Scope) -> Loaders {
+        DataLoader::new(Self { db, scope }, tokio::spawn).max_batch_size(MAX_BATCH)
+    }
+
+    /// The request's database handle.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// A page of the organisations the viewer may read.
+    pub async fn organizations(
+        &self,
+        query: &ListQuery<OrganizationFilter, OrganizationSort>,
+    ) -> Result<Page<organizations::Model>, DbErr> {
+        paging::page(&self.db, &self.scope, query).await
+    }
+
+    /// How many organisations the viewer may read match `filter`.
+    pub async fn organization_count(&self, filter: &OrganizationFilter) -> Result<i64, DbErr> {
+        paging::count(&self.db, &self.scope, filter).await
+    }
+}
+
+/// A single-row lookup by a unique column.
+pub trait Lookup: Send + Sync + 'static {
+    type Entity: ScopedEntity;
+    type Key: Clone + Eq + Hash + Send + Sync + Into<Value> + ValueType + 'static;
+    /// The unique column looked up.
+    fn column() -> <Self::Entity as EntityTrait>::Column;
+}
+
+/// The key of a [`Lookup`].
+pub struct Find<L: Lookup>(pub L::Key);
+
+impl<L: Lookup> Clone for Find<L> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<L: Lookup> PartialEq for Find<L> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<L: Lookup> Eq for Find<L> {}
+
+impl<L: Lookup> Hash for Find<L> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl<L: Lookup> Loader<Find<L>> for ScopedReader
+where
+    <L::Entity as EntityTrait>::Model: Sync,
+{
+    type Value = <L::Entity as EntityTrait>::Model;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[Find<L>]) -> Result<HashMap<Find<L>, Self::Value>, LoadError> {
+        let rows = self
+            .scope
+            .select::<L::Entity>()
+            .filter(L::column().is_in(keys.iter().map(|key| key.0.clone())))
+            .all(&self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| {
+                let key = <L::Key as ValueType>::try_from(row.get(L::column())).ok()?;
+                Some((Find(key), row))
+            })
+            .collect())
+    }
+}
+
+macro_rules! lookups {
+    ($($(#[$meta:meta])* $name:ident: $module:ident.$column:ident as $key:ty;)+) => {
+        $(
+            $(#[$meta])*
+            pub struct $name;
+
+            impl Lookup for $name {
+                type Entity = $module::Entity;
+                type Key = $key;
+                fn column() -> $module::Column {
+                    $module::Column::$column
+                }
+            }
+        )+
+    };
+}
+
+lookups! {
+    /// An organisation by id.
+    OrganizationById: organizations.Id as Uuid;
+    /// An organisation by slug.
+    OrganizationBySlug: organizations.Slug as String;
+    /// A person by id.
+    UserById: users.Id as Uuid;
+    /// A membership by id.
+    MembershipById: organization_members.Id as Uuid;
+    /// An assessment by id.
+    AssessmentById: assessments.Id as Uuid;
+    /// A score by id.
+    ScoreById: assessment_scores.Id as Uuid;
+    /// The score of an assessment.
+    ScoreOfAssessment: assessment_scores.AssessmentId as Uuid;
+    /// A digital twin by id.
+    TwinById: organization_digital_twins.Id as Uuid;
+    /// The digital twin of an organisation.
+    TwinOfOrganization: organization_digital_twins.OrganizationId as Uuid;
+    /// A snapshot by id.
+    SnapshotById: digital_twin_snapshots.Id as Uuid;
+    /// A consent record by id.
+    ConsentById: user_consents.Id as Uuid;
+    /// An audit entry by sequence number.
+    AuditEntryById: audit_log.Id as i64;
+    /// A maturity level by number.
+    MaturityLevelByNumber: maturity_levels.Level as i16;
+    /// A rubric entry by id.
+    CriterionById: maturity_criteria.Id as Uuid;
+    /// A consent type by id.
+    ConsentTypeById: consent_types.Id as Uuid;
+}
+
+macro_rules! public_reference {
+    ($($module:ident),+) => {
+        $(impl ScopedEntity for $module::Entity {
+            /// Reference data is public.
+            fn visible(_scope: &Scope) -> Condition {
+                Condition::all()
+            }
+        })+
+    };
+}
+
+public_reference!(maturity_levels, maturity_criteria, consent_types);
+
+/// One page of a nested list for one parent.
+pub struct ChildPage<L: ChildList> {
+    pub parent: Uuid,
+    pub query: Arc<ListQuery<L::Filter, L::Sort>>,
+}
+
+/// The number of rows of a nested list for one parent.
+pub struct ChildCount<L: ChildList> {
+    pub parent: Uuid,
+    pub filter: Arc<L::Filter>,
+}
+
+macro_rules! keyed_by_parent {
+    ($key:ident { $field:ident }) => {
+        impl<L: ChildList> Clone for $key<L> {
+            fn clone(&self) -> Self {
+                Self {
+                    parent: self.parent,
+                    $field: self.$field.clone(),
+                }
+            }
+        }
+
+        impl<L: ChildList> PartialEq for $key<L> {
+            fn eq(&self, other: &Self) -> bool {
+                self.parent == other.parent && self.$field == other.$field
+            }
+        }
+
+        impl<L: ChildList> Eq for $key<L> {}
+
+        impl<L: ChildList> Hash for $key<L> {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.parent.hash(state);
+                self.$field.hash(state);
+            }
+        }
+    };
+}
+
+keyed_by_parent!(ChildPage { query });
+keyed_by_parent!(ChildCount { filter });
+
+/// Groups keys that share their query, so each distinct query is one statement.
+fn parents_by<T: Clone + Eq + Hash>(keys: impl Iterator<Item = (Uuid, T)>) -> HashMap<T, Vec<Uuid>> {
+    let mut groups: HashMap<T, Vec<Uuid>> = HashMap::new();
+    for (parent, shared) in keys {
+        groups.entry(shared).or_default().push(parent);
+    }
+    groups
+}
+
+impl<L: ChildList> Loader<ChildPage<L>> for ScopedReader
+where
+    <L::Entity as EntityTrait>::Model: Sync,
+{
+    type Value = Arc<Page<<L::Entity as EntityTrait>::Model>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ChildPage<L>],
+    ) -> Result<HashMap<ChildPage<L>, Self::Value>, LoadError> {
+        let mut pages = HashMap::with_capacity(keys.len());
+        let groups = parents_by(keys.iter().map(|key| (key.parent, key.query.clone())));
+        for (query, parents) in groups {
+            let mut found =
+                paging::pages_per_parent(&self.db, &self.scope, L::parent(), &parents, &query)
+                    .await?;
+            for parent in parents {
+                let page = found
+                    .remove(&parent)
+                    .unwrap_or_else(|| Page::empty(&query.page));
+                pages.insert(
+                    ChildPage {
+                        parent,
+                        query: query.clone(),
+                    },
+                    Arc::new(page),
+                );
+            }
+        }
+        Ok(pages)
+    }
+}
+
+impl<L: ChildList> Loader<ChildCount<L>> for ScopedReader {
+    type Value = i64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[ChildCount<L>]) -> Result<HashMap<ChildCount<L>, i64>, LoadError> {
+        let mut counts = HashMap::with_capacity(keys.len());
+        let groups = parents_by(keys.iter().map(|key| (key.parent, key.filter.clone())));
+        for (filter, parents) in groups {
+            let found =
+                paging::counts_per_parent(&self.db, &self.scope, L::parent(), &parents, &*filter)
+                    .await?;
+            for parent in parents {
+                let count = found.get(&parent).copied().unwrap_or_default();
+                counts.insert(
+                    ChildCount {
+                        parent,
+                        filter: filter.clone(),
+                    },
+                    count,
+                );
+            }
+        }
+        Ok(counts)
+    }
+}
+
+/// Whether the viewer may read a person's personal data (email, phone, consents).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PersonalDataOf(pub Uuid);
+
+impl Loader<PersonalDataOf> for ScopedReader {
+    type Value = bool;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PersonalDataOf],
+    ) -> Result<HashMap<PersonalDataOf, bool>, LoadError> {
+        let readable: Vec<Uuid> = users::Entity::find()
+            .select_only()
+            .column(users::Column::Id)
+            .filter(users::Column::Id.is_in(keys.iter().map(|key| key.0)))
+            .filter(self.scope.personal_data(users::Column::Id))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        let readable: HashSet<Uuid> = readable.into_iter().collect();
+        Ok(keys
+            .iter()
+            .map(|key| (*key, readable.contains(&key.0)))
+            .collect())
+    }
+}
+
+/// The rubric entries of a maturity level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CriteriaOfLevel(pub i16);
+
+impl Loader<CriteriaOfLevel> for ScopedReader {
+    type Value = Arc<[maturity_criteria::Model]>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[CriteriaOfLevel],
+    ) -> Result<HashMap<CriteriaOfLevel, Self::Value>, LoadError> {
+        use maturity_criteria::Column;
+        let rows = maturity_criteria::Entity::find()
+            .filter(Column::MaturityLevel.is_in(keys.iter().map(|key| key.0)))
+            .order_by_asc(Column::Category)
+            .all(&self.db)
+            .await?;
+        let mut by_level: HashMap<i16, Vec<maturity_criteria::Model>> = HashMap::new();
+        for row in rows {
+            by_level.entry(row.maturity_level).or_default().push(row);
+        }
+        Ok(keys
+            .iter()
+            .map(|key| (*key, by_level.remove(&key.0).unwrap_or_default().into()))
+            .collect())
+    }
+}

@@ -1,0 +1,172 @@
+//! The stored enumerations as GraphQL enums. They mirror `entity::enums` one to one, with
+//! conversions both ways, so a new stored value fails to compile here until the API decides on
+//! it.
+
+use async_graphql::Enum;
+
+macro_rules! mirror {
+    ($($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? })+) => {
+        $(
+            $(#[$meta])*
+            #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+            pub enum $name {
+                $($(#[$vmeta])* $variant),+
+            }
+
+            impl From<entity::enums::$name> for $name {
+                fn from(value: entity::enums::$name) -> Self {
+                    match value { $(entity::enums::$name::$variant => Self::$variant),+ }
+                }
+            }
+
+            impl From<$name> for entity::enums::$name {
+                fn from(value: $name) -> Self {
+                    match value { $($name::$variant => Self::$variant),+ }
+                }
+            }
+        )+
+    };
+}
+
+mirror! {
+    /// A role in an organisation, strongest first.
+    MemberRole {
+        /// Everything, including deleting the organisation.
+        Owner,
+        /// Manages members and settings; reads the audit log.
+        Admin,
+        /// Reads and analyses all assessments.
+        Analyst,
+        /// Answers assessments.
+        Member,
+        /// Reads only.
+        Viewer,
+    }
+    /// Where a membership stands.
+    MemberStatus {
+        /// A member with access.
+        Active,
+        /// Invited, not yet joined.
+        Invited,
+        /// Access withdrawn for now.
+        Suspended,
+    }
+    /// Where an organisation stands.
+    OrganizationStatus {
+        /// In use.
+        Active,
+        /// Access withdrawn for now.
+        Suspended,
+        /// Kept for the record, no longer in use.
+        Archived,
+    }
+    /// The headcount band an organisation declares.
+    CompanySize {
+        /// 1–10 people.
+        Micro,
+        /// 11–50 people.
+        Small,
+        /// 51–200 people.
+        Medium,
+        /// 201–500 people.
+        MidMarket,
+        /// 501–1000 people.
+        Large,
+        /// 1001–5000 people.
+        Enterprise,
+        /// More than 5000 people.
+        Giant,
+    }
+    /// The eleven kinds of assessment.
+    AssessmentType {
+        /// First steps on the platform.
+        Onboarding,
+        /// Strategy and its execution.
+        StrategicMaturity,
+        /// Business process management.
+        Bpm,
+        /// Standing against competitors.
+        CompetitiveBenchmarking,
+        /// Customer experience.
+        CustomerExperience,
+        /// Digital transformation.
+        DigitalTransformation,
+        /// Leadership.
+        Leadership,
+        /// Marketing effectiveness.
+        MarketingEffectiveness,
+        /// Sales performance.
+        SalesPerformance,
+        /// The technology stack.
+        TechStack,
+        /// Readiness for AI.
+        AiReadiness,
+    }
+    /// The life cycle of an assessment.
+    AssessmentStatus {
+        /// Being answered.
+        InProgress,
+        /// Submitted and scored.
+        Completed,
+        /// Kept for the record.
+        Archived,
+    }
+    /// The nine score brackets, lowest first.
+    ScoreBracket {
+        /// Overall score below 1.50.
+        #[graphql(name = "SCORE_1")]
+        Score1,
+        /// 1.50 to below 2.00.
+        #[graphql(name = "SCORE_1_5")]
+        Score1_5,
+        /// 2.00 to below 2.50.
+        #[graphql(name = "SCORE_2")]
+        Score2,
+        /// 2.50 to below 3.00.
+        #[graphql(name = "SCORE_2_5")]
+        Score2_5,
+        /// 3.00 to below 3.50.
+        #[graphql(name = "SCORE_3")]
+        Score3,
+        /// 3.50 to below 4.00.
+        #[graphql(name = "SCORE_3_5")]
+        Score3_5,
+        /// 4.00 to below 4.50.
+        #[graphql(name = "SCORE_4")]
+        Score4,
+        /// 4.50 to below 5.00.
+        #[graphql(name = "SCORE_4_5")]
+        Score4_5,
+        /// Exactly 5.00.
+        #[graphql(name = "SCORE_5")]
+        Score5,
+    }
+    /// Why a digital twin snapshot was taken.
+    SnapshotReason {
+        /// The twin changed.
+        Change,
+        /// The monthly record.
+        Monthly,
+    }
+    /// The kind of change an audit entry records.
+    AuditOperation {
+        /// A read of personal data.
+        Select,
+        /// A row was created.
+        Insert,
+        /// A row was changed.
+        Update,
+        /// A row was removed.
+        Delete,
+    }
+}
+
+/// Which way a list is sorted.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OrderDirection {
+    /// Smallest (or oldest) first.
+    Asc,
+    /// Largest (or newest) first.
+    #[default]
+    Desc,
+}

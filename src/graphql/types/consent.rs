@@ -1,0 +1,46 @@
+//! `UserConsent`: one grant or withdrawal of one consent by one person. Personal data.
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::user_consents;
+
+use super::{ConsentType, User, related};
+use crate::db::loaders::{ConsentTypeById, UserById};
+use crate::graphql::guards::PersonalData;
+use crate::graphql::id::NodeKind;
+
+/// One grant or withdrawal; the newest per person and consent type is the current state.
+pub struct UserConsent(pub user_consents::Model);
+
+#[Object(guard = "PersonalData(self.0.user_id)")]
+impl UserConsent {
+    /// The record's global ID.
+    pub async fn id(&self) -> ID {
+        NodeKind::UserConsent.id(self.0.id)
+    }
+
+    /// What was consented to (or withdrawn).
+    async fn consent_type(&self, ctx: &Context<'_>) -> Result<ConsentType> {
+        Ok(ConsentType(related::<ConsentTypeById>(ctx, self.0.consent_type_id).await?))
+    }
+
+    /// `true` for a grant, `false` for a withdrawal.
+    async fn granted(&self) -> bool {
+        self.0.granted
+    }
+
+    /// When the person decided.
+    async fn recorded_at(&self) -> DateTime<Utc> {
+        self.0.recorded_at
+    }
+
+    /// Where the decision was made, e.g. `signup_form`.
+    async fn source(&self) -> Option<&str> {
+        self.0.source.as_deref()
+    }
+
+    /// The person.
+    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User(related::<UserById>(ctx, self.0.user_id).await?))
+    }
+}

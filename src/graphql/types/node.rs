@@ -1,0 +1,96 @@
+//! The Relay `Node` interface: any object by its global ID, under the same rules as
+//! everywhere else; another organisation's object is indistinguishable from one that never
+//! existed.
+
+use async_graphql::{Context, ID, Interface};
+
+use super::{
+    Assessment, AssessmentScore, AuditEntry, ConsentType, DigitalTwin, DigitalTwinSnapshot,
+    MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, find,
+};
+use crate::db::loaders::{
+    AssessmentById, AuditEntryById, ConsentById, ConsentTypeById, CriterionById,
+    MaturityLevelByNumber, MembershipById, OrganizationById, ScoreById, SnapshotById,
+    TwinById, UserById,
+};
+use crate::error::AppError;
+use crate::graphql::guards::viewer;
+use crate::graphql::id::{GlobalId, NodeKind};
+
+/// An object with a global ID.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID", desc = "The object's global ID."))]
+pub enum Node {
+    Organization(Organization),
+    User(User),
+    Membership(Membership),
+    Assessment(Assessment),
+    AssessmentScore(AssessmentScore),
+    DigitalTwin(DigitalTwin),
+    DigitalTwinSnapshot(DigitalTwinSnapshot),
+    UserConsent(UserConsent),
+    AuditEntry(AuditEntry),
+    MaturityLevel(MaturityLevel),
+    MaturityCriterion(MaturityCriterion),
+    ConsentType(ConsentType),
+}
+
+/// The object a global ID names, if the viewer may read it. Reference data is public; anything
+/// else needs a viewer.
+pub async fn resolve_node(ctx: &Context<'_>, id: &ID, field: &str) -> Result<Option<Node>, AppError> {
+    let id = GlobalId::decode(id, field)?;
+    let node = match id.kind {
+        NodeKind::MaturityLevel => find::<MaturityLevelByNumber>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::MaturityLevel(MaturityLevel(row))),
+        NodeKind::MaturityCriterion => find::<CriterionById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::MaturityCriterion(MaturityCriterion(row))),
+        NodeKind::ConsentType => find::<ConsentTypeById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::ConsentType(ConsentType(row))),
+        tenant_kind => {
+            viewer(ctx)?;
+            resolve_tenant_node(ctx, &id, tenant_kind, field).await?
+        }
+    };
+    Ok(node)
+}
+
+async fn resolve_tenant_node(
+    ctx: &Context<'_>,
+    id: &GlobalId,
+    kind: NodeKind,
+    field: &str,
+) -> Result<Option<Node>, AppError> {
+    Ok(match kind {
+        NodeKind::Organization => find::<OrganizationById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::Organization(Organization(row))),
+        NodeKind::User => find::<UserById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::User(User(row))),
+        NodeKind::Membership => find::<MembershipById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::Membership(Membership(row))),
+        NodeKind::Assessment => find::<AssessmentById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::Assessment(Assessment(row))),
+        NodeKind::AssessmentScore => find::<ScoreById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::AssessmentScore(AssessmentScore(row))),
+        NodeKind::DigitalTwin => find::<TwinById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::DigitalTwin(DigitalTwin(row))),
+        NodeKind::DigitalTwinSnapshot => find::<SnapshotById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::DigitalTwinSnapshot(DigitalTwinSnapshot(row))),
+        NodeKind::UserConsent => find::<ConsentById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::UserConsent(UserConsent(row))),
+        NodeKind::AuditEntry => find::<AuditEntryById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::AuditEntry(AuditEntry(row))),
+        NodeKind::MaturityLevel | NodeKind::MaturityCriterion | NodeKind::ConsentType => None,
+    })
+}

@@ -1,0 +1,154 @@
+//! `User`: a person. Name and title are visible to everyone who shares an organisation with
+//! them; everything else personal is visible only to the person, to owners and admins of an
+//! organisation they share, and to platform admins.
+
+use async_graphql::{Context, ID, Object, Result};
+use entity::users;
+
+use super::organization::NEWEST_ASSESSMENTS;
+use super::{Assessment, Membership, UserConsent};
+use crate::db::lists::{
+    AssessmentsOfUser, ConsentSort, ConsentsOfUser, MemberSort, MembershipsOfUser,
+};
+use crate::db::paging::Sort;
+use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
+use crate::graphql::guards::PersonalData;
+use crate::graphql::id::NodeKind;
+use crate::graphql::inputs::{
+    AssessmentFilterInput, AssessmentOrder, ConsentFilterInput, MembershipFilterInput,
+    MembershipOrder, UserConsentOrder,
+};
+
+/// A person on the platform.
+pub struct User(pub users::Model);
+
+#[Object]
+impl User {
+    /// The person's global ID.
+    pub async fn id(&self) -> ID {
+        NodeKind::User.id(self.0.id)
+    }
+
+    /// Given name.
+    async fn first_name(&self) -> &str {
+        &self.0.first_name
+    }
+
+    /// Family name.
+    async fn last_name(&self) -> &str {
+        &self.0.last_name
+    }
+
+    /// Given and family name, as shown to people.
+    async fn name(&self) -> String {
+        format!("{} {}", self.0.first_name, self.0.last_name)
+    }
+
+    /// Job title.
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+
+    /// Email address. Personal: see the type's description.
+    #[graphql(guard = "PersonalData(self.0.id)")]
+    async fn email(&self) -> Option<&str> {
+        Some(&self.0.email)
+    }
+
+    /// Phone number. Personal.
+    #[graphql(guard = "PersonalData(self.0.id)")]
+    async fn phone(&self) -> Option<&str> {
+        self.0.phone.as_deref()
+    }
+
+    /// IANA time zone, e.g. `Europe/Paris`. Personal.
+    #[graphql(guard = "PersonalData(self.0.id)")]
+    async fn timezone(&self) -> Option<&str> {
+        self.0.timezone.as_deref()
+    }
+
+    /// LinkedIn profile URL. Personal.
+    #[graphql(guard = "PersonalData(self.0.id)")]
+    async fn linkedin_url(&self) -> Option<&str> {
+        self.0.linkedin_url.as_deref()
+    }
+
+    /// Profile picture URL. Personal.
+    #[graphql(guard = "PersonalData(self.0.id)")]
+    async fn profile_pic_url(&self) -> Option<&str> {
+        self.0.profile_pic_url.as_deref()
+    }
+
+    /// The person's memberships in organisations the viewer belongs to.
+    #[graphql(complexity = "complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn memberships(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<MembershipFilterInput>,
+        order_by: Option<MembershipOrder>,
+    ) -> Result<Paged<Membership>> {
+        let sort = MembershipOrder::sort(order_by, EARLIEST_MEMBERSHIPS);
+        let args = PageArgs { first, after, last, before };
+        let filter = filter.unwrap_or_default().into();
+        child_connection::<MembershipsOfUser, _>(ctx, self.0.id, filter, sort, args, Membership).await
+    }
+
+    /// The assessments the person answered in organisations the viewer belongs to, newest first.
+    #[graphql(complexity = "complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn assessments(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<AssessmentFilterInput>,
+        order_by: Option<AssessmentOrder>,
+    ) -> Result<Paged<Assessment>> {
+        let sort = AssessmentOrder::sort(order_by, NEWEST_ASSESSMENTS);
+        let args = PageArgs { first, after, last, before };
+        let filter = filter.unwrap_or_default().into_filter()?;
+        child_connection::<AssessmentsOfUser, _>(ctx, self.0.id, filter, sort, args, Assessment).await
+    }
+
+    /// The person's consent history, newest first; the newest record per consent type is the
+    /// current state. Personal.
+    #[graphql(
+        guard = "PersonalData(self.0.id)",
+        complexity = "complexity(first, last, child_complexity)"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    async fn consents(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ConsentFilterInput>,
+        order_by: Option<UserConsentOrder>,
+    ) -> Result<Option<Paged<UserConsent>>> {
+        let sort = UserConsentOrder::sort(order_by, NEWEST_CONSENTS);
+        let args = PageArgs { first, after, last, before };
+        let filter = filter.unwrap_or_default().into();
+        child_connection::<ConsentsOfUser, _>(ctx, self.0.id, filter, sort, args, UserConsent)
+            .await
+            .map(Some)
+    }
+}
+
+const EARLIEST_MEMBERSHIPS: Sort<MemberSort> = Sort {
+    key: MemberSort::JoinedAt,
+    descending: false,
+};
+
+const NEWEST_CONSENTS: Sort<ConsentSort> = Sort {
+    key: ConsentSort::RecordedAt,
+    descending: true,
+};
