@@ -93,6 +93,8 @@ async fn create_postgres_database(base_url: &str) -> String {
 pub struct TestApp {
     pub address: SocketAddr,
     pub client: reqwest::Client,
+    /// The application's database, for arranging rows.
+    pub db: DatabaseConnection,
     /// Keeps the database (and its folder) alive while the app runs.
     _database: TestDb,
 }
@@ -123,6 +125,24 @@ impl TestApp {
         }
         json_body(request).await
     }
+
+    /// POSTs a GraphQL query with variables and an optional `Authorization` header value, and
+    /// returns the raw response (for headers such as the statement count).
+    pub async fn post_graphql(
+        &self,
+        query: &str,
+        variables: serde_json::Value,
+        authorization: Option<&str>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&serde_json::json!({ "query": query, "variables": variables }));
+        if let Some(authorization) = authorization {
+            request = request.header("authorization", authorization);
+        }
+        request.send().await.expect("the server answers")
+    }
 }
 
 /// Sends a request and parses its JSON body.
@@ -150,10 +170,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .await
         .expect("the application builds");
     let address = application.local_addr();
+    let db = application.db().clone();
     tokio::spawn(application.run_until_stopped());
     TestApp {
         address,
         client: reqwest::Client::new(),
+        db,
         _database: database,
     }
 }
