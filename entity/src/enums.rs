@@ -141,7 +141,11 @@ mod tests {
         let roles: Vec<MemberRole> = MemberRole::iter().collect();
         for (index, role) in roles.iter().enumerate() {
             for (other_index, other) in roles.iter().enumerate() {
-                assert_eq!(role.is_at_least(*other), index <= other_index, "{role:?} vs {other:?}");
+                assert_eq!(
+                    role.is_at_least(*other),
+                    index <= other_index,
+                    "{role:?} vs {other:?}"
+                );
             }
         }
     }

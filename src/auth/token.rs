@@ -53,7 +53,9 @@ impl TokenKeys {
     /// Requires (and mints) `iss` = `issuer`.
     pub fn with_issuer(mut self, issuer: &str) -> Self {
         self.validation.set_issuer(&[issuer]);
-        self.validation.required_spec_claims.insert("iss".to_owned());
+        self.validation
+            .required_spec_claims
+            .insert("iss".to_owned());
         self.issuer = Some(issuer.to_owned());
         self
     }
@@ -62,7 +64,9 @@ impl TokenKeys {
     pub fn with_audience(mut self, audience: &str) -> Self {
         self.validation.set_audience(&[audience]);
         self.validation.validate_aud = true;
-        self.validation.required_spec_claims.insert("aud".to_owned());
+        self.validation
+            .required_spec_claims
+            .insert("aud".to_owned());
         self.audience = Some(audience.to_owned());
         self
     }
@@ -122,17 +126,27 @@ mod tests {
 
     #[test]
     fn configured_issuer_and_audience_are_required() {
-        let plain = TokenKeys::new(SECRET).mint(Uuid::now_v7(), Duration::hours(1)).unwrap();
-        let strict = TokenKeys::new(SECRET).with_issuer("orgraph").with_audience("dashboards");
+        let plain = TokenKeys::new(SECRET)
+            .mint(Uuid::now_v7(), Duration::hours(1))
+            .unwrap();
+        let strict = TokenKeys::new(SECRET)
+            .with_issuer("orgraph")
+            .with_audience("dashboards");
         assert!(strict.verify(&plain).is_err(), "a token without iss/aud");
         let foreign = TokenKeys::new(SECRET)
             .with_issuer("someone-else")
             .with_audience("dashboards")
             .mint(Uuid::now_v7(), Duration::hours(1))
             .unwrap();
-        assert!(strict.verify(&foreign).is_err(), "a token from another issuer");
+        assert!(
+            strict.verify(&foreign).is_err(),
+            "a token from another issuer"
+        );
         let own = strict.mint(Uuid::now_v7(), Duration::hours(1)).unwrap();
         assert!(strict.verify(&own).is_ok());
-        assert!(TokenKeys::new(SECRET).verify(&own).is_ok(), "iss/aud ignored when not configured");
+        assert!(
+            TokenKeys::new(SECRET).verify(&own).is_ok(),
+            "iss/aud ignored when not configured"
+        );
     }
 }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::enums::{
-    AssessmentStatus, AssessmentType, AuditOperation, MemberRole, MemberStatus,
-    OrganizationStatus, SnapshotReason,
+    AssessmentStatus, AssessmentType, AuditOperation, MemberRole, MemberStatus, OrganizationStatus,
+    SnapshotReason,
 };
 use entity::{
     assessments, audit_log, digital_twin_snapshots, organization_members, organizations,

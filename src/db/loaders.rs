@@ -226,7 +226,9 @@ keyed_by_parent!(ChildPage { query });
 keyed_by_parent!(ChildCount { filter });
 
 /// Groups keys that share their query, so each distinct query is one statement.
-fn parents_by<T: Clone + Eq + Hash>(keys: impl Iterator<Item = (Uuid, T)>) -> HashMap<T, Vec<Uuid>> {
+fn parents_by<T: Clone + Eq + Hash>(
+    keys: impl Iterator<Item = (Uuid, T)>,
+) -> HashMap<T, Vec<Uuid>> {
     let mut groups: HashMap<T, Vec<Uuid>> = HashMap::new();
     for (parent, shared) in keys {
         groups.entry(shared).or_default().push(parent);

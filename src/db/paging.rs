@@ -291,7 +291,10 @@ where
     let total = filter
         .apply(scope.select::<E>())
         .select_only()
-        .column_as(Expr::col((E::default(), primary_key::<E>())).count(), "total")
+        .column_as(
+            Expr::col((E::default(), primary_key::<E>())).count(),
+            "total",
+        )
         .into_tuple::<i64>()
         .one(db)
         .await?;
@@ -315,7 +318,10 @@ where
         .filter(parent.is_in(parents.iter().copied()))
         .select_only()
         .column(parent)
-        .column_as(Expr::col((E::default(), primary_key::<E>())).count(), "total")
+        .column_as(
+            Expr::col((E::default(), primary_key::<E>())).count(),
+            "total",
+        )
         .group_by(parent)
         .into_tuple()
         .all(db)

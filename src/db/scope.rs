@@ -190,7 +190,11 @@ mod tests {
     #[test]
     fn a_member_reads_only_their_organisations() {
         let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
-        let viewer = Viewer::new(Uuid::now_v7(), PlatformRole::User, [(mine, MemberRole::Viewer)]);
+        let viewer = Viewer::new(
+            Uuid::now_v7(),
+            PlatformRole::User,
+            [(mine, MemberRole::Viewer)],
+        );
         let sql = sql(&Scope::of(&viewer));
         assert!(sql.contains(&mine.to_string()));
         assert!(!sql.contains(&theirs.to_string()));

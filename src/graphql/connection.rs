@@ -13,7 +13,9 @@ use uuid::Uuid;
 use super::guards::loaders;
 use crate::db::lists::{ChildList, OrganizationFilter};
 use crate::db::loaders::{ChildCount, ChildPage, LoadError, Loaders, ScopedReader};
-use crate::db::paging::{Cursor, Direction, ListQuery, Page, PageRequest, Sort, SortKey, cursor_of};
+use crate::db::paging::{
+    Cursor, Direction, ListQuery, Page, PageRequest, Sort, SortKey, cursor_of,
+};
 use crate::error::AppError;
 
 /// A connection of `Node`s with `totalCount`.
@@ -45,16 +47,30 @@ impl PageArgs {
     /// and the limit; no `first`/`last` means a page of the limit's size.
     pub fn request<K: SortKey>(self, sort: K, limits: PageLimits) -> Result<PageRequest, AppError> {
         let (direction, size, cursor, size_field, cursor_field) = match (self.first, self.last) {
-            (Some(_), Some(_)) => return Err(bad_input("pass `first` or `last`, not both", "last")),
+            (Some(_), Some(_)) => {
+                return Err(bad_input("pass `first` or `last`, not both", "last"));
+            }
             (_, Some(last)) => {
                 if self.after.is_some() {
-                    return Err(bad_input("`after` goes with `first`; use `before` with `last`", "after"));
+                    return Err(bad_input(
+                        "`after` goes with `first`; use `before` with `last`",
+                        "after",
+                    ));
                 }
-                (Direction::Backward, i64::from(last), self.before, "last", "before")
+                (
+                    Direction::Backward,
+                    i64::from(last),
+                    self.before,
+                    "last",
+                    "before",
+                )
             }
             (first, None) => {
                 if self.before.is_some() {
-                    return Err(bad_input("`before` goes with `last`; use `after` with `first`", "before"));
+                    return Err(bad_input(
+                        "`before` goes with `last`; use `after` with `first`",
+                        "before",
+                    ));
                 }
                 let first = first.map_or(limits.max_page_size as i64, i64::from);
                 (Direction::Forward, first, self.after, "first", "after")
@@ -65,7 +81,10 @@ impl PageArgs {
             .filter(|size| *size <= limits.max_page_size)
             .ok_or_else(|| {
                 bad_input(
-                    &format!("`{size_field}` must be between 0 and {}", limits.max_page_size),
+                    &format!(
+                        "`{size_field}` must be between 0 and {}",
+                        limits.max_page_size
+                    ),
                     size_field,
                 )
             })?;
@@ -92,9 +111,11 @@ fn bad_input(message: &str, field: &str) -> AppError {
 
 /// The complexity of a connection: its children count once per row it may return.
 pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let rows = first.or(last).map_or(PageLimits::default().max_page_size as usize, |size| {
-        usize::try_from(size).unwrap_or_default()
-    });
+    let rows = first
+        .or(last)
+        .map_or(PageLimits::default().max_page_size as usize, |size| {
+            usize::try_from(size).unwrap_or_default()
+        });
     rows.max(1).saturating_mul(child_complexity)
 }
 
@@ -226,7 +247,10 @@ mod tests {
     fn page_sizes_are_capped_not_cut() {
         let limits = PageLimits::default();
         let sort = AssessmentSort::CreatedAt;
-        assert_eq!(args(Some(100), None).request(sort, limits).unwrap().size, 100);
+        assert_eq!(
+            args(Some(100), None).request(sort, limits).unwrap().size,
+            100
+        );
         assert_eq!(args(None, None).request(sort, limits).unwrap().size, 100);
         let too_big = args(Some(101), None).request(sort, limits).unwrap_err();
         assert_eq!(field_of(too_big).as_deref(), Some("first"));
@@ -244,13 +268,19 @@ mod tests {
             before: Some("x".into()),
             ..PageArgs::default()
         };
-        assert_eq!(field_of(mixed.request(sort, limits).unwrap_err()).as_deref(), Some("before"));
+        assert_eq!(
+            field_of(mixed.request(sort, limits).unwrap_err()).as_deref(),
+            Some("before")
+        );
         let garbage = PageArgs {
             first: Some(5),
             after: Some("garbage".into()),
             ..PageArgs::default()
         };
-        assert_eq!(field_of(garbage.request(sort, limits).unwrap_err()).as_deref(), Some("after"));
+        assert_eq!(
+            field_of(garbage.request(sort, limits).unwrap_err()).as_deref(),
+            Some("after")
+        );
     }
 
     #[test]

@@ -81,7 +81,9 @@ impl GlobalId {
             message: format!("`{}` is not an orgraph ID", id.as_str()),
             field: Some(field.to_owned()),
         };
-        let bytes = URL_SAFE_NO_PAD.decode(id.as_str()).map_err(|_| malformed())?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(id.as_str())
+            .map_err(|_| malformed())?;
         let text = String::from_utf8(bytes).map_err(|_| malformed())?;
         let (name, key) = text.split_once(':').ok_or_else(malformed)?;
         let kind = NodeKind::ALL

@@ -7,14 +7,14 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::enums::{
-    AssessmentStatus, AssessmentType, AuditOperation, MemberRole, MemberStatus,
-    OrderDirection, OrganizationStatus, SnapshotReason,
+    AssessmentStatus, AssessmentType, AuditOperation, MemberRole, MemberStatus, OrderDirection,
+    OrganizationStatus, SnapshotReason,
 };
 use super::id::{GlobalId, NodeKind};
 use crate::db::lists::{
     AssessmentFilter, AssessmentSort, AuditFilter, AuditSort, ConsentFilter, ConsentSort,
-    MemberFilter, MemberSort, OrganizationFilter, OrganizationSort, SnapshotFilter,
-    SnapshotSort, TimeRange,
+    MemberFilter, MemberSort, OrganizationFilter, OrganizationSort, SnapshotFilter, SnapshotSort,
+    TimeRange,
 };
 use crate::db::paging::Sort;
 use crate::error::AppError;
@@ -24,7 +24,8 @@ fn converted<T: Copy, U: From<T>>(values: Option<Vec<T>>) -> Option<Vec<U>> {
 }
 
 fn optional_id(id: Option<ID>, kind: NodeKind, field: &str) -> Result<Option<Uuid>, AppError> {
-    id.map(|id| GlobalId::decode_as(&id, kind, field)).transpose()
+    id.map(|id| GlobalId::decode_as(&id, kind, field))
+        .transpose()
 }
 
 /// Which organisations to return.

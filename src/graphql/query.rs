@@ -1,7 +1,5 @@
 //! Root query fields.
 
-
-
 use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
@@ -57,6 +55,7 @@ impl Query {
     /// The organisations the viewer belongs to (every organisation, for a platform admin),
     /// by name unless `orderBy` says otherwise.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -69,11 +68,30 @@ impl Query {
     ) -> Result<Paged<Organization>> {
         viewer(ctx)?;
         let sort = OrganizationOrder::sort(order_by, BY_NAME);
-        let page = PageArgs { first, after, last, before }.request(sort.key, page_limits(ctx))?;
+        let page = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        }
+        .request(sort.key, page_limits(ctx))?;
         let filter: OrganizationFilter = filter.unwrap_or_default().into();
-        let query = ListQuery { filter: filter.clone(), sort, page };
-        let rows = loaders(ctx)?.loader().organizations(&query).await.map_err(AppError::from)?;
-        Ok(connection(&rows, sort.key, Organization, TotalCount::of(filter)))
+        let query = ListQuery {
+            filter: filter.clone(),
+            sort,
+            page,
+        };
+        let rows = loaders(ctx)?
+            .loader()
+            .organizations(&query)
+            .await
+            .map_err(AppError::from)?;
+        Ok(connection(
+            &rows,
+            sort.key,
+            Organization,
+            TotalCount::of(filter),
+        ))
     }
 
     /// Any object by its global ID; `null` if it does not exist or the viewer may not read it.
@@ -92,9 +110,10 @@ impl Query {
             }
             .into());
         }
-        let nodes = ids.iter().enumerate().map(|(index, id)| async move {
-            resolve_node(ctx, id, &format!("ids.{index}")).await
-        });
+        let nodes = ids
+            .iter()
+            .enumerate()
+            .map(|(index, id)| async move { resolve_node(ctx, id, &format!("ids.{index}")).await });
         let nodes = futures_util::future::try_join_all(nodes).await?;
         Ok(nodes)
     }
@@ -120,4 +139,3 @@ const BY_NAME: Sort<OrganizationSort> = Sort {
     key: OrganizationSort::Name,
     descending: false,
 };
-

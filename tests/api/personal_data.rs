@@ -16,9 +16,17 @@ query Person($id: ID!) {
   }
 }"#;
 
-async fn read_person(world: &World, viewer: Option<&crate::world::Person>, person: &crate::world::Person) -> Value {
+async fn read_person(
+    world: &World,
+    viewer: Option<&crate::world::Person>,
+    person: &crate::world::Person,
+) -> Value {
     world
-        .query(viewer, PERSON, json!({ "id": global_id("User", person.id) }))
+        .query(
+            viewer,
+            PERSON,
+            json!({ "id": global_id("User", person.id) }),
+        )
         .await
 }
 
@@ -32,7 +40,10 @@ async fn the_person_reads_all_their_personal_data() {
     assert_eq!(node["email"], owner.email.as_str());
     assert_eq!(node["phone"], "+44 20 7946 0000");
     assert_eq!(node["consents"]["totalCount"], 1);
-    assert_eq!(node["consents"]["edges"][0]["node"]["consentType"]["code"], "world_newsletter");
+    assert_eq!(
+        node["consents"]["edges"][0]["node"]["consentType"]["code"],
+        "world_newsletter"
+    );
 }
 
 #[tokio::test]
@@ -42,8 +53,15 @@ async fn owners_and_admins_read_the_personal_data_of_their_members() {
     for role in ["owner", "admin"] {
         let response = read_person(&world, Some(world.alpha.person(role)), member).await;
         assert!(response.get("errors").is_none(), "{role}: {response}");
-        assert_eq!(response["data"]["node"]["email"], member.email.as_str(), "{role}");
-        assert_eq!(response["data"]["node"]["consents"]["totalCount"], 0, "{role}");
+        assert_eq!(
+            response["data"]["node"]["email"],
+            member.email.as_str(),
+            "{role}"
+        );
+        assert_eq!(
+            response["data"]["node"]["consents"]["totalCount"], 0,
+            "{role}"
+        );
     }
     let response = read_person(&world, Some(&world.platform_admin), member).await;
     assert_eq!(response["data"]["node"]["email"], member.email.as_str());
@@ -58,12 +76,26 @@ async fn other_members_see_name_and_title_only() {
         let node = &response["data"]["node"];
         assert_eq!(node["name"], "Ada Lovelace", "{role}");
         assert_eq!(node["title"], "Head of Things", "{role}");
-        for field in ["email", "phone", "timezone", "linkedinUrl", "profilePicUrl", "consents"] {
+        for field in [
+            "email",
+            "phone",
+            "timezone",
+            "linkedinUrl",
+            "profilePicUrl",
+            "consents",
+        ] {
             assert_eq!(node[field], Value::Null, "{role} must not read {field}");
         }
         let codes = error_codes(&response);
-        assert_eq!(codes.len(), 6, "{role}: one error per hidden field: {response}");
-        assert!(codes.iter().all(|code| code == "FORBIDDEN"), "{role}: {codes:?}");
+        assert_eq!(
+            codes.len(),
+            6,
+            "{role}: one error per hidden field: {response}"
+        );
+        assert!(
+            codes.iter().all(|code| code == "FORBIDDEN"),
+            "{role}: {codes:?}"
+        );
     }
 }
 
@@ -71,10 +103,18 @@ async fn other_members_see_name_and_title_only() {
 async fn people_of_other_organisations_do_not_exist() {
     let world = World::new().await;
     let stranger = world.beta.person("member");
-    for viewer in [world.alpha.person("owner"), world.alpha.person("member"), &world.outsider] {
+    for viewer in [
+        world.alpha.person("owner"),
+        world.alpha.person("member"),
+        &world.outsider,
+    ] {
         let response = read_person(&world, Some(viewer), stranger).await;
         let unknown = world
-            .query(Some(viewer), PERSON, json!({ "id": global_id("User", uuid::Uuid::now_v7()) }))
+            .query(
+                Some(viewer),
+                PERSON,
+                json!({ "id": global_id("User", uuid::Uuid::now_v7()) }),
+            )
             .await;
         assert_eq!(response, unknown, "a stranger looks exactly like nobody");
         assert_eq!(response["data"]["node"], Value::Null);
@@ -87,9 +127,15 @@ async fn consent_records_of_others_are_reachable_only_with_their_personal_data()
     let world = World::new().await;
     let query = "query($id: ID!) { node(id: $id) { id ... on UserConsent { granted } } }";
     let consent = json!({ "id": global_id("UserConsent", world.alpha.consent) });
-    let admin = world.query(Some(world.alpha.person("admin")), query, consent.clone()).await;
+    let admin = world
+        .query(Some(world.alpha.person("admin")), query, consent.clone())
+        .await;
     assert_eq!(admin["data"]["node"]["granted"], true, "{admin}");
-    for viewer in [world.alpha.person("member"), world.beta.person("owner"), &world.outsider] {
+    for viewer in [
+        world.alpha.person("member"),
+        world.beta.person("owner"),
+        &world.outsider,
+    ] {
         let response = world.query(Some(viewer), query, consent.clone()).await;
         assert_eq!(response, json!({ "data": { "node": null } }), "{viewer:?}");
     }

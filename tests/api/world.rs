@@ -135,7 +135,12 @@ pub fn error_codes(response: &Value) -> Vec<String> {
         .map(|errors| {
             errors
                 .iter()
-                .map(|error| error["extensions"]["code"].as_str().unwrap_or("").to_owned())
+                .map(|error| {
+                    error["extensions"]["code"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned()
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -159,7 +164,10 @@ async fn person(app: &TestApp, email: &str, platform_role: &str) -> Person {
 async fn organization(app: &TestApp, slug: &str, consent_type: Uuid) -> Org {
     let db = &app.db;
     let id = Uuid::now_v7();
-    rows::organization(id, slug).insert(db).await.expect("organization");
+    rows::organization(id, slug)
+        .insert(db)
+        .await
+        .expect("organization");
     let mut people = BTreeMap::new();
     let mut membership = Uuid::nil();
     for role in ROLES {

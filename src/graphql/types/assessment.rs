@@ -57,7 +57,9 @@ impl Assessment {
 
     /// The organisation assessed.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Ok(Organization(related::<OrganizationById>(ctx, self.0.organization_id).await?))
+        Ok(Organization(
+            related::<OrganizationById>(ctx, self.0.organization_id).await?,
+        ))
     }
 
     /// Who answered; `null` once they no longer share an organisation with the viewer.
@@ -67,6 +69,8 @@ impl Assessment {
 
     /// The score, once the assessment is completed.
     async fn score(&self, ctx: &Context<'_>) -> Result<Option<AssessmentScore>> {
-        Ok(find::<ScoreOfAssessment>(ctx, self.0.id).await?.map(AssessmentScore))
+        Ok(find::<ScoreOfAssessment>(ctx, self.0.id)
+            .await?
+            .map(AssessmentScore))
     }
 }

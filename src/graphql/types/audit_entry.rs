@@ -74,6 +74,8 @@ impl AuditEntry {
         let Some(organization) = self.0.organization_id else {
             return Ok(None);
         };
-        Ok(find::<OrganizationById>(ctx, organization).await?.map(Organization))
+        Ok(find::<OrganizationById>(ctx, organization)
+            .await?
+            .map(Organization))
     }
 }

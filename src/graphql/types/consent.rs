@@ -21,7 +21,9 @@ impl UserConsent {
 
     /// What was consented to (or withdrawn).
     async fn consent_type(&self, ctx: &Context<'_>) -> Result<ConsentType> {
-        Ok(ConsentType(related::<ConsentTypeById>(ctx, self.0.consent_type_id).await?))
+        Ok(ConsentType(
+            related::<ConsentTypeById>(ctx, self.0.consent_type_id).await?,
+        ))
     }
 
     /// `true` for a grant, `false` for a withdrawal.

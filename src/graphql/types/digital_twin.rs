@@ -27,7 +27,9 @@ impl DigitalTwin {
 
     /// The maturity level the organisation has reached.
     async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
-        Ok(MaturityLevel(related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?))
+        Ok(MaturityLevel(
+            related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?,
+        ))
     }
 
     /// The maturity score, 0–5.
@@ -67,12 +69,14 @@ impl DigitalTwin {
 
     /// The organisation.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Ok(Organization(related::<OrganizationById>(ctx, self.0.organization_id).await?))
+        Ok(Organization(
+            related::<OrganizationById>(ctx, self.0.organization_id).await?,
+        ))
     }
 
     /// The twin's history, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
     async fn snapshots(
         &self,
         ctx: &Context<'_>,
@@ -84,9 +88,22 @@ impl DigitalTwin {
         order_by: Option<DigitalTwinSnapshotOrder>,
     ) -> Result<Paged<DigitalTwinSnapshot>> {
         let sort = DigitalTwinSnapshotOrder::sort(order_by, NEWEST_SNAPSHOTS);
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let filter = filter.unwrap_or_default().into();
-        child_connection::<SnapshotsOfTwin, _>(ctx, self.0.id, filter, sort, args, DigitalTwinSnapshot).await
+        child_connection::<SnapshotsOfTwin, _>(
+            ctx,
+            self.0.id,
+            filter,
+            sort,
+            args,
+            DigitalTwinSnapshot,
+        )
+        .await
     }
 }
 
@@ -107,7 +124,9 @@ impl DigitalTwinSnapshot {
 
     /// The maturity level reached at the time.
     async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
-        Ok(MaturityLevel(related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?))
+        Ok(MaturityLevel(
+            related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?,
+        ))
     }
 
     /// The maturity score at the time, 0–5.

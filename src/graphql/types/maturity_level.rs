@@ -67,7 +67,9 @@ impl MaturityCriterion {
 
     /// The level the criterion belongs to.
     async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
-        Ok(MaturityLevel(related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?))
+        Ok(MaturityLevel(
+            related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?,
+        ))
     }
 
     /// The category: strategy, operations, technology, data or people.

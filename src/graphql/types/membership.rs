@@ -42,7 +42,9 @@ impl Membership {
 
     /// The organisation.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Ok(Organization(related::<OrganizationById>(ctx, self.0.organization_id).await?))
+        Ok(Organization(
+            related::<OrganizationById>(ctx, self.0.organization_id).await?,
+        ))
     }
 
     /// The person.

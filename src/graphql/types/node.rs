@@ -10,8 +10,8 @@ use super::{
 };
 use crate::db::loaders::{
     AssessmentById, AuditEntryById, ConsentById, ConsentTypeById, CriterionById,
-    MaturityLevelByNumber, MembershipById, OrganizationById, ScoreById, SnapshotById,
-    TwinById, UserById,
+    MaturityLevelByNumber, MembershipById, OrganizationById, ScoreById, SnapshotById, TwinById,
+    UserById,
 };
 use crate::error::AppError;
 use crate::graphql::guards::viewer;
@@ -37,7 +37,11 @@ pub enum Node {
 
 /// The object a global ID names, if the viewer may read it. Reference data is public; anything
 /// else needs a viewer.
-pub async fn resolve_node(ctx: &Context<'_>, id: &ID, field: &str) -> Result<Option<Node>, AppError> {
+pub async fn resolve_node(
+    ctx: &Context<'_>,
+    id: &ID,
+    field: &str,
+) -> Result<Option<Node>, AppError> {
     let id = GlobalId::decode(id, field)?;
     let node = match id.kind {
         NodeKind::MaturityLevel => find::<MaturityLevelByNumber>(ctx, id.key(field)?)

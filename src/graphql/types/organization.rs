@@ -7,8 +7,8 @@ use entity::organizations;
 
 use super::{Assessment, AuditEntry, DigitalTwin, Membership, find};
 use crate::db::lists::{
-    AssessmentSort, AssessmentsOfOrganization, AuditOfOrganization, AuditSort,
-    MemberSort, MembersOfOrganization,
+    AssessmentSort, AssessmentsOfOrganization, AuditOfOrganization, AuditSort, MemberSort,
+    MembersOfOrganization,
 };
 use crate::db::loaders::TwinOfOrganization;
 use crate::db::paging::Sort;
@@ -84,7 +84,7 @@ impl Organization {
 
     /// The organisation's memberships, earliest joined first unless `orderBy` says otherwise.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -96,14 +96,20 @@ impl Organization {
         order_by: Option<MembershipOrder>,
     ) -> Result<Paged<Membership>> {
         let sort = MembershipOrder::sort(order_by, EARLIEST_MEMBERS);
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let filter = filter.unwrap_or_default().into();
-        child_connection::<MembersOfOrganization, _>(ctx, self.0.id, filter, sort, args, Membership).await
+        child_connection::<MembersOfOrganization, _>(ctx, self.0.id, filter, sort, args, Membership)
+            .await
     }
 
     /// The organisation's assessments, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
     async fn assessments(
         &self,
         ctx: &Context<'_>,
@@ -115,14 +121,24 @@ impl Organization {
         order_by: Option<AssessmentOrder>,
     ) -> Result<Paged<Assessment>> {
         let sort = AssessmentOrder::sort(order_by, NEWEST_ASSESSMENTS);
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let filter = filter.unwrap_or_default().into_filter()?;
-        child_connection::<AssessmentsOfOrganization, _>(ctx, self.0.id, filter, sort, args, Assessment).await
+        child_connection::<AssessmentsOfOrganization, _>(
+            ctx, self.0.id, filter, sort, args, Assessment,
+        )
+        .await
     }
 
     /// The organisation's digital twin, once its first assessment has been scored.
     async fn digital_twin(&self, ctx: &Context<'_>) -> Result<Option<DigitalTwin>> {
-        Ok(find::<TwinOfOrganization>(ctx, self.0.id).await?.map(DigitalTwin))
+        Ok(find::<TwinOfOrganization>(ctx, self.0.id)
+            .await?
+            .map(DigitalTwin))
     }
 
     /// Who changed what, newest first; owners and admins only.
@@ -130,7 +146,7 @@ impl Organization {
         guard = "OrganizationRole::at_least(StoredRole::Admin, self.0.id)",
         complexity = "complexity(first, last, child_complexity)"
     )]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
@@ -142,7 +158,12 @@ impl Organization {
         order_by: Option<AuditEntryOrder>,
     ) -> Result<Option<Paged<AuditEntry>>> {
         let sort = AuditEntryOrder::sort(order_by, NEWEST_AUDIT_ENTRIES);
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let filter = filter.unwrap_or_default().into_filter()?;
         child_connection::<AuditOfOrganization, _>(ctx, self.0.id, filter, sort, args, AuditEntry)
             .await

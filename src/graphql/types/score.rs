@@ -62,12 +62,16 @@ impl AssessmentScore {
 
     /// The maturity level the overall score reaches.
     async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
-        Ok(MaturityLevel(related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?))
+        Ok(MaturityLevel(
+            related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?,
+        ))
     }
 
     /// The assessment scored.
     async fn assessment(&self, ctx: &Context<'_>) -> Result<Assessment> {
-        Ok(Assessment(related::<AssessmentById>(ctx, self.0.assessment_id).await?))
+        Ok(Assessment(
+            related::<AssessmentById>(ctx, self.0.assessment_id).await?,
+        ))
     }
 
     /// When it was scored.

@@ -81,7 +81,7 @@ impl User {
 
     /// The person's memberships in organisations the viewer belongs to.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
     async fn memberships(
         &self,
         ctx: &Context<'_>,
@@ -93,14 +93,20 @@ impl User {
         order_by: Option<MembershipOrder>,
     ) -> Result<Paged<Membership>> {
         let sort = MembershipOrder::sort(order_by, EARLIEST_MEMBERSHIPS);
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let filter = filter.unwrap_or_default().into();
-        child_connection::<MembershipsOfUser, _>(ctx, self.0.id, filter, sort, args, Membership).await
+        child_connection::<MembershipsOfUser, _>(ctx, self.0.id, filter, sort, args, Membership)
+            .await
     }
 
     /// The assessments the person answered in organisations the viewer belongs to, newest first.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
     async fn assessments(
         &self,
         ctx: &Context<'_>,
@@ -112,9 +118,15 @@ impl User {
         order_by: Option<AssessmentOrder>,
     ) -> Result<Paged<Assessment>> {
         let sort = AssessmentOrder::sort(order_by, NEWEST_ASSESSMENTS);
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let filter = filter.unwrap_or_default().into_filter()?;
-        child_connection::<AssessmentsOfUser, _>(ctx, self.0.id, filter, sort, args, Assessment).await
+        child_connection::<AssessmentsOfUser, _>(ctx, self.0.id, filter, sort, args, Assessment)
+            .await
     }
 
     /// The person's consent history, newest first; the newest record per consent type is the
@@ -123,7 +135,7 @@ impl User {
         guard = "PersonalData(self.0.id)",
         complexity = "complexity(first, last, child_complexity)"
     )]
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
     async fn consents(
         &self,
         ctx: &Context<'_>,
@@ -135,7 +147,12 @@ impl User {
         order_by: Option<UserConsentOrder>,
     ) -> Result<Option<Paged<UserConsent>>> {
         let sort = UserConsentOrder::sort(order_by, NEWEST_CONSENTS);
-        let args = PageArgs { first, after, last, before };
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
         let filter = filter.unwrap_or_default().into();
         child_connection::<ConsentsOfUser, _>(ctx, self.0.id, filter, sort, args, UserConsent)
             .await
