@@ -55,7 +55,10 @@ impl Query {
     /// The organisations the viewer belongs to (every organisation, for a platform admin),
     /// by name unless `orderBy` says otherwise.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
     async fn organizations(
         &self,
         ctx: &Context<'_>,

@@ -136,3 +136,25 @@ async fn introspection_answers_unless_switched_off() {
         Some(3)
     );
 }
+
+#[tokio::test]
+async fn connection_complexity_grows_with_the_page_size_asked() {
+    let app = spawn_app().await;
+    // Complexity is checked before anything runs, so no token is needed to be refused.
+    let nested = |size: u32| {
+        format!(
+            "{{ organizations(first: {size}) {{ edges {{ node {{ members(first: {size}) {{ edges {{ node {{ \
+             user {{ assessments(first: {size}) {{ edges {{ node {{ id score {{ overallScore }} }} }} }} }} }} }} }} }} }} }} }}"
+        )
+    };
+    let dashboard = app.graphql(&nested(10)).await;
+    assert_eq!(
+        dashboard["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{dashboard}"
+    );
+    let everything = app.graphql(&nested(100)).await;
+    assert_eq!(
+        everything["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "100 × 100 × 100 rows is refused by the default limit: {everything}"
+    );
+}

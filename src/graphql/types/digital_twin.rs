@@ -76,7 +76,10 @@ impl DigitalTwin {
 
     /// The twin's history, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
     async fn snapshots(
         &self,
         ctx: &Context<'_>,

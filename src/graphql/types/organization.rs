@@ -84,7 +84,10 @@ impl Organization {
 
     /// The organisation's memberships, earliest joined first unless `orderBy` says otherwise.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -109,7 +112,10 @@ impl Organization {
 
     /// The organisation's assessments, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
     async fn assessments(
         &self,
         ctx: &Context<'_>,
@@ -146,7 +152,10 @@ impl Organization {
         guard = "OrganizationRole::at_least(StoredRole::Admin, self.0.id)",
         complexity = "complexity(first, last, child_complexity)"
     )]
-    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -81,7 +81,10 @@ impl User {
 
     /// The person's memberships in organisations the viewer belongs to.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
     async fn memberships(
         &self,
         ctx: &Context<'_>,
@@ -106,7 +109,10 @@ impl User {
 
     /// The assessments the person answered in organisations the viewer belongs to, newest first.
     #[graphql(complexity = "complexity(first, last, child_complexity)")]
-    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
     async fn assessments(
         &self,
         ctx: &Context<'_>,
@@ -135,7 +141,10 @@ impl User {
         guard = "PersonalData(self.0.id)",
         complexity = "complexity(first, last, child_complexity)"
     )]
-    #[allow(clippy::too_many_arguments, reason = "Relay paging arguments, filter and order")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
     async fn consents(
         &self,
         ctx: &Context<'_>,
