@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
     assessment_scores, assessments, audit_log, consent_types, digital_twin_snapshots,
     maturity_criteria, maturity_levels, organization_digital_twins, organization_members,
@@ -30,8 +30,9 @@ const MAX_BATCH: usize = 10_000;
 /// A loader error; `Arc` because loader results are cloned to every waiting resolver.
 pub type LoadError = Arc<DbErr>;
 
-/// The per-request loader every resolver reads through.
-pub type Loaders = DataLoader<ScopedReader>;
+/// The per-request loader every resolver reads through. Its cache lives as long as the request,
+/// so a row asked for twice (the same organisation under many assessments) is read once.
+pub type Loaders = DataLoader<ScopedReader, HashMapCache>;
 
 /// Reads within one request's scope.
 pub struct ScopedReader {
@@ -42,7 +43,8 @@ pub struct ScopedReader {
 impl ScopedReader {
     /// Loaders for one request: `db` should be the request's own (counting) handle.
     pub fn loaders(db: DatabaseConnection, scope: Scope) -> Loaders {
-        DataLoader::new(Self { db, scope }, tokio::spawn).max_batch_size(MAX_BATCH)
+        DataLoader::with_cache(Self { db, scope }, tokio::spawn, HashMapCache::default())
+            .max_batch_size(MAX_BATCH)
     }
 
     /// The request's database handle.
