@@ -13,4 +13,5 @@ mod rows;
 mod schema;
 mod seed;
 mod server;
+mod tenancy;
 mod world;
