@@ -15,5 +15,6 @@ mod rows;
 mod schema;
 mod seed;
 mod server;
+mod tenancy;
 mod viewer;
 mod world;

@@ -1,0 +1,497 @@
+//! The cross-tenant matrix. An organisation's data is visible only to its members (and to
+//! platform admins); to anyone else it does not exist: the response to one of its IDs is, byte
+//! for byte, the response to an ID never issued, and no error, count or cursor hints otherwise.
+//! Tests ask about `alpha` as a member of `beta` in every role and as the outsider, and check
+//! that alpha's own people do get an answer, so that each test could fail.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::rows;
+use crate::world::{
+    ORGANIZATION_TREE, Org, Person, ROLES, World, error_codes, global_id, id_variables,
+};
+
+const NODE: &str = r#"
+query Node($id: ID!) { node(id: $id) { __typename id
+  ... on Organization { slug name } ... on User { name title } ... on Membership { role }
+  ... on Assessment { status } ... on AssessmentScore { overallScore }
+  ... on DigitalTwin { maturityScore } ... on DigitalTwinSnapshot { reason }
+  ... on UserConsent { granted } ... on AuditEntry { sequence tableName }
+} }"#;
+
+const NODES: &str = "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }";
+
+/// A person's lists, and the viewer's own memberships.
+const PERSON: &str = r#"
+query Person($id: ID!) {
+  node(id: $id) { ... on User { consents(first: 10) { totalCount }
+    memberships(first: 10) { totalCount edges { cursor node { id organization { slug } } } }
+    assessments(first: 10) { totalCount edges { cursor node { id organization { slug } } } } } }
+  viewer { memberships { totalCount edges { cursor node { id organization { slug } } } } }
+}"#;
+
+/// Every filter that takes an ID, given `$user` or `$byOrg`.
+const FILTERS: &str = r#"
+query Filters($org: ID!, $shared: ID!, $user: ID!, $byOrg: ID!) {
+  organization(id: $org) {
+    byRespondent: assessments(filter: { respondentId: $user }) { ...Page }
+    byOrganization: assessments(filter: { organizationId: $byOrg }) { ...Page }
+    auditLog(filter: { actorId: $user }) { totalCount edges { cursor node { id } } }
+  }
+  node(id: $shared) { ... on User { assessments(filter: { organizationId: $byOrg }) { ...Page } } }
+  viewer { assessments(filter: { organizationId: $byOrg }) { ...Page } }
+}
+fragment Page on AssessmentConnection {
+  totalCount edges { cursor node { id } }
+  pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+}"#;
+
+/// An organisation's lists, oldest first, each after an optional cursor.
+const LISTS: &str = r#"
+query Lists($id: ID!, $members: String, $assessments: String, $snapshots: String, $log: String) {
+  organization(id: $id) {
+    members(first: 10, after: $members) { totalCount edges { cursor node { id user { id } } } }
+    assessments(first: 10, after: $assessments, orderBy: { field: CREATED_AT, direction: ASC })
+      { totalCount edges { cursor node { id respondent { id } } } }
+    digitalTwin { id snapshots(first: 10, after: $snapshots,
+      orderBy: { field: CAPTURED_AT, direction: ASC }) { totalCount edges { cursor node { id } } } }
+    auditLog(first: 10, after: $log, orderBy: { field: SEQUENCE, direction: ASC })
+      { totalCount edges { cursor node { id actor { id } } } }
+  }
+}"#;
+
+/// Every object of `org` with a global ID, as (kind, key): one of each kind, and every member.
+fn objects(org: &Org) -> Vec<(&'static str, String)> {
+    let mut objects = vec![
+        ("Organization", org.id.to_string()),
+        ("Membership", org.membership.to_string()),
+        ("Assessment", org.assessment.to_string()),
+        ("AssessmentScore", org.score.to_string()),
+        ("DigitalTwin", org.twin.to_string()),
+        ("DigitalTwinSnapshot", org.snapshot.to_string()),
+        ("UserConsent", org.consent.to_string()),
+        ("AuditEntry", org.audit_entry.to_string()),
+    ];
+    objects.extend(ROLES.map(|role| ("User", org.person(role).id.to_string())));
+    objects
+}
+
+/// A key of `kind` never issued: audit entries are numbered, everything else has a UUID.
+fn unknown_key(kind: &str) -> String {
+    match kind {
+        "AuditEntry" => i64::MAX.to_string(),
+        _ => Uuid::now_v7().to_string(),
+    }
+}
+
+/// The global IDs of every object of `org`.
+fn global_ids(org: &Org) -> Vec<String> {
+    let objects = objects(org).into_iter();
+    objects.map(|(kind, key)| global_id(kind, key)).collect()
+}
+
+/// Everyone alpha must not exist for: a member of beta in every role, and the outsider.
+fn strangers(world: &World) -> Vec<&Person> {
+    let beta = ROLES.iter().map(|role| world.beta.person(role));
+    beta.chain([&world.outsider]).collect()
+}
+
+/// `{"id": <the organisation's global ID>}`.
+fn org_variables(org: &Org) -> Value {
+    id_variables(&global_id("Organization", org.id))
+}
+
+/// The response of a root field that found nothing.
+fn null_at(field: &str) -> Value {
+    json!({ "data": { field: null } })
+}
+
+/// The value at JSON `pointer` in each node of a connection, e.g. `/id`.
+fn along(connection: &Value, pointer: &str) -> Vec<Value> {
+    let edges = connection["edges"].as_array().into_iter().flatten();
+    let value = |edge: &Value| edge["node"].pointer(pointer).cloned().unwrap_or_default();
+    edges.map(value).collect()
+}
+
+/// Asks `query` as `viewer` with variables naming alpha's objects and with variables naming
+/// objects never issued; asserts the responses are identical, and returns it.
+async fn assert_same_as_unknown(
+    world: &World,
+    viewer: Option<&Person>,
+    query: &str,
+    [foreign, unknown]: [Value; 2],
+) -> Value {
+    let response = world.query(viewer, query, foreign.clone()).await;
+    let never_issued = world.query(viewer, query, unknown).await;
+    let who = viewer.map_or("anonymous", |person| person.email.as_str());
+    assert_eq!(response, never_issued, "{who}: {foreign}");
+    response
+}
+
+/// Every string in `value`, and the text of each that is base64url (global IDs, cursors).
+fn texts(value: &Value, into: &mut Vec<String>) {
+    match value {
+        Value::String(text) => {
+            let decoded = URL_SAFE_NO_PAD.decode(text).ok();
+            into.extend(decoded.and_then(|bytes| String::from_utf8(bytes).ok()));
+            into.push(text.clone());
+        }
+        Value::Array(items) => items.iter().for_each(|item| texts(item, into)),
+        Value::Object(fields) => fields.values().for_each(|item| texts(item, into)),
+        _ => {}
+    }
+}
+
+/// Asserts that no text, ID or cursor in `response` names any of `keys`.
+fn assert_no_trace(response: &Value, keys: &[Uuid]) {
+    let mut all = Vec::new();
+    texts(response, &mut all);
+    for key in keys.iter().map(Uuid::to_string) {
+        let trace = all.iter().find(|text| text.contains(&key));
+        assert!(trace.is_none(), "{trace:?} names {key} in {response}");
+    }
+}
+
+/// The UUID keys of everything alpha holds.
+fn alpha_keys(world: &World) -> Vec<Uuid> {
+    let objects = objects(&world.alpha).into_iter();
+    objects.filter_map(|(_, key)| key.parse().ok()).collect()
+}
+
+/// A plain member of both alpha and beta, with an assessment in each and a consent record;
+/// returned with their (membership, assessment) in alpha, then in beta.
+async fn shared_member(world: &World) -> (Person, [(Uuid, Uuid); 2]) {
+    let db = &world.app.db;
+    let (id, email) = (Uuid::now_v7(), "shared@example.com".to_owned());
+    rows::user(id, &email).insert(db).await.expect("user");
+    let mut rows = [(Uuid::nil(), Uuid::nil()); 2];
+    for (org, slot) in [&world.alpha, &world.beta].into_iter().zip(&mut rows) {
+        *slot = (Uuid::now_v7(), Uuid::now_v7());
+        let member = rows::member(org.id, id).set("id", slot.0);
+        member.insert(db).await.expect("membership");
+        let assessment = rows::assessment(slot.1, org.id, id);
+        assessment.insert(db).await.expect("assessment");
+    }
+    let consent = rows::user_consent(id, world.consent_type);
+    consent.insert(db).await.expect("consent");
+    (Person { id, email }, rows)
+}
+
+#[tokio::test]
+async fn strangers_cannot_tell_any_object_of_another_org_from_one_never_issued() {
+    let world = World::new().await;
+    let owner = Some(world.alpha.person("owner"));
+    let (alpha, beta) = (global_ids(&world.alpha), global_ids(&world.beta));
+    let mut unknown = Vec::new();
+    for (kind, key) in objects(&world.alpha) {
+        let foreign = id_variables(&global_id(kind, &key));
+        let own = world.query(owner, NODE, foreign.clone()).await;
+        let answer = (&own["data"]["node"]["id"], own.get("errors"));
+        assert_eq!(answer, (&foreign["id"], None), "alpha's owner: {own}");
+        unknown.push(global_id(kind, unknown_key(kind)));
+        for viewer in strangers(&world) {
+            let unknown = id_variables(&global_id(kind, unknown_key(kind)));
+            let pair = [foreign.clone(), unknown];
+            let response = assert_same_as_unknown(&world, Some(viewer), NODE, pair).await;
+            assert_eq!(response, null_at("node"), "{}: {kind}", viewer.email);
+        }
+    }
+    let own = world.query(owner, NODES, json!({ "ids": alpha })).await;
+    let answered = own["data"]["nodes"].as_array().expect("nodes").iter();
+    let answered: Vec<&Value> = answered.map(|node| &node["id"]).collect();
+    assert_eq!(json!(answered), json!(alpha), "alpha's owner reads all");
+    for viewer in strangers(&world) {
+        // Beta's objects in the same batch resolve as usual; alpha's are nothing.
+        let foreign = json!({ "ids": ([beta.clone(), alpha.clone()].concat()) });
+        let never_issued = json!({ "ids": ([beta.clone(), unknown.clone()].concat()) });
+        let pair = [foreign, never_issued];
+        let response = assert_same_as_unknown(&world, Some(viewer), NODES, pair).await;
+        let nodes = response["data"]["nodes"].as_array().expect("nodes");
+        let (of_beta, of_alpha) = nodes.split_at(beta.len());
+        let beta_found = of_beta[0]["id"] == beta[0].as_str();
+        let seen = (beta_found, of_alpha.iter().all(Value::is_null));
+        let in_beta = viewer.id != world.outsider.id;
+        assert_eq!(seen, (in_beta, true), "{}: {response}", viewer.email);
+    }
+}
+
+#[tokio::test]
+async fn root_fields_show_an_org_only_to_its_members_and_platform_admins() {
+    let world = World::new().await;
+    let by_slug = "query($slug: String!) { organization(slug: $slug) { id slug name } }";
+    let (by_id, slug) = (org_variables(&world.alpha), json!({ "slug": "alpha" }));
+    let owner = Some(world.alpha.person("owner"));
+    let tree = world.query(owner, ORGANIZATION_TREE, by_id.clone()).await;
+    let members = &tree["data"]["organization"]["members"]["totalCount"];
+    assert_eq!(members, 5, "alpha's owner: {tree}");
+    let found = world.query(owner, by_slug, slug.clone()).await;
+    assert_eq!(found["data"]["organization"]["id"], by_id["id"]);
+    let list = "{ organizations { totalCount edges { cursor node { slug } } } }";
+    let listed = |response: &Value| {
+        let organizations = &response["data"]["organizations"];
+        let slugs = along(organizations, "/slug");
+        json!({ "slugs": slugs, "totalCount": organizations["totalCount"] })
+    };
+    for viewer in strangers(&world).into_iter().map(Some) {
+        let unknown = id_variables(&global_id("Organization", Uuid::now_v7()));
+        let pair = [by_id.clone(), unknown];
+        let response = assert_same_as_unknown(&world, viewer, ORGANIZATION_TREE, pair).await;
+        assert_eq!(response, null_at("organization"));
+        let pair = [slug.clone(), json!({ "slug": "never-existed" })];
+        let response = assert_same_as_unknown(&world, viewer, by_slug, pair).await;
+        assert_eq!(response, null_at("organization"));
+        let response = world.query(viewer, list, json!({})).await;
+        let outsider = viewer.is_some_and(|viewer| viewer.id == world.outsider.id);
+        let own: &[&str] = if outsider { &[] } else { &["beta"] };
+        let expected = json!({ "slugs": own, "totalCount": own.len() });
+        assert_eq!(listed(&response), expected, "{response}");
+        assert_no_trace(&response, &alpha_keys(&world));
+    }
+    let admin = Some(&world.platform_admin);
+    let admin = world.query(admin, list, json!({})).await;
+    let expected = json!({ "slugs": ["alpha", "beta"], "totalCount": 2 });
+    assert_eq!(listed(&admin), expected, "the platform admin sees all");
+}
+
+#[tokio::test]
+async fn nested_connections_of_the_own_org_hold_nothing_of_the_other() {
+    let world = World::new().await;
+    let (db, beta) = (&world.app.db, &world.beta);
+    // An assessment and an audit entry of beta by someone since gone from beta, now in alpha.
+    let (gone, left_behind) = (world.alpha.person("member"), Uuid::now_v7());
+    let assessment = rows::assessment(left_behind, beta.id, gone.id);
+    assessment.insert(db).await.expect("assessment");
+    let entry = rows::audit_entry().set("organization_id", beta.id);
+    let entry = entry.set("actor_user_id", gone.id);
+    entry.insert(db).await.expect("audit entry");
+    let owner = global_id("User", beta.person("owner").id);
+    let expected = json!({
+        "members": 5,
+        "assessments": [
+            global_id("Assessment", beta.assessment),
+            global_id("Assessment", left_behind),
+        ],
+        "respondents": [{ "id": owner }, null],
+        "twin": global_id("DigitalTwin", beta.twin),
+        "snapshots": [global_id("DigitalTwinSnapshot", beta.snapshot)],
+    });
+    let log = json!({ "totalCount": 2, "actors": [{ "id": owner }, null] });
+    let alpha_entry = global_id("AuditEntry", world.alpha.audit_entry);
+    let variables = org_variables(beta);
+    for role in ROLES {
+        let viewer = Some(beta.person(role));
+        let response = world.query(viewer, LISTS, variables.clone()).await;
+        let organization = &response["data"]["organization"];
+        let (assessments, log_edges) = (&organization["assessments"], &organization["auditLog"]);
+        let seen = json!({
+            "members": organization["members"]["totalCount"],
+            "assessments": along(assessments, "/id"),
+            "respondents": along(assessments, "/respondent"),
+            "twin": organization["digitalTwin"]["id"],
+            "snapshots": along(&organization["digitalTwin"]["snapshots"], "/id"),
+        });
+        assert_eq!(seen, expected, "beta's {role}: {response}");
+        let actors = along(log_edges, "/actor");
+        let seen_log = json!({ "totalCount": log_edges["totalCount"], "actors": actors });
+        let seen_log = (!log_edges.is_null()).then_some(seen_log);
+        let reads_log = ["owner", "admin"].contains(&role);
+        assert_eq!(seen_log, reads_log.then(|| log.clone()), "beta's {role}");
+        let codes = if reads_log { vec![] } else { vec!["FORBIDDEN"] };
+        assert_eq!(error_codes(&response), codes, "beta's {role}: {response}");
+        assert!(!response.to_string().contains(&alpha_entry), "{response}");
+        assert_no_trace(&response, &[alpha_keys(&world), vec![gone.id]].concat());
+    }
+}
+
+#[tokio::test]
+async fn a_person_in_both_orgs_shows_each_org_only_its_own_rows() {
+    let world = World::new().await;
+    let (shared, rows) = shared_member(&world).await;
+    let person = id_variables(&global_id("User", shared.id));
+    let slugs = |list: &Value| along(list, "/organization/slug");
+    let orgs = [&world.alpha, &world.beta];
+    for (index, org) in orgs.into_iter().enumerate() {
+        let ((membership, assessment), other) = (rows[index], rows[1 - index]);
+        for role in ROLES {
+            let viewer = Some(org.person(role));
+            let response = world.query(viewer, PERSON, person.clone()).await;
+            let (user, viewer) = (&response["data"]["node"], &response["data"]["viewer"]);
+            let list = |list: &Value| json!([along(list, "/id"), list["totalCount"], slugs(list)]);
+            let seen = json!({
+                "memberships": list(&user["memberships"]),
+                "assessments": list(&user["assessments"]),
+                "consents": user["consents"],
+                "viewer": [viewer["memberships"]["totalCount"], slugs(&viewer["memberships"])],
+            });
+            // Consents are the person's, not an organisation's: owners and admins read them.
+            let consents = json!({ "totalCount": 1 });
+            let consents = ["owner", "admin"].contains(&role).then_some(consents);
+            let expected = json!({
+                "memberships": [[global_id("Membership", membership)], 1, [org.slug]],
+                "assessments": [[global_id("Assessment", assessment)], 1, [org.slug]],
+                "consents": consents,
+                "viewer": [1, [org.slug]],
+            });
+            assert_eq!(seen, expected, "{role} of {}: {response}", org.slug);
+            assert_no_trace(&response, &[other.0, other.1, orgs[1 - index].id]);
+        }
+    }
+    let admin = Some(&world.platform_admin);
+    let by_admin = world.query(admin, PERSON, person.clone()).await;
+    let user = &by_admin["data"]["node"];
+    let lists = [&user["memberships"], &user["assessments"]].map(slugs);
+    assert_eq!(lists, [["alpha", "beta"], ["beta", "alpha"]], "{by_admin}");
+    let by_themselves = world.query(Some(&shared), PERSON, person.clone()).await;
+    let own = slugs(&by_themselves["data"]["viewer"]["memberships"]);
+    assert_eq!(own, ["alpha", "beta"], "the person's own memberships");
+    let by_outsider = world.query(Some(&world.outsider), PERSON, person).await;
+    let none = json!({ "totalCount": 0, "edges": [] });
+    let nothing = json!({ "node": null, "viewer": { "memberships": none } });
+    assert_eq!(by_outsider, json!({ "data": nothing }), "the outsider");
+}
+
+#[tokio::test]
+async fn filters_naming_another_orgs_ids_match_nothing_like_ids_never_issued() {
+    let world = World::new().await;
+    let shared = global_id("User", shared_member(&world).await.0.id);
+    let variables = |org: &Org, user: Uuid, by_org: Uuid| {
+        json!({
+            "org": global_id("Organization", org.id),
+            "shared": shared,
+            "user": global_id("User", user),
+            "byOrg": global_id("Organization", by_org),
+        })
+    };
+    let totals = |response: &Value| {
+        let (data, organization) = (&response["data"], &response["data"]["organization"]);
+        let lists = ["byRespondent", "byOrganization", "auditLog"].map(|list| &organization[list]);
+        let users = [&data["node"], &data["viewer"]].map(|user| &user["assessments"]);
+        let lists = lists.into_iter().chain(users);
+        let totals: Vec<Value> = lists.map(|list| list["totalCount"].clone()).collect();
+        totals
+    };
+    let (alpha, owner) = (&world.alpha, world.alpha.person("owner"));
+    let own = variables(alpha, owner.id, alpha.id);
+    let own = world.query(Some(owner), FILTERS, own).await;
+    // Alpha's owner finds alpha's rows: the owner's assessment, and the shared member's too.
+    assert_eq!(totals(&own), [1, 2, 1, 1, 1], "alpha's owner: {own}");
+    for viewer in strangers(&world) {
+        let foreign = variables(&world.beta, owner.id, alpha.id);
+        let unknown = variables(&world.beta, Uuid::now_v7(), Uuid::now_v7());
+        let pair = [foreign, unknown];
+        let response = assert_same_as_unknown(&world, Some(viewer), FILTERS, pair).await;
+        let mut totals = totals(&response).into_iter();
+        let nothing = totals.all(|total| total.is_null() || total == 0);
+        let codes = error_codes(&response);
+        let forbidden = codes.iter().all(|code| code == "FORBIDDEN");
+        assert!(nothing && forbidden, "{}: {response}", viewer.email);
+        assert_no_trace(&response, &alpha_keys(&world));
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_from_another_org_is_only_a_position_in_the_own_list() {
+    let world = World::new().await;
+    let owner = Some(world.alpha.person("owner"));
+    let alpha = world.query(owner, LISTS, org_variables(&world.alpha)).await;
+    let organization = &alpha["data"]["organization"];
+    let first = |list: &Value| list["edges"][0]["cursor"].clone();
+    let from_start = org_variables(&world.beta);
+    let alpha_cursors = json!({
+        "id": from_start["id"],
+        "members": first(&organization["members"]),
+        "assessments": first(&organization["assessments"]),
+        "snapshots": first(&organization["digitalTwin"]["snapshots"]),
+        "log": first(&organization["auditLog"]),
+    });
+    let cursors = alpha_cursors.as_object().expect("variables");
+    assert!(cursors.values().all(Value::is_string), "{alpha}");
+    for role in ROLES {
+        let viewer = Some(world.beta.person(role));
+        // Beta was written after alpha, so alpha's first row is a position before all of beta.
+        let response = world.query(viewer, LISTS, alpha_cursors.clone()).await;
+        let start = world.query(viewer, LISTS, from_start.clone()).await;
+        assert_eq!(response, start, "beta's {role}: reads beta from its start");
+        let members = along(&response["data"]["organization"]["members"], "/id");
+        assert_eq!(members.len(), 5, "beta's {role}: {response}");
+        assert_no_trace(&response, &alpha_keys(&world));
+    }
+}
+
+#[tokio::test]
+async fn anonymous_requests_reach_no_tenant_field_but_read_reference_data() {
+    let world = World::new().await;
+    let alpha = org_variables(&world.alpha);
+    let by_id = "query($id: ID!) { organization(id: $id) { id } }";
+    let tenant_fields = [
+        ("{ viewer { id } }", json!({})),
+        (by_id, alpha.clone()),
+        ("{ organization(slug: \"alpha\") { id } }", json!({})),
+        ("{ organizations { totalCount } }", json!({})),
+        (NODES, json!({ "ids": [alpha["id"]] })),
+    ];
+    for (query, variables) in tenant_fields {
+        let response = world.query(None, query, variables).await;
+        let codes = error_codes(&response);
+        assert_eq!(codes, ["UNAUTHENTICATED"], "{query}: {response}");
+    }
+    for (kind, key) in objects(&world.alpha) {
+        let foreign = id_variables(&global_id(kind, key));
+        let unknown = id_variables(&global_id(kind, unknown_key(kind)));
+        let response = assert_same_as_unknown(&world, None, NODE, [foreign, unknown]).await;
+        let codes = error_codes(&response);
+        assert_eq!(codes, ["UNAUTHENTICATED"], "{kind}: {response}");
+    }
+    let query = r#"query($level: ID!, $type: ID!) { maturityLevels { level } consentTypes { id }
+        level: node(id: $level) { id } type: node(id: $type) { id } }"#;
+    let level = global_id("MaturityLevel", 3);
+    let consent_type = global_id("ConsentType", world.consent_type);
+    let variables = json!({ "level": level, "type": consent_type });
+    let reference = world.query(None, query, variables).await;
+    let data = &reference["data"];
+    let types = data["consentTypes"].as_array().expect("consent types");
+    let seen = json!({
+        "levels": data["maturityLevels"].as_array().map(Vec::len),
+        "listed": types.contains(&json!({ "id": consent_type })),
+        "nodes": [data["level"]["id"], data["type"]["id"]],
+        "errors": reference.get("errors"),
+    });
+    let expected = json!({
+        "levels": 10, "listed": true, "nodes": [level, consent_type], "errors": null
+    });
+    assert_eq!(seen, expected, "{reference}");
+}
+
+#[tokio::test]
+async fn only_owners_and_admins_of_the_org_read_its_audit_log() {
+    let world = World::new().await;
+    let entry = id_variables(&global_id("AuditEntry", world.alpha.audit_entry));
+    let unknown = id_variables(&global_id("AuditEntry", unknown_key("AuditEntry")));
+    let variables = org_variables(&world.alpha);
+    for role in ROLES {
+        let viewer = Some(world.alpha.person(role));
+        let response = world.query(viewer, LISTS, variables.clone()).await;
+        let organization = &response["data"]["organization"];
+        let members = &organization["members"]["totalCount"];
+        let log = &organization["auditLog"];
+        let log = log.is_object().then(|| along(log, "/id"));
+        let errors = error_codes(&response);
+        let seen = json!({ "members": members, "log": log, "errors": errors });
+        let by_node = world.query(viewer, NODE, entry.clone()).await;
+        if ["owner", "admin"].contains(&role) {
+            let expected = json!({ "members": 5, "log": [entry["id"]], "errors": [] });
+            assert_eq!(seen, expected, "alpha's {role}: {response}");
+            assert_eq!(by_node["data"]["node"]["id"], entry["id"], "{by_node}");
+        } else {
+            let expected = json!({ "members": 5, "log": null, "errors": ["FORBIDDEN"] });
+            assert_eq!(seen, expected, "alpha's {role}: {response}");
+            // By ID, the entry is simply not there: no error, as for an entry never written.
+            let pair = [entry.clone(), unknown.clone()];
+            let by_node = assert_same_as_unknown(&world, viewer, NODE, pair).await;
+            assert_eq!(by_node, null_at("node"), "alpha's {role}");
+        }
+    }
+}
