@@ -130,23 +130,3 @@ impl MemberRole {
         self.strength() >= weakest.strength()
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::MemberRole;
-    use sea_orm::Iterable;
-
-    #[test]
-    fn roles_are_ordered_strongest_first() {
-        let roles: Vec<MemberRole> = MemberRole::iter().collect();
-        for (index, role) in roles.iter().enumerate() {
-            for (other_index, other) in roles.iter().enumerate() {
-                assert_eq!(
-                    role.is_at_least(*other),
-                    index <= other_index,
-                    "{role:?} vs {other:?}"
-                );
-            }
-        }
-    }
-}

@@ -131,6 +131,21 @@ mod tests {
     }
 
     #[test]
+    fn roles_are_ordered_strongest_first() {
+        use sea_orm::Iterable;
+        let roles: Vec<MemberRole> = MemberRole::iter().collect();
+        for (index, role) in roles.iter().enumerate() {
+            for (other_index, other) in roles.iter().enumerate() {
+                assert_eq!(
+                    role.is_at_least(*other),
+                    index <= other_index,
+                    "{role:?} vs {other:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn only_a_viewer_passes_the_viewer_check() {
         assert!(matches!(
             Authentication::Anonymous.viewer(),
