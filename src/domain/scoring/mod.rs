@@ -1,4 +1,24 @@
-//! Score brackets and the mapping of an overall score (0–5) onto the maturity scale (0–9).
+//! Scoring of assessments: question models (data, per type and version), the engine that turns
+//! responses into a score card, score brackets and the mapping of an overall score (0–5) onto the
+//! maturity scale (0–9).
+
+mod engine;
+mod model;
+
+#[cfg(test)]
+mod golden_tests;
+#[cfg(test)]
+mod property_tests;
+#[cfg(test)]
+mod testing;
+
+pub use engine::{
+    ADVICE_CATEGORIES, ResponseError, Rubric, RubricRow, ScoreCard, score, validate_responses,
+};
+pub use model::{
+    CURRENT_VERSION, Category, ChoiceOption, MAX_TOTAL_QUESTION_WEIGHT, Question, QuestionModel,
+    RubricCategory, Scale, question_model, question_models,
+};
 
 use entity::enums::ScoreBracket;
 use rust_decimal::Decimal;
@@ -27,8 +47,11 @@ pub fn bracket_for(score: Decimal) -> ScoreBracket {
 /// One rung of the maturity scale, as stored in `maturity_levels`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaturityBand {
+    /// The level, 0–9.
     pub level: i16,
+    /// The lowest overall score that reaches the level.
     pub min_score: Decimal,
+    /// The highest overall score still at the level.
     pub max_score: Decimal,
 }
 
@@ -57,11 +80,8 @@ impl MaturityScale {
 
 #[cfg(test)]
 mod tests {
+    use super::testing::dec;
     use super::*;
-
-    fn dec(value: &str) -> Decimal {
-        value.parse().expect("a decimal literal")
-    }
 
     fn ten_levels() -> MaturityScale {
         MaturityScale::new(
