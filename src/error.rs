@@ -22,6 +22,8 @@ pub mod code {
 pub enum AppError {
     Unauthenticated,
     Forbidden,
+    /// Not allowed, for a reason the client may know.
+    Refused(String),
     NotFound,
     BadUserInput {
         message: String,
@@ -59,7 +61,9 @@ impl AppError {
             Self::Unauthenticated => "authentication required".to_owned(),
             Self::Forbidden => "not allowed".to_owned(),
             Self::NotFound => "not found".to_owned(),
-            Self::BadUserInput { message, .. } | Self::Conflict(message) => message.clone(),
+            Self::BadUserInput { message, .. } | Self::Conflict(message) | Self::Refused(message) => {
+                message.clone()
+            }
             Self::Internal(_) => "internal server error".to_owned(),
         }
     }
@@ -68,7 +72,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthenticated => code::UNAUTHENTICATED,
-            Self::Forbidden => code::FORBIDDEN,
+            Self::Forbidden | Self::Refused(_) => code::FORBIDDEN,
             Self::NotFound => code::NOT_FOUND,
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
@@ -120,6 +124,7 @@ mod tests {
         let cases = [
             (AppError::Unauthenticated, code::UNAUTHENTICATED),
             (AppError::Forbidden, code::FORBIDDEN),
+            (AppError::Refused("no".into()), code::FORBIDDEN),
             (AppError::NotFound, code::NOT_FOUND),
             (AppError::Conflict("slug taken".into()), code::CONFLICT),
             (

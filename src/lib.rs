@@ -1,13 +1,16 @@
 //! orgraph: a multi-tenant GraphQL gateway for an organisational-intelligence platform.
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod seed;
+pub mod service;
 pub mod startup;
 pub mod telemetry;
 

@@ -12,6 +12,7 @@ pub mod enums;
 pub mod events;
 pub mod maturity_criteria;
 pub mod maturity_levels;
+pub mod mutation_receipts;
 pub mod organization_digital_twins;
 pub mod organization_members;
 pub mod organizations;
@@ -28,6 +29,7 @@ pub mod prelude {
     pub use super::events::Entity as Event;
     pub use super::maturity_criteria::Entity as MaturityCriterion;
     pub use super::maturity_levels::Entity as MaturityLevel;
+    pub use super::mutation_receipts::Entity as MutationReceipt;
     pub use super::organization_digital_twins::Entity as OrganizationDigitalTwin;
     pub use super::organization_members::Entity as OrganizationMember;
     pub use super::organizations::Entity as Organization;

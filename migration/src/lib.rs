@@ -12,6 +12,7 @@ mod m20261123_000002_assessments;
 mod m20261123_000003_digital_twins;
 mod m20261123_000004_consents;
 mod m20261123_000005_audit_and_events;
+mod m20261123_000006_mutation_receipts;
 
 /// The ordered list of orgraph's migrations.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_digital_twins::Migration),
             Box::new(m20261123_000004_consents::Migration),
             Box::new(m20261123_000005_audit_and_events::Migration),
+            Box::new(m20261123_000006_mutation_receipts::Migration),
         ]
     }
 }

@@ -1,7 +1,9 @@
 //! Reads of public reference data: the maturity scale, its rubric and the consent types.
 
 use entity::{consent_types, maturity_criteria, maturity_levels};
-use sea_orm::{DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+
+use crate::domain::scoring::{MaturityBand, MaturityScale, Rubric, RubricRow};
 
 /// All maturity levels, lowest first.
 pub async fn maturity_levels(
@@ -31,4 +33,29 @@ pub async fn consent_types(db: &DatabaseConnection) -> Result<Vec<consent_types:
         .order_by_asc(consent_types::Column::Version)
         .all(db)
         .await
+}
+
+/// The maturity scale and rubric the scoring engine needs, read from the reference tables.
+pub async fn scoring_reference(
+    db: &impl ConnectionTrait,
+) -> Result<(MaturityScale, Rubric), DbErr> {
+    let levels = maturity_levels::Entity::find().all(db).await?;
+    let criteria = maturity_criteria::Entity::find().all(db).await?;
+    let scale = MaturityScale::new(
+        levels
+            .into_iter()
+            .map(|level| MaturityBand {
+                level: level.level,
+                min_score: level.min_score,
+                max_score: level.max_score,
+            })
+            .collect(),
+    );
+    let rubric = Rubric::new(criteria.into_iter().map(|criterion| RubricRow {
+        level: criterion.maturity_level,
+        category: criterion.category,
+        recommendation: criterion.recommendation,
+        next_step: criterion.next_step,
+    }));
+    Ok((scale, rubric))
 }

@@ -1,3 +1,5 @@
 //! Business rules in plain Rust: no GraphQL, no database.
 
+pub mod membership;
 pub mod scoring;
+pub mod validation;

@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::helpers::*;
 
-const TABLES: [&str; 13] = [
+const TABLES: [&str; 14] = [
     "organizations",
     "users",
     "organization_members",
@@ -19,6 +19,7 @@ const TABLES: [&str; 13] = [
     "user_consents",
     "audit_log",
     "events",
+    "mutation_receipts",
 ];
 
 async fn row_count(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm::DbErr> {
