@@ -61,9 +61,9 @@ impl AppError {
             Self::Unauthenticated => "authentication required".to_owned(),
             Self::Forbidden => "not allowed".to_owned(),
             Self::NotFound => "not found".to_owned(),
-            Self::BadUserInput { message, .. } | Self::Conflict(message) | Self::Refused(message) => {
-                message.clone()
-            }
+            Self::BadUserInput { message, .. }
+            | Self::Conflict(message)
+            | Self::Refused(message) => message.clone(),
             Self::Internal(_) => "internal server error".to_owned(),
         }
     }

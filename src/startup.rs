@@ -6,15 +6,18 @@ use anyhow::Context;
 use async_graphql::ErrorExtensions;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
+use axum::Extension;
 use axum::Router;
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
+use uuid::Uuid;
 
+use crate::audit::{Pseudonymizer, RequestMeta};
 use crate::auth::token::TokenKeys;
 use crate::auth::viewer::authenticate;
 use crate::config::Settings;
@@ -22,6 +25,7 @@ use crate::db::loaders::ScopedReader;
 use crate::db::scope::Scope;
 use crate::error::AppError;
 use crate::graphql::connection::PageLimits;
+use crate::graphql::guards::Session;
 use crate::graphql::{ErrorCodes, OrgraphSchema, schema_builder};
 use crate::{db, seed};
 
@@ -58,7 +62,7 @@ impl Application {
             .await
             .with_context(|| format!("cannot listen on ORGRAPH_LISTEN={}", settings.listen))?;
         let state = AppState {
-            schema: executable_schema(settings),
+            schema: executable_schema(settings)?,
             db: db.clone(),
             keys: settings.token_keys()?,
         };
@@ -83,7 +87,10 @@ impl Application {
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await
             .context("the HTTP server failed")?;
@@ -94,19 +101,21 @@ impl Application {
 
 /// The schema with the configured limits. The database is not schema data: each request
 /// brings its own counted handle inside its loaders.
-fn executable_schema(settings: &Settings) -> OrgraphSchema {
+fn executable_schema(settings: &Settings) -> anyhow::Result<OrgraphSchema> {
+    let secret = settings.resolve_jwt_secret()?;
     let builder = schema_builder()
         .data(PageLimits {
             max_page_size: settings.max_page_size,
         })
+        .data(Pseudonymizer::new(secret.as_bytes()))
         .limit_depth(settings.max_query_depth)
         .limit_complexity(settings.max_query_complexity)
         .extension(ErrorCodes);
-    if settings.introspection {
+    Ok(if settings.introspection {
         builder.finish()
     } else {
         builder.disable_introspection().finish()
-    }
+    })
 }
 
 /// The routes of the API contract.
@@ -120,10 +129,29 @@ pub fn router(state: AppState) -> Router {
 
 async fn graphql_post(
     State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
-    execute(&state, &headers, request.into_inner()).await
+    let client = client.map(|Extension(ConnectInfo(address))| address);
+    execute(&state, &headers, client, request.into_inner()).await
+}
+
+/// The request id (a sane `x-request-id` from the client or proxy, else a new one), the
+/// client's address and user agent, for the audit log.
+fn request_meta(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestMeta {
+    let header = |name: &str, max: usize| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.is_empty() && value.len() <= max)
+            .map(str::to_owned)
+    };
+    RequestMeta {
+        request_id: header("x-request-id", 100).unwrap_or_else(|| Uuid::now_v7().to_string()),
+        ip_address: client.map(|address| address.ip().to_string()),
+        user_agent: header("user-agent", 500),
+    }
 }
 
 /// The response header that tells how many SQL statements a request sent.
@@ -135,6 +163,7 @@ pub const STATEMENTS_HEADER: &str = "x-orgraph-sql-statements";
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
+    client: Option<SocketAddr>,
     request: async_graphql::Request,
 ) -> Response {
     let authorization = headers
@@ -146,7 +175,12 @@ async fn execute(
             let loaders = ScopedReader::loaders(db, Scope::for_request(&authentication));
             state
                 .schema
-                .execute(request.data(authentication).data(loaders))
+                .execute(
+                    request
+                        .data(Session::new(authentication))
+                        .data(loaders)
+                        .data(request_meta(headers, client)),
+                )
                 .await
         }
         Err(error) => async_graphql::Response::from_errors(vec![
@@ -164,7 +198,12 @@ async fn execute(
 
 /// `GET /graphql` is three things: a websocket upgrade (subscriptions), GraphiQL for a browser,
 /// or a query in the URL (GraphQL over HTTP).
-async fn graphql_get(State(state): State<AppState>, request: Request) -> Response {
+async fn graphql_get(
+    State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    request: Request,
+) -> Response {
+    let client = client.map(|Extension(ConnectInfo(address))| address);
     let headers = request.headers();
     if headers.contains_key(header::UPGRADE) {
         return GraphQLSubscription::new(state.schema.clone())
@@ -192,7 +231,7 @@ async fn graphql_get(State(state): State<AppState>, request: Request) -> Respons
     )
     .await
     {
-        Ok(request) => execute(&state, &headers, request.into_inner()).await,
+        Ok(request) => execute(&state, &headers, client, request.into_inner()).await,
         Err(rejection) => rejection.into_response(),
     }
 }

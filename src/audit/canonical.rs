@@ -15,7 +15,7 @@ fn write(value: &Value, out: &mut String) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
-            entries.sort_by(|(a, _), (b, _)| a.cmp(b));
+            entries.sort_by_key(|(key, _)| *key);
             out.push('{');
             for (index, (key, value)) in entries.into_iter().enumerate() {
                 if index > 0 {
@@ -51,11 +51,17 @@ mod tests {
         let one = json!({ "b": 1, "a": { "y": [1, { "d": 2, "c": 3 }], "x": null } });
         let two = serde_json::from_str(r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#).unwrap();
         assert_eq!(canonical_json(&one), canonical_json(&two));
-        assert_eq!(canonical_json(&one), r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#);
+        assert_eq!(
+            canonical_json(&one),
+            r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#
+        );
     }
 
     #[test]
     fn strings_are_escaped() {
-        assert_eq!(canonical_json(&json!({ "k\"": "a\nb" })), r#"{"k\"":"a\nb"}"#);
+        assert_eq!(
+            canonical_json(&json!({ "k\"": "a\nb" })),
+            r#"{"k\"":"a\nb"}"#
+        );
     }
 }

@@ -13,8 +13,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_log;
 use entity::enums::AuditOperation;
 use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement, ColumnTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr,
+    EntityTrait, NotSet, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};

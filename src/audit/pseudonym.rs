@@ -71,7 +71,11 @@ impl Pseudonymizer {
         let mut mac = <Hmac<Sha256>>::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(text.to_lowercase().as_bytes());
         let digest = mac.finalize().into_bytes();
-        let hex: String = digest.iter().take(16).map(|byte| format!("{byte:02x}")).collect();
+        let hex: String = digest
+            .iter()
+            .take(16)
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
         Value::String(format!("hmac:{hex}"))
     }
 }
@@ -87,7 +91,10 @@ mod tests {
             "email": "ada@example.com", "phone": null, "role": "admin", "first_name": "Ada"
         }));
         let email = masked["email"].as_str().unwrap();
-        assert!(email.starts_with("hmac:") && !email.contains("ada"), "{email}");
+        assert!(
+            email.starts_with("hmac:") && !email.contains("ada"),
+            "{email}"
+        );
         assert_eq!(masked["phone"], Value::Null);
         assert_eq!(masked["role"], "admin");
         assert_ne!(masked["first_name"], "Ada");

@@ -86,7 +86,13 @@ pub async fn authenticate(
     let Ok(claims) = keys.verify(token) else {
         return Ok(Authentication::Rejected);
     };
-    let Some(user) = db::viewer::active_user(db, claims.sub).await? else {
+    load(db, claims.sub).await
+}
+
+/// The user as a viewer, with their memberships as they are now; `Rejected` for a user who is
+/// not (or no longer) active.
+pub async fn load(db: &DatabaseConnection, user_id: Uuid) -> Result<Authentication, DbErr> {
+    let Some(user) = db::viewer::active_user(db, user_id).await? else {
         return Ok(Authentication::Rejected);
     };
     let memberships = db::viewer::active_memberships(db, user.id).await?;

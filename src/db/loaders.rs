@@ -4,9 +4,9 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
     assessment_scores, assessments, audit_log, consent_types, digital_twin_snapshots,
     maturity_criteria, maturity_levels, organization_digital_twins, organization_members,
@@ -30,21 +30,27 @@ const MAX_BATCH: usize = 10_000;
 /// A loader error; `Arc` because loader results are cloned to every waiting resolver.
 pub type LoadError = Arc<DbErr>;
 
-/// The per-request loader every resolver reads through. Its cache lives as long as the request,
-/// so a row asked for twice (the same organisation under many assessments) is read once.
-pub type Loaders = DataLoader<ScopedReader, HashMapCache>;
+/// The per-request loader every resolver reads through. It keeps no cache beyond a batch (a
+/// batch already reads each key once), so what a mutation changed is read fresh afterwards.
+pub type Loaders = DataLoader<ScopedReader>;
 
 /// Reads within one request's scope.
 pub struct ScopedReader {
     db: DatabaseConnection,
-    scope: Scope,
+    scope: RwLock<Scope>,
 }
 
 impl ScopedReader {
     /// Loaders for one request: `db` should be the request's own (counting) handle.
     pub fn loaders(db: DatabaseConnection, scope: Scope) -> Loaders {
-        DataLoader::with_cache(Self { db, scope }, tokio::spawn, HashMapCache::default())
-            .max_batch_size(MAX_BATCH)
+        DataLoader::new(
+            Self {
+                db,
+                scope: RwLock::new(scope),
+            },
+            tokio::spawn,
+        )
+        .max_batch_size(MAX_BATCH)
     }
 
     /// The request's database handle.
@@ -52,17 +58,32 @@ impl ScopedReader {
         &self.db
     }
 
+    /// Replaces the scope, after a mutation changed the viewer's memberships.
+    pub fn rescope(&self, scope: Scope) {
+        *self
+            .scope
+            .write()
+            .expect("the scope lock is never poisoned") = scope;
+    }
+
+    fn scope(&self) -> Scope {
+        self.scope
+            .read()
+            .expect("the scope lock is never poisoned")
+            .clone()
+    }
+
     /// A page of the organisations the viewer may read.
     pub async fn organizations(
         &self,
         query: &ListQuery<OrganizationFilter, OrganizationSort>,
     ) -> Result<Page<organizations::Model>, DbErr> {
-        paging::page(&self.db, &self.scope, query).await
+        paging::page(&self.db, &self.scope(), query).await
     }
 
     /// How many organisations the viewer may read match `filter`.
     pub async fn organization_count(&self, filter: &OrganizationFilter) -> Result<i64, DbErr> {
-        paging::count(&self.db, &self.scope, filter).await
+        paging::count(&self.db, &self.scope(), filter).await
     }
 }
 
@@ -106,7 +127,7 @@ where
 
     async fn load(&self, keys: &[Find<L>]) -> Result<HashMap<Find<L>, Self::Value>, LoadError> {
         let rows = self
-            .scope
+            .scope()
             .select::<L::Entity>()
             .filter(L::column().is_in(keys.iter().map(|key| key.0.clone())))
             .all(&self.db)
@@ -253,7 +274,7 @@ where
         let groups = parents_by(keys.iter().map(|key| (key.parent, key.query.clone())));
         for (query, parents) in groups {
             let mut found =
-                paging::pages_per_parent(&self.db, &self.scope, L::parent(), &parents, &query)
+                paging::pages_per_parent(&self.db, &self.scope(), L::parent(), &parents, &query)
                     .await?;
             for parent in parents {
                 let page = found
@@ -281,7 +302,7 @@ impl<L: ChildList> Loader<ChildCount<L>> for ScopedReader {
         let groups = parents_by(keys.iter().map(|key| (key.parent, key.filter.clone())));
         for (filter, parents) in groups {
             let found =
-                paging::counts_per_parent(&self.db, &self.scope, L::parent(), &parents, &*filter)
+                paging::counts_per_parent(&self.db, &self.scope(), L::parent(), &parents, &*filter)
                     .await?;
             for parent in parents {
                 let count = found.get(&parent).copied().unwrap_or_default();
@@ -314,7 +335,7 @@ impl Loader<PersonalDataOf> for ScopedReader {
             .select_only()
             .column(users::Column::Id)
             .filter(users::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .filter(self.scope.personal_data(users::Column::Id))
+            .filter(self.scope().personal_data(users::Column::Id))
             .into_tuple()
             .all(&self.db)
             .await?;

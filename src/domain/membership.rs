@@ -18,7 +18,9 @@ impl Refusal {
     pub fn message(self) -> &'static str {
         match self {
             Self::GrantsStrongerRole => "nobody can grant a role stronger than their own",
-            Self::TargetIsStronger => "nobody can change the membership of someone with a stronger role",
+            Self::TargetIsStronger => {
+                "nobody can change the membership of someone with a stronger role"
+            }
             Self::LastOwner => "an organisation must keep at least one owner",
         }
     }
@@ -52,7 +54,11 @@ pub fn may_change(
 
 /// May a member holding `role` leave (or be moved to `new_role`) without leaving the
 /// organisation ownerless?
-pub fn may_lose(role: MemberRole, new_role: Option<MemberRole>, owners: u64) -> Result<(), Refusal> {
+pub fn may_lose(
+    role: MemberRole,
+    new_role: Option<MemberRole>,
+    owners: u64,
+) -> Result<(), Refusal> {
     let stops_owning = role == MemberRole::Owner && new_role != Some(MemberRole::Owner);
     if stops_owning && owners <= 1 {
         Err(Refusal::LastOwner)
@@ -75,14 +81,23 @@ mod tests {
 
     #[test]
     fn admins_cannot_touch_owners() {
-        assert_eq!(may_change(Admin, Owner, Some(Member), 2), Err(Refusal::TargetIsStronger));
-        assert_eq!(may_change(Admin, Owner, None, 2), Err(Refusal::TargetIsStronger));
+        assert_eq!(
+            may_change(Admin, Owner, Some(Member), 2),
+            Err(Refusal::TargetIsStronger)
+        );
+        assert_eq!(
+            may_change(Admin, Owner, None, 2),
+            Err(Refusal::TargetIsStronger)
+        );
         assert_eq!(may_change(Admin, Analyst, Some(Admin), 1), Ok(()));
     }
 
     #[test]
     fn the_last_owner_is_neither_removed_nor_demoted() {
-        assert_eq!(may_change(Owner, Owner, Some(Admin), 1), Err(Refusal::LastOwner));
+        assert_eq!(
+            may_change(Owner, Owner, Some(Admin), 1),
+            Err(Refusal::LastOwner)
+        );
         assert_eq!(may_change(Owner, Owner, None, 1), Err(Refusal::LastOwner));
         assert_eq!(may_lose(Owner, None, 1), Err(Refusal::LastOwner));
         assert_eq!(may_change(Owner, Owner, Some(Admin), 2), Ok(()));

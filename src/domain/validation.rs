@@ -55,7 +55,9 @@ pub fn email(value: &str) -> Result<String, Invalid> {
     if well_formed {
         Ok(trimmed)
     } else {
-        Err(invalid("must be an email address such as `ada@example.com`"))
+        Err(invalid(
+            "must be an email address such as `ada@example.com`",
+        ))
     }
 }
 
@@ -131,7 +133,16 @@ mod tests {
         for good in ["ab", "acme-retail", "a1-b2"] {
             assert!(slug(good).is_ok(), "{good}");
         }
-        for bad in ["a", "Acme", "acme retail", "-acme", "acme-", "ac--me", "acmé", &"a".repeat(64)] {
+        for bad in [
+            "a",
+            "Acme",
+            "acme retail",
+            "-acme",
+            "acme-",
+            "ac--me",
+            "acmé",
+            &"a".repeat(64),
+        ] {
             assert!(slug(bad).is_err(), "{bad}");
         }
     }
@@ -139,7 +150,14 @@ mod tests {
     #[test]
     fn emails_need_a_local_part_and_a_dotted_domain() {
         assert_eq!(email(" Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["ada", "@example.com", "ada@example", "ada@@example.com", "a da@example.com", "ada@.com"] {
+        for bad in [
+            "ada",
+            "@example.com",
+            "ada@example",
+            "ada@@example.com",
+            "a da@example.com",
+            "ada@.com",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }
@@ -148,7 +166,10 @@ mod tests {
     fn optional_fields_treat_blank_as_none_and_check_the_rest() {
         assert_eq!(optional_text(Some("  "), 10).unwrap(), None);
         assert!(optional_text(Some("12345678901"), 10).is_err());
-        assert_eq!(phone(Some("+44 20 7946 0000")).unwrap().as_deref(), Some("+44 20 7946 0000"));
+        assert_eq!(
+            phone(Some("+44 20 7946 0000")).unwrap().as_deref(),
+            Some("+44 20 7946 0000")
+        );
         assert!(phone(Some("call me")).is_err());
         assert!(url(Some("https://example.com/ada")).is_ok());
         assert!(url(Some("javascript:alert(1)")).is_err());

@@ -3,21 +3,60 @@
 //! personal fields. Objects only ever come from scoped reads, so these guards are the second
 //! wall, not the first.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use async_graphql::{Context, Guard, Result};
 use entity::enums::MemberRole;
 use uuid::Uuid;
 
-use crate::auth::viewer::{Authentication, Viewer};
+use crate::auth::viewer::{self as auth, Authentication, Viewer};
 use crate::db::loaders::{Loaders, PersonalDataOf};
+use crate::db::scope::Scope;
 use crate::error::AppError;
 
+/// Who is asking, for the length of one request. A mutation may change the viewer's own
+/// memberships (creating an organisation makes them its owner), so each mutation refreshes it
+/// before its payload is read.
+pub struct Session(RwLock<Authentication>);
+
+impl Session {
+    /// The session of a request that authenticated as `authentication`.
+    pub fn new(authentication: Authentication) -> Self {
+        Self(RwLock::new(authentication))
+    }
+
+    fn authentication(&self) -> Authentication {
+        self.0
+            .read()
+            .expect("the session lock is never poisoned")
+            .clone()
+    }
+}
+
 /// The request's viewer, or `UNAUTHENTICATED`.
-pub fn viewer<'a>(ctx: &Context<'a>) -> Result<&'a Arc<Viewer>, AppError> {
-    ctx.data::<Authentication>()
+pub fn viewer(ctx: &Context<'_>) -> Result<Arc<Viewer>, AppError> {
+    ctx.data::<Session>()
         .map_err(|_| AppError::Unauthenticated)?
+        .authentication()
         .viewer()
+        .cloned()
+}
+
+/// Reads the viewer's memberships again and rescopes the request's loaders to them.
+pub async fn refresh_viewer(ctx: &Context<'_>) -> Result<(), AppError> {
+    let user_id = viewer(ctx)?.user_id;
+    let loaders = loaders(ctx)?;
+    let authentication = auth::load(loaders.loader().db(), user_id).await?;
+    loaders
+        .loader()
+        .rescope(Scope::for_request(&authentication));
+    if let Ok(session) = ctx.data::<Session>() {
+        *session
+            .0
+            .write()
+            .expect("the session lock is never poisoned") = authentication;
+    }
+    Ok(())
 }
 
 /// The request's loaders.
@@ -48,18 +87,20 @@ impl OrganizationRole {
 }
 
 impl Guard for OrganizationRole {
+    /// A member with too weak a role gets `FORBIDDEN`; anyone else `NOT_FOUND`, as if the
+    /// organisation did not exist.
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
         let viewer = viewer(ctx)?;
-        let allowed = viewer.is_platform_admin()
-            || self.organization_id.is_some_and(|organization| {
-                viewer
-                    .role_in(organization)
-                    .is_some_and(|role| role.is_at_least(self.weakest))
-            });
-        if allowed {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden.into())
+        if viewer.is_platform_admin() {
+            return Ok(());
+        }
+        let role = self
+            .organization_id
+            .and_then(|organization| viewer.role_in(organization));
+        match role {
+            Some(role) if role.is_at_least(self.weakest) => Ok(()),
+            Some(_) => Err(AppError::Forbidden.into()),
+            None => Err(AppError::NotFound.into()),
         }
     }
 }
@@ -83,5 +124,64 @@ impl Guard for PersonalData {
         } else {
             Err(AppError::Forbidden.into())
         }
+    }
+}
+
+/// What a mutation acts on, by global ID; the guard finds its organisation within the
+/// viewer's scope.
+#[derive(Debug, Clone)]
+pub enum Target {
+    Organization(async_graphql::ID),
+    Membership(async_graphql::ID),
+    Assessment(async_graphql::ID),
+}
+
+/// Passes when the viewer holds at least `weakest` in the organisation `target` belongs to.
+/// An object the viewer cannot see is `NOT_FOUND`, exactly like one that never existed.
+pub struct RoleOver {
+    target: Target,
+    weakest: MemberRole,
+    field: &'static str,
+}
+
+impl RoleOver {
+    /// `weakest` or stronger over `target`, named `field` in errors (e.g. `input.organizationId`).
+    pub fn new(target: Target, weakest: MemberRole, field: &'static str) -> Self {
+        Self {
+            target,
+            weakest,
+            field,
+        }
+    }
+}
+
+impl Guard for RoleOver {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        use super::id::{GlobalId, NodeKind};
+        use super::types::find;
+        use crate::db::loaders::{AssessmentById, MembershipById, OrganizationById};
+
+        let organization = match &self.target {
+            Target::Organization(id) => {
+                let key = GlobalId::decode_as(id, NodeKind::Organization, self.field)?;
+                find::<OrganizationById>(ctx, key).await?.map(|row| row.id)
+            }
+            Target::Membership(id) => {
+                let key = GlobalId::decode_as(id, NodeKind::Membership, self.field)?;
+                find::<MembershipById>(ctx, key)
+                    .await?
+                    .map(|row| row.organization_id)
+            }
+            Target::Assessment(id) => {
+                let key = GlobalId::decode_as(id, NodeKind::Assessment, self.field)?;
+                find::<AssessmentById>(ctx, key)
+                    .await?
+                    .map(|row| row.organization_id)
+            }
+        };
+        let organization = organization.ok_or(AppError::NotFound)?;
+        OrganizationRole::at_least(self.weakest, organization)
+            .check(ctx)
+            .await
     }
 }

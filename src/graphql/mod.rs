@@ -6,20 +6,22 @@ mod error_codes;
 pub mod guards;
 pub mod id;
 pub mod inputs;
+mod mutation;
 mod query;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 
 pub use error_codes::ErrorCodes;
+pub use mutation::Mutation;
 pub use query::Query;
 
 /// orgraph's executable schema.
-pub type OrgraphSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type OrgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema without any runtime data: enough to print the SDL, no database needed.
-pub fn schema_builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query, EmptyMutation, EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query, Mutation::default(), EmptySubscription)
 }
 
 /// The SDL, sorted so that the committed `schema.graphql` diffs cleanly.

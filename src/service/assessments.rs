@@ -3,7 +3,9 @@
 use chrono::Utc;
 use entity::enums::{AssessmentStatus, AssessmentType, AuditOperation, MemberRole};
 use entity::{assessment_scores, assessments};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, IntoActiveModel, Set,
+};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -57,7 +59,8 @@ pub async fn start(
     }
     .insert(&tx)
     .await?;
-    let payload = json!({ "assessment_type": assessment.assessment_type, "version": assessment.version });
+    let payload =
+        json!({ "assessment_type": assessment.assessment_type, "version": assessment.version });
     journal(
         &tx,
         actor,
@@ -105,7 +108,12 @@ pub async fn save_responses(
         &tx,
         actor,
         change(actor, &after, AuditOperation::Update, Some(&before)),
-        event(actor, &after, "assessment.responses_saved", json!({ "answered": answered })),
+        event(
+            actor,
+            &after,
+            "assessment.responses_saved",
+            json!({ "answered": answered }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -121,6 +129,12 @@ pub async fn submit(
 ) -> Result<(assessments::Model, assessment_scores::Model), AppError> {
     let tx = begin(db).await?;
     let (before, model) = answerable(&tx, actor, assessment_id).await?;
+    if before.responses.as_object().is_none_or(Map::is_empty) {
+        return Err(AppError::BadUserInput {
+            message: "answer at least one question before submitting".into(),
+            field: Some("input.assessmentId".into()),
+        });
+    }
     let (scale, rubric) = db::reference::scoring_reference(&tx).await?;
     let card = scoring::score(model, &before.responses, &scale, &rubric).map_err(bad_response)?;
     let now = Utc::now();
@@ -158,7 +172,13 @@ pub async fn submit(
         "maturity_level": score.maturity_level,
         "confidence": score.confidence,
     });
-    journal(&tx, actor, audited, event(actor, &after, "assessment.submitted", payload)).await?;
+    journal(
+        &tx,
+        actor,
+        audited,
+        event(actor, &after, "assessment.submitted", payload),
+    )
+    .await?;
     tx.commit().await?;
     Ok((after, score))
 }
@@ -173,7 +193,9 @@ pub async fn archive(
     let before = find(&tx, assessment_id).await?;
     require_role(&tx, actor, before.organization_id, MemberRole::Analyst).await?;
     if before.status == AssessmentStatus::Archived {
-        return Err(AppError::Conflict("the assessment is already archived".into()));
+        return Err(AppError::Conflict(
+            "the assessment is already archived".into(),
+        ));
     }
     let mut assessment = before.clone().into_active_model();
     assessment.status = Set(AssessmentStatus::Archived);
@@ -183,14 +205,22 @@ pub async fn archive(
         &tx,
         actor,
         change(actor, &after, AuditOperation::Update, Some(&before)),
-        event(actor, &after, "assessment.archived", json!({ "from": before.status })),
+        event(
+            actor,
+            &after,
+            "assessment.archived",
+            json!({ "from": before.status }),
+        ),
     )
     .await?;
     tx.commit().await?;
     Ok(after)
 }
 
-async fn find(tx: &DatabaseTransaction, assessment_id: Uuid) -> Result<assessments::Model, AppError> {
+async fn find(
+    tx: &DatabaseTransaction,
+    assessment_id: Uuid,
+) -> Result<assessments::Model, AppError> {
     assessments::Entity::find_by_id(assessment_id)
         .one(tx)
         .await?
@@ -207,7 +237,9 @@ async fn answerable(
     let assessment = find(tx, assessment_id).await?;
     require_role(tx, actor, assessment.organization_id, MemberRole::Member).await?;
     if assessment.user_id != actor.user_id() {
-        return Err(AppError::Refused("only the respondent answers an assessment".into()));
+        return Err(AppError::Refused(
+            "only the respondent answers an assessment".into(),
+        ));
     }
     if assessment.status != AssessmentStatus::InProgress {
         return Err(AppError::Conflict(format!(

@@ -61,7 +61,11 @@ pub async fn decide(
             actor_user_id: Some(actor.user_id()),
             aggregate_type: "consent",
             aggregate_id: consent.id,
-            event_type: if granted { "consent.granted" } else { "consent.withdrawn" },
+            event_type: if granted {
+                "consent.granted"
+            } else {
+                "consent.withdrawn"
+            },
             payload: json!({ "consent_type": consent_type.code, "version": consent_type.version }),
         },
     )

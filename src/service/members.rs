@@ -107,7 +107,12 @@ pub async fn add(
         &tx,
         actor,
         change(actor, &member, AuditOperation::Insert, None, Some(&member)),
-        event(actor, &member, "member.added", json!({ "role": member.role, "status": member.status })),
+        event(
+            actor,
+            &member,
+            "member.added",
+            json!({ "role": member.role, "status": member.status }),
+        ),
     )
     .await?;
     client.keep(&tx, actor.user_id(), member.id).await?;
@@ -134,8 +139,19 @@ pub async fn change_role(
     journal(
         &tx,
         actor,
-        change(actor, &after, AuditOperation::Update, Some(&before), Some(&after)),
-        event(actor, &after, "member.role_changed", json!({ "from": before.role, "to": after.role })),
+        change(
+            actor,
+            &after,
+            AuditOperation::Update,
+            Some(&before),
+            Some(&after),
+        ),
+        event(
+            actor,
+            &after,
+            "member.role_changed",
+            json!({ "from": before.role, "to": after.role }),
+        ),
     )
     .await?;
     tx.commit().await?;

@@ -44,8 +44,8 @@ pub async fn create(
 ) -> Result<organizations::Model, AppError> {
     let name = validation::name(&input.name).map_err(invalid("input.name"))?;
     let slug = validation::slug(&input.slug).map_err(invalid("input.slug"))?;
-    let industry =
-        validation::optional_text(input.industry.as_deref(), 100).map_err(invalid("input.industry"))?;
+    let industry = validation::optional_text(input.industry.as_deref(), 100)
+        .map_err(invalid("input.industry"))?;
     let tx = begin(db).await?;
     if let Some(id) = client.previous(&tx, actor.user_id()).await? {
         return organizations::Entity::find_by_id(id)
@@ -68,7 +68,9 @@ pub async fn create(
     }
     .insert(&tx)
     .await
-    .map_err(conflict_on_unique("an organisation with this slug already exists"))?;
+    .map_err(conflict_on_unique(
+        "an organisation with this slug already exists",
+    ))?;
     organization_members::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(organization.id),
@@ -98,7 +100,12 @@ pub async fn create(
             old_values: None,
             new_values,
         },
-        event(actor, &organization, "organization.created", json!({ "slug": organization.slug })),
+        event(
+            actor,
+            &organization,
+            "organization.created",
+            json!({ "slug": organization.slug }),
+        ),
     )
     .await?;
     client.keep(&tx, actor.user_id(), organization.id).await?;
@@ -125,7 +132,11 @@ pub async fn update(
         .map(|industry| validation::optional_text(Some(industry), 100))
         .transpose()
         .map_err(invalid("input.industry"))?;
-    if changes.settings.as_ref().is_some_and(|settings| !settings.is_object()) {
+    if changes
+        .settings
+        .as_ref()
+        .is_some_and(|settings| !settings.is_object())
+    {
         return Err(AppError::BadUserInput {
             message: "`input.settings` must be a JSON object".into(),
             field: Some("input.settings".into()),
@@ -165,7 +176,12 @@ pub async fn update(
             old_values: values(&before),
             new_values: values(&after),
         },
-        event(actor, &after, "organization.updated", json!({ "fields": changed })),
+        event(
+            actor,
+            &after,
+            "organization.updated",
+            json!({ "fields": changed }),
+        ),
     )
     .await?;
     tx.commit().await?;

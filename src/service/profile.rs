@@ -32,11 +32,28 @@ pub async fn update(
 ) -> Result<users::Model, AppError> {
     type Check = fn(Option<&str>) -> Result<Option<String>, Invalid>;
     let optional: [(&str, &str, Option<String>, Check); 5] = [
-        ("title", "input.title", changes.title, |v| validation::optional_text(v, 100)),
+        ("title", "input.title", changes.title, |v| {
+            validation::optional_text(v, 100)
+        }),
         ("phone", "input.phone", changes.phone, validation::phone),
-        ("timezone", "input.timezone", changes.timezone, validation::timezone),
-        ("linkedin_url", "input.linkedinUrl", changes.linkedin_url, validation::url),
-        ("profile_pic_url", "input.profilePicUrl", changes.profile_pic_url, validation::url),
+        (
+            "timezone",
+            "input.timezone",
+            changes.timezone,
+            validation::timezone,
+        ),
+        (
+            "linkedin_url",
+            "input.linkedinUrl",
+            changes.linkedin_url,
+            validation::url,
+        ),
+        (
+            "profile_pic_url",
+            "input.profilePicUrl",
+            changes.profile_pic_url,
+            validation::url,
+        ),
     ];
     let mut checked = Vec::new();
     for (column, field, value, check) in optional {

@@ -42,6 +42,8 @@ impl User {
     /// Given and family name, as shown to people.
     async fn name(&self) -> String {
         format!("{} {}", self.0.first_name, self.0.last_name)
+            .trim()
+            .to_owned()
     }
 
     /// Job title.

@@ -1,0 +1,185 @@
+//! `addMember`, `changeMemberRole`, `removeMember`, `leaveOrganization`.
+
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use entity::enums::MemberRole as StoredRole;
+use uuid::Uuid;
+
+use super::Mutating;
+use super::organizations::organization_key;
+use crate::graphql::enums::MemberRole;
+use crate::graphql::guards::{RoleOver, Target, refresh_viewer};
+use crate::graphql::id::{GlobalId, NodeKind};
+use crate::graphql::types::Membership;
+use crate::service::members::NewMember;
+use crate::service::{ClientMutationId, members};
+
+/// A person to add, by email; an email new to the platform invites a new person.
+#[derive(InputObject)]
+pub struct AddMemberInput {
+    /// Repeat an add with the same id to get the first result back.
+    pub client_mutation_id: Option<String>,
+    /// The organisation to add to.
+    pub organization_id: ID,
+    /// The person's email address.
+    pub email: String,
+    /// Their role; never stronger than the viewer's own.
+    pub role: MemberRole,
+    /// Their department.
+    pub department: Option<String>,
+    /// Given name, for a person new to the platform.
+    pub first_name: Option<String>,
+    /// Family name, for a person new to the platform.
+    pub last_name: Option<String>,
+}
+
+/// The membership created.
+#[derive(SimpleObject)]
+pub struct AddMemberPayload {
+    /// The id the client sent.
+    pub client_mutation_id: Option<String>,
+    /// The new membership (`INVITED` for a person new to the platform).
+    pub membership: Membership,
+}
+
+/// A new role for a member.
+#[derive(InputObject)]
+pub struct ChangeMemberRoleInput {
+    /// The membership to change.
+    pub membership_id: ID,
+    /// The new role; never stronger than the viewer's own.
+    pub role: MemberRole,
+}
+
+/// The membership as it is now.
+#[derive(SimpleObject)]
+pub struct ChangeMemberRolePayload {
+    /// The changed membership.
+    pub membership: Membership,
+}
+
+/// The membership to end.
+#[derive(InputObject)]
+pub struct RemoveMemberInput {
+    /// The membership to end.
+    pub membership_id: ID,
+}
+
+/// What was removed.
+#[derive(SimpleObject)]
+pub struct RemoveMemberPayload {
+    /// The ended membership's ID; it no longer resolves.
+    pub removed_membership_id: ID,
+}
+
+/// The organisation to leave.
+#[derive(InputObject)]
+pub struct LeaveOrganizationInput {
+    /// The organisation to leave.
+    pub organization_id: ID,
+}
+
+/// What the viewer left.
+#[derive(SimpleObject)]
+pub struct LeaveOrganizationPayload {
+    /// The ended membership's ID.
+    pub removed_membership_id: ID,
+}
+
+#[derive(Default)]
+pub struct MemberMutations;
+
+#[Object]
+impl MemberMutations {
+    /// Adds a person to an organisation. Admins and owners.
+    #[graphql(
+        guard = "RoleOver::new(Target::Organization(input.organization_id.clone()), StoredRole::Admin, \"input.organizationId\")"
+    )]
+    async fn add_member(
+        &self,
+        ctx: &Context<'_>,
+        input: AddMemberInput,
+    ) -> Result<AddMemberPayload> {
+        let mutating = Mutating::of(ctx)?;
+        let organization = organization_key(&input.organization_id)?;
+        let client = ClientMutationId {
+            mutation: "addMember",
+            id: input.client_mutation_id.as_deref(),
+        };
+        let new = NewMember {
+            email: input.email,
+            role: input.role.into(),
+            department: input.department,
+            first_name: input.first_name,
+            last_name: input.last_name,
+        };
+        let member = members::add(mutating.db, mutating.actor(), organization, new, client).await?;
+        refresh_viewer(ctx).await?;
+        Ok(AddMemberPayload {
+            client_mutation_id: input.client_mutation_id,
+            membership: Membership(member),
+        })
+    }
+
+    /// Gives a member another role. Admins and owners; the last owner stays an owner.
+    #[graphql(
+        guard = "RoleOver::new(Target::Membership(input.membership_id.clone()), StoredRole::Admin, \"input.membershipId\")"
+    )]
+    async fn change_member_role(
+        &self,
+        ctx: &Context<'_>,
+        input: ChangeMemberRoleInput,
+    ) -> Result<ChangeMemberRolePayload> {
+        let mutating = Mutating::of(ctx)?;
+        let id = membership_key(&input.membership_id)?;
+        let member =
+            members::change_role(mutating.db, mutating.actor(), id, input.role.into()).await?;
+        refresh_viewer(ctx).await?;
+        Ok(ChangeMemberRolePayload {
+            membership: Membership(member),
+        })
+    }
+
+    /// Ends a membership. Admins and owners; never the last owner.
+    #[graphql(
+        guard = "RoleOver::new(Target::Membership(input.membership_id.clone()), StoredRole::Admin, \"input.membershipId\")"
+    )]
+    async fn remove_member(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveMemberInput,
+    ) -> Result<RemoveMemberPayload> {
+        let mutating = Mutating::of(ctx)?;
+        let id = membership_key(&input.membership_id)?;
+        members::remove(mutating.db, mutating.actor(), id).await?;
+        refresh_viewer(ctx).await?;
+        Ok(RemoveMemberPayload {
+            removed_membership_id: input.membership_id,
+        })
+    }
+
+    /// The viewer leaves an organisation. Any member; never the last owner.
+    #[graphql(
+        guard = "RoleOver::new(Target::Organization(input.organization_id.clone()), StoredRole::Viewer, \"input.organizationId\")"
+    )]
+    async fn leave_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: LeaveOrganizationInput,
+    ) -> Result<LeaveOrganizationPayload> {
+        let mutating = Mutating::of(ctx)?;
+        let organization = organization_key(&input.organization_id)?;
+        let member = members::leave(mutating.db, mutating.actor(), organization).await?;
+        refresh_viewer(ctx).await?;
+        Ok(LeaveOrganizationPayload {
+            removed_membership_id: NodeKind::Membership.id(member.id),
+        })
+    }
+}
+
+fn membership_key(id: &ID) -> Result<Uuid> {
+    Ok(GlobalId::decode_as(
+        id,
+        NodeKind::Membership,
+        "input.membershipId",
+    )?)
+}
