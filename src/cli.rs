@@ -8,6 +8,7 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{EntityTrait, QueryFilter};
 
+use crate::audit::{self, Verification};
 use crate::config::Settings;
 use crate::seed::{self, SeedSummary, SyntheticSize};
 use crate::{Application, db, graphql, telemetry};
@@ -52,6 +53,17 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` must equal it.
     Schema,
+    /// Work with the audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Walk the hash chain; exit with an error naming the first broken row.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -94,7 +106,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed_command(&settings, size).await
         }
         Command::Token { email, ttl_hours } => token(&settings, &email, ttl_hours).await,
+        Command::Audit {
+            action: AuditAction::Verify,
+        } => verify_audit(&settings).await,
         Command::Schema => unreachable!("handled before reading the settings"),
+    }
+}
+
+async fn verify_audit(settings: &Settings) -> anyhow::Result<()> {
+    let db = db::connect(settings).await?;
+    match audit::verify(&db).await? {
+        Verification::Intact { rows } => {
+            println!("audit log intact: {rows} rows, every hash matches");
+            Ok(())
+        }
+        Verification::Broken { id, reason } => {
+            anyhow::bail!("audit log broken at row {id}: {reason}")
+        }
     }
 }
 
