@@ -13,6 +13,7 @@ mod receipts;
 use entity::enums::{MemberRole, MemberStatus};
 use entity::organization_members;
 use entity::organizations as organization_rows;
+use sea_orm::sea_query::LockType;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
     EntityTrait, QueryFilter, QuerySelect, SqlErr, SqliteTransactionMode, TransactionOptions,
@@ -86,7 +87,10 @@ async fn require_role(
     let mut organization = organization_rows::Entity::find_by_id(organization_id)
         .filter(organization_rows::Column::DeletedAt.is_null());
     if tx.get_database_backend() == DbBackend::Postgres {
-        organization = organization.lock_exclusive();
+        // NO KEY UPDATE, not UPDATE: rows inserted later in this or another transaction hold
+        // KEY SHARE locks on the organisation through their foreign keys, and must not wait on
+        // this lock while it waits on the audit chain's.
+        organization = organization.lock(LockType::NoKeyUpdate);
     }
     let organization = organization.one(tx).await?.ok_or(AppError::NotFound)?;
     let membership = organization_members::Entity::find()
