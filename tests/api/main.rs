@@ -3,12 +3,14 @@
 //! They run on SQLite by default and on PostgreSQL when `ORGRAPH_TEST_PG_URL` names a database
 //! that tests may create sibling databases next to (`.ci/run` sets it).
 
+mod audit;
 mod auth;
 mod cli;
 mod constraints;
 mod helpers;
 mod loading;
 mod migrations;
+mod mutations_assessments;
 mod pagination;
 mod personal_data;
 mod rows;
