@@ -63,7 +63,12 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum AuditAction {
     /// Walk the hash chain; exit with an error naming the first broken row.
-    Verify,
+    Verify {
+        /// `<id>:<hash>` of a row an earlier verification reported as the head: fails if it
+        /// is gone, i.e. if rows were removed from the end since.
+        #[arg(long)]
+        anchor: Option<audit::Anchor>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,17 +112,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Token { email, ttl_hours } => token(&settings, &email, ttl_hours).await,
         Command::Audit {
-            action: AuditAction::Verify,
-        } => verify_audit(&settings).await,
+            action: AuditAction::Verify { anchor },
+        } => verify_audit(&settings, anchor).await,
         Command::Schema => unreachable!("handled before reading the settings"),
     }
 }
 
-async fn verify_audit(settings: &Settings) -> anyhow::Result<()> {
+async fn verify_audit(settings: &Settings, anchor: Option<audit::Anchor>) -> anyhow::Result<()> {
     let db = db::connect(settings).await?;
-    match audit::verify(&db).await? {
-        Verification::Intact { rows } => {
+    match audit::verify_anchored(&db, anchor.as_ref()).await? {
+        Verification::Intact { rows, head } => {
             println!("audit log intact: {rows} rows, every hash matches");
+            if let Some(head) = head {
+                println!(
+                    "head {head} (pass it as --anchor next time to detect rows removed from the end)"
+                );
+            }
             Ok(())
         }
         Verification::Broken { id, reason } => {

@@ -231,9 +231,34 @@ async fn graphql_get(
     )
     .await
     {
+        Ok(request) if names_a_mutation(&request.0) => {
+            let error = AppError::BadUserInput {
+                message: "mutations must be sent with POST".into(),
+                field: None,
+            };
+            let response = async_graphql::Response::from_errors(vec![
+                error.extend().into_server_error(Default::default()),
+            ]);
+            let mut response = GraphQLResponse::from(response).into_response();
+            *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            response
+        }
         Ok(request) => execute(&state, &headers, client, request.into_inner()).await,
         Err(rejection) => rejection.into_response(),
     }
+}
+
+/// Whether a GET request's document holds a mutation: GraphQL over HTTP runs those only on
+/// POST, so a link or an image tag can never change data.
+fn names_a_mutation(request: &async_graphql::Request) -> bool {
+    async_graphql::parser::parse_query(&request.query).is_ok_and(|document| {
+        document.operations.iter().any(|(_, operation)| {
+            operation.node.ty == async_graphql::parser::types::OperationType::Mutation
+        })
+    })
 }
 
 async fn healthz() -> &'static str {

@@ -14,6 +14,9 @@ pub struct Model {
     pub mutation: String,
     /// The id of the object the mutation created.
     pub record_id: String,
+    /// SHA-256 of the request's canonical input: the same client id with another input is an
+    /// error, not a replay.
+    pub request_hash: String,
     pub created_at: DateTimeUtc,
 }
 

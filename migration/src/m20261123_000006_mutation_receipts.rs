@@ -20,6 +20,7 @@ impl MigrationTrait for Migration {
                     .col(text("client_mutation_id"))
                     .col(text("mutation"))
                     .col(text("record_id"))
+                    .col(text("request_hash"))
                     .col(timestamp("created_at"))
                     .foreign_key(&mut foreign_key(
                         "fk_mutation_receipts_user",

@@ -1,8 +1,9 @@
 //! The tamper-evident audit log: one row per change, written in the change's own transaction.
 //!
 //! Each row's `hash` is `SHA-256(previous row's hash ‖ canonical row content)`, so editing or
-//! removing any row breaks the chain from that row on, and [`verify`] names the first broken
-//! row. Personal values are replaced by keyed hashes before they are written
+//! removing a row breaks the chain from the next row on, and [`verify`] names the first broken
+//! row. Removing rows from the *end* leaves a shorter chain that is still whole; that is caught
+//! against an [`Anchor`] (a row's id and hash recorded elsewhere by an earlier verification). Personal values are replaced by keyed hashes before they are written
 //! ([`Pseudonymizer`]), so erasing a person never has to rewrite history. `ip_address` is kept
 //! outside the hashed content: retention may generalise it later.
 
@@ -101,21 +102,60 @@ pub async fn append(
     .await
 }
 
+/// A row known to be in the chain, as `<id>:<hash>`: record the head an intact verification
+/// reports, and pass it to a later one to prove no row was removed from the end since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub id: i64,
+    pub hash: String,
+}
+
+impl std::fmt::Display for Anchor {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(formatter, "{}:{}", self.id, self.hash)
+    }
+}
+
+impl std::str::FromStr for Anchor {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (id, hash) = text.split_once(':').ok_or("expected <id>:<hash>")?;
+        let id = id.parse().map_err(|_| "the id must be a number")?;
+        if hash.len() != 64 || !hash.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err("the hash must be 64 hex digits".into());
+        }
+        Ok(Self {
+            id,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
 /// The result of walking the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verification {
-    /// Every row's hash matches; `rows` were checked.
-    Intact { rows: u64 },
-    /// The first row whose `prev_hash` or `hash` does not match.
+    /// Every row's hash matches; `rows` were checked; `head` is the newest row.
+    Intact { rows: u64, head: Option<Anchor> },
+    /// The first row whose `prev_hash` or `hash` does not match, or the anchor that is gone.
     Broken { id: i64, reason: &'static str },
 }
 
 /// Walks the whole chain in order, a page at a time.
 pub async fn verify(db: &DatabaseConnection) -> Result<Verification, DbErr> {
+    verify_anchored(db, None).await
+}
+
+/// Like [`verify`], and also requires `anchor` to still be in the chain unchanged.
+pub async fn verify_anchored(
+    db: &DatabaseConnection,
+    anchor: Option<&Anchor>,
+) -> Result<Verification, DbErr> {
     const PAGE: u64 = 1_000;
     let mut previous: Option<String> = None;
     let mut after = i64::MIN;
     let mut rows = 0;
+    let mut anchor_seen = false;
     loop {
         let page = audit_log::Entity::find()
             .filter(audit_log::Column::Id.gt(after))
@@ -124,10 +164,22 @@ pub async fn verify(db: &DatabaseConnection) -> Result<Verification, DbErr> {
             .all(db)
             .await?;
         let Some(last) = page.last() else {
-            return Ok(Verification::Intact { rows });
+            let head = previous.map(|hash| Anchor { id: after, hash });
+            let anchored = anchor.is_none() || anchor_seen;
+            return Ok(if anchored {
+                Verification::Intact { rows, head }
+            } else {
+                Verification::Broken {
+                    id: anchor.map_or(after, |anchor| anchor.id),
+                    reason: "the anchored row is gone or changed: rows were removed from the end",
+                }
+            });
         };
         after = last.id;
         for stored in page {
+            if anchor.is_some_and(|anchor| anchor.id == stored.id && anchor.hash == stored.hash) {
+                anchor_seen = true;
+            }
             if stored.prev_hash != previous {
                 return Ok(Verification::Broken {
                     id: stored.id,

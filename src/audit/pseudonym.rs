@@ -43,7 +43,8 @@ impl Pseudonymizer {
         }
     }
 
-    /// `row` with every personal field's value replaced by `hmac:<hex>`.
+    /// `row` with the value of every personal field, at any depth (JSON columns such as
+    /// settings nest contacts), replaced by `hmac:<hex>`.
     pub fn mask(&self, row: Value) -> Value {
         match row {
             Value::Object(map) => Value::Object(
@@ -52,12 +53,15 @@ impl Pseudonymizer {
                         let masked = if PERSONAL_FIELDS.contains(&field.as_str()) {
                             self.pseudonym(&value)
                         } else {
-                            value
+                            self.mask(value)
                         };
                         (field, masked)
                     })
                     .collect(),
             ),
+            Value::Array(items) => {
+                Value::Array(items.into_iter().map(|item| self.mask(item)).collect())
+            }
             other => other,
         }
     }
@@ -98,6 +102,16 @@ mod tests {
         assert_eq!(masked["phone"], Value::Null);
         assert_eq!(masked["role"], "admin");
         assert_ne!(masked["first_name"], "Ada");
+    }
+
+    #[test]
+    fn personal_fields_nested_in_json_are_replaced_too() {
+        let masked = Pseudonymizer::new(b"secret").mask(json!({
+            "settings": { "billing": [{ "email": "fiona@example.com", "plan": "pro" }] }
+        }));
+        let billing = &masked["settings"]["billing"][0];
+        assert!(billing["email"].as_str().unwrap().starts_with("hmac:"));
+        assert_eq!(billing["plan"], "pro");
     }
 
     #[test]

@@ -4,18 +4,23 @@
 use chrono::Utc;
 use entity::mutation_receipts;
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use crate::audit::canonical_json;
 use crate::error::AppError;
 
 const FIELD: &str = "input.clientMutationId";
 
 /// A client's id for one run of a create-style mutation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct ClientMutationId<'a> {
     /// The mutation's GraphQL name.
     pub mutation: &'static str,
     pub id: Option<&'a str>,
+    /// The input that identifies the request (what it creates, where).
+    pub request: Value,
 }
 
 impl ClientMutationId<'_> {
@@ -36,9 +41,9 @@ impl ClientMutationId<'_> {
         else {
             return Ok(None);
         };
-        if receipt.mutation != self.mutation {
+        if receipt.mutation != self.mutation || receipt.request_hash != self.request_hash() {
             return Err(AppError::BadUserInput {
-                message: format!("`{FIELD}` was already used for `{}`", receipt.mutation),
+                message: format!("`{FIELD}` was already used for another request"),
                 field: Some(FIELD.to_owned()),
             });
         }
@@ -65,11 +70,19 @@ impl ClientMutationId<'_> {
             client_mutation_id: Set(id.to_owned()),
             mutation: Set(self.mutation.to_owned()),
             record_id: Set(record_id.to_string()),
+            request_hash: Set(self.request_hash()),
             created_at: Set(Utc::now()),
         }
         .insert(tx)
         .await?;
         Ok(())
+    }
+
+    fn request_hash(&self) -> String {
+        format!(
+            "{:x}",
+            Sha256::digest(canonical_json(&self.request).as_bytes())
+        )
     }
 
     fn checked_id(&self) -> Result<Option<&str>, AppError> {

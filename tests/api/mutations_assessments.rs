@@ -412,8 +412,7 @@ async fn a_repeated_client_mutation_id_returns_the_first_assessment_and_writes_n
 }
 
 #[tokio::test]
-#[ignore = "BUG: a clientMutationId reused to start in another organisation returns the first organisation's assessment"]
-async fn a_client_mutation_id_reused_in_another_organisation_does_not_return_the_first() {
+async fn a_client_mutation_id_reused_for_another_request_is_refused() {
     let world = World::new().await;
     let member = world.alpha.person("member");
     crate::rows::member(world.beta.id, member.id)
@@ -439,6 +438,11 @@ async fn a_client_mutation_id_reused_in_another_organisation_does_not_return_the
     assert_ne!(
         second["data"]["startAssessment"]["assessment"]["organization"]["slug"], "alpha",
         "asked to start a LEADERSHIP assessment in beta: {second}"
+    );
+    assert_eq!(error_codes(&second), ["BAD_USER_INPUT"], "{second}");
+    assert_eq!(
+        second["errors"][0]["extensions"]["field"],
+        "input.clientMutationId"
     );
 }
 

@@ -158,3 +158,30 @@ async fn connection_complexity_grows_with_the_page_size_asked() {
         "100 × 100 × 100 rows is refused by the default limit: {everything}"
     );
 }
+
+#[tokio::test]
+async fn mutations_are_refused_over_get() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[(
+            "query",
+            "mutation { createOrganization(input: {name: \"Via link\", slug: \"via-link\"}) { organization { id } } }",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    let query = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ consentTypes { code } }")])
+        .send()
+        .await
+        .unwrap();
+    assert!(query.status().is_success(), "queries still run over GET");
+}

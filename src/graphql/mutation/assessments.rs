@@ -86,6 +86,7 @@ impl AssessmentMutations {
         let client = ClientMutationId {
             mutation: "startAssessment",
             id: input.client_mutation_id.as_deref(),
+            request: serde_json::json!({ "organization_id": input.organization_id.as_str(), "assessment_type": entity::enums::AssessmentType::from(input.assessment_type).as_str(), "version": input.version }),
         };
         let assessment = assessments::start(
             mutating.db,

@@ -104,6 +104,7 @@ impl MemberMutations {
         let client = ClientMutationId {
             mutation: "addMember",
             id: input.client_mutation_id.as_deref(),
+            request: serde_json::json!({ "organization_id": input.organization_id.as_str(), "email": input.email.trim().to_lowercase(), "role": entity::enums::MemberRole::from(input.role).as_str(), "department": input.department }),
         };
         let new = NewMember {
             email: input.email,

@@ -87,6 +87,7 @@ impl OrganizationMutations {
         let client = ClientMutationId {
             mutation: "createOrganization",
             id: input.client_mutation_id.as_deref(),
+            request: serde_json::json!({ "name": input.name, "slug": input.slug, "industry": input.industry, "company_size": input.company_size.map(|size| entity::enums::CompanySize::from(size).as_str()) }),
         };
         let new = NewOrganization {
             name: input.name,
