@@ -9,6 +9,7 @@ mod constraints;
 mod helpers;
 mod loading;
 mod migrations;
+mod mutations_organizations;
 mod pagination;
 mod personal_data;
 mod rows;
