@@ -43,7 +43,11 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    shutdown: ShutdownSignal,
 }
+
+/// A future that resolves when the process is asked to stop.
+type ShutdownSignal = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 impl Application {
     /// Connects, migrates, loads demo data into an empty database when asked to, and binds
@@ -70,6 +74,7 @@ impl Application {
             listener,
             router: router(state),
             db,
+            shutdown: shutdown_signal()?,
         })
     }
 
@@ -91,7 +96,7 @@ impl Application {
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown_signal())
+            .with_graceful_shutdown(self.shutdown)
             .await
             .context("the HTTP server failed")?;
         self.db.close().await.context("closing the database pool")?;
@@ -275,30 +280,27 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
-        }
-    };
+/// Resolves on the first SIGINT or SIGTERM. The handlers are registered when this is called,
+/// not when the future is first polled, so a signal that arrives right after start-up (before
+/// the server loop runs) still shuts down cleanly.
+fn shutdown_signal() -> anyhow::Result<ShutdownSignal> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+        let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+        Ok(Box::pin(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {},
+                _ = terminate.recv() => {},
             }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => {},
-        () = terminate => {},
+            tracing::info!("shutting down: finishing requests in flight");
+        }))
     }
-    tracing::info!("shutting down: finishing requests in flight");
+    #[cfg(not(unix))]
+    Ok(Box::pin(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!("shutting down: finishing requests in flight");
+        }
+    }))
 }

@@ -168,7 +168,7 @@ pub async fn remove(
     let (member, actor_role) = target(&tx, actor, membership_id, MemberRole::Admin).await?;
     let owners = active_owners(&tx, member.organization_id).await?;
     membership::may_change(actor_role, member.role, None, owners).map_err(refused)?;
-    delete(&tx, actor, member, "member.removed").await
+    delete(tx, actor, member, "member.removed").await
 }
 
 /// The actor leaves an organisation; the last owner cannot.
@@ -187,23 +187,25 @@ pub async fn leave(
         .ok_or(AppError::NotFound)?;
     let owners = active_owners(&tx, organization_id).await?;
     membership::may_lose(member.role, None, owners).map_err(refused)?;
-    delete(&tx, actor, member, "member.left").await
+    delete(tx, actor, member, "member.left").await
 }
 
+/// Deletes the membership, journals it and commits.
 async fn delete(
-    tx: &DatabaseTransaction,
+    tx: DatabaseTransaction,
     actor: Actor<'_>,
     member: organization_members::Model,
     event_type: &'static str,
 ) -> Result<organization_members::Model, AppError> {
-    member.clone().delete(tx).await?;
+    member.clone().delete(&tx).await?;
     journal(
-        tx,
+        &tx,
         actor,
         change(actor, &member, AuditOperation::Delete, Some(&member), None),
         event(actor, &member, event_type, json!({ "role": member.role })),
     )
     .await?;
+    tx.commit().await?;
     Ok(member)
 }
 

@@ -11,6 +11,7 @@ mod helpers;
 mod loading;
 mod migrations;
 mod mutations_assessments;
+mod mutations_organizations;
 mod pagination;
 mod personal_data;
 mod rows;

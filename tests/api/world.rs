@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
-use entity::audit_log;
+use entity::enums::AuditOperation;
+use orgraph::audit::{self, Change, Pseudonymizer, RequestMeta};
 use orgraph::auth::token::TokenKeys;
 use orgraph::startup::STATEMENTS_HEADER;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -212,21 +212,29 @@ async fn organization(app: &TestApp, slug: &str, consent_type: Uuid) -> Org {
         .insert(db)
         .await
         .expect("consent");
-    let record = format!("audit-{slug}");
-    rows::audit_entry()
-        .set("organization_id", id)
-        .set("actor_user_id", owner)
-        .set("record_id", record.clone())
-        .insert(db)
-        .await
-        .expect("audit entry");
-    let audit_entry = audit_log::Entity::find()
-        .filter(audit_log::Column::RecordId.eq(record))
-        .one(db)
-        .await
-        .expect("audit entry read")
-        .expect("audit entry written")
-        .id;
+    // Through the audit module, so the fixture's row is a link of a valid hash chain and tests
+    // can verify the chain after their own changes.
+    let audit_entry = audit::append(
+        db,
+        &Pseudonymizer::new(TEST_JWT_SECRET.as_bytes()),
+        Change {
+            organization_id: Some(id),
+            actor_user_id: Some(owner),
+            table_name: "organizations",
+            record_id: format!("audit-{slug}"),
+            operation: AuditOperation::Insert,
+            old_values: None,
+            new_values: Some(json!({ "name": "x" })),
+        },
+        &RequestMeta {
+            request_id: format!("world-{slug}"),
+            ip_address: Some("203.0.113.7".to_owned()),
+            user_agent: None,
+        },
+    )
+    .await
+    .expect("audit entry")
+    .id;
     Org {
         id,
         slug: slug.to_owned(),
