@@ -1,14 +1,16 @@
 //! The demo data set: three organisations of different industries and sizes, a member in every
 //! role in each, one person in two organisations, assessments of several types with scores,
-//! digital twins with a year of history, and consent answers.
+//! digital twins with a year of history, and consent answers. Every assessment answers its
+//! type's current question model; completed ones are scored by the scoring engine.
+
+use std::time::Instant;
 
 use entity::consent_types;
 use entity::enums::{AssessmentType, CompanySize, MemberRole, PlatformRole};
 use entity::prelude::*;
-use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
-use super::factory::Factory;
+use super::factory::{Factory, ScoreRange};
 use super::{Dataset, SeedSummary};
 
 /// The demo organisations' slugs; their presence means the demo data is loaded.
@@ -21,7 +23,7 @@ struct DemoOrganization {
     industry: &'static str,
     size: CompanySize,
     /// The range its members' overall scores fall in.
-    scores: (i64, i64),
+    scores: ScoreRange,
     /// (email, first name, last name, title, role, department), one person per role.
     people: [(
         &'static str,
@@ -39,7 +41,10 @@ const ORGANIZATIONS: [DemoOrganization; 3] = [
         slug: DEMO_ORGANIZATION_SLUGS[0],
         industry: "logistics",
         size: CompanySize::MidMarket,
-        scores: (240, 360),
+        scores: ScoreRange {
+            low: 2.40,
+            high: 3.60,
+        },
         people: [
             (
                 "amara.okafor@northwind.example",
@@ -88,7 +93,10 @@ const ORGANIZATIONS: [DemoOrganization; 3] = [
         slug: DEMO_ORGANIZATION_SLUGS[1],
         industry: "healthcare",
         size: CompanySize::Medium,
-        scores: (130, 260),
+        scores: ScoreRange {
+            low: 1.30,
+            high: 2.60,
+        },
         people: [
             (
                 "fatima.rahman@brightleaf.example",
@@ -137,7 +145,10 @@ const ORGANIZATIONS: [DemoOrganization; 3] = [
         slug: DEMO_ORGANIZATION_SLUGS[2],
         industry: "retail",
         size: CompanySize::Enterprise,
-        scores: (340, 470),
+        scores: ScoreRange {
+            low: 3.40,
+            high: 4.70,
+        },
         people: [
             (
                 "kofi.mensah@quanta.example",
@@ -206,14 +217,15 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<SeedSummary> {
             elapsed: std::time::Duration::ZERO,
         });
     }
+    let started = Instant::now();
     let consent_types = ConsentType::find().all(db).await?;
     let mut factory = Factory::load(db, 2026).await?;
-    Ok(build(&mut factory, &consent_types)
-        .insert(db, false)
+    Ok(build(&mut factory, &consent_types)?
+        .insert(db, started, false)
         .await?)
 }
 
-fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> Dataset {
+fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> anyhow::Result<Dataset> {
     let mut data = Dataset::default();
     // Sam advises two of the organisations: one person, two memberships, two roles.
     let advisor = factory.user(
@@ -232,10 +244,6 @@ fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> Datas
 
     for (org_index, spec) in ORGANIZATIONS.iter().enumerate() {
         let organization = factory.organization(spec.name, spec.slug, spec.industry, spec.size);
-        let (low, high) = (
-            Decimal::new(spec.scores.0, 2),
-            Decimal::new(spec.scores.1, 2),
-        );
         let mut overall_scores = Vec::new();
         for (person_index, (email, first, last, title, role, department)) in
             spec.people.iter().enumerate()
@@ -250,10 +258,14 @@ fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> Datas
                     let days_ago = 20
                         + 90 * i64::try_from(round).unwrap_or_default()
                         + i64::try_from(person_index).unwrap_or_default();
-                    let overall = factory.score_between(low, high);
-                    let (assessment, score) =
-                        factory.completed_assessment(&organization, &user, kind, days_ago, overall);
-                    overall_scores.push(overall);
+                    let (assessment, score) = factory.completed_assessment(
+                        &organization,
+                        &user,
+                        kind,
+                        days_ago,
+                        spec.scores,
+                    )?;
+                    overall_scores.push(score.overall_score);
                     data.assessments.push(assessment);
                     data.scores.push(score);
                 }
@@ -264,7 +276,8 @@ fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> Datas
                     &user,
                     pending_kind,
                     2,
-                ));
+                    spec.scores,
+                )?);
             }
             for (consent_index, consent) in consent_types.iter().enumerate() {
                 let granted = (person_index + consent_index) % 3 != 0;
@@ -281,15 +294,14 @@ fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> Datas
             };
             data.members
                 .push(factory.membership(&organization, &advisor, role, "advisory"));
-            let overall = factory.score_between(low, high);
             let (assessment, score) = factory.completed_assessment(
                 &organization,
                 &advisor,
                 AssessmentType::Onboarding,
                 45,
-                overall,
-            );
-            overall_scores.push(overall);
+                spec.scores,
+            )?;
+            overall_scores.push(score.overall_score);
             data.assessments.push(assessment);
             data.scores.push(score);
         }
@@ -310,5 +322,5 @@ fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> Datas
     }
     data.users.push(advisor);
     data.users.push(platform_admin);
-    data
+    Ok(data)
 }

@@ -1,7 +1,6 @@
 //! Builds believable rows for the demo and synthetic data sets.
 
-use std::collections::HashMap;
-
+use anyhow::Context;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use entity::enums::{
     AssessmentStatus, AssessmentType, CompanySize, MemberRole, MemberStatus, OrganizationStatus,
@@ -11,16 +10,26 @@ use entity::{
     assessment_scores, assessments, digital_twin_snapshots, organization_digital_twins,
     organization_members, organizations, user_consents, users,
 };
-use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::{Decimal, RoundingStrategy};
 use sea_orm::{DatabaseConnection, DbErr};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::db::reference;
-use crate::domain::scoring::{MAX_SCORE, MaturityBand, MaturityScale, bracket_for};
+use crate::domain::scoring::{
+    CURRENT_VERSION, ChoiceOption, MAX_SCORE, MaturityBand, MaturityScale, Question, QuestionModel,
+    Rubric, RubricRow, Scale, ScoreCard, question_model, score,
+};
 
-/// Questions per generated answer set.
-const QUESTIONS: usize = 8;
+/// How far one answer may stray from the respondent's overall level, in points (0–5).
+const ANSWER_SPREAD: f64 = 0.75;
+
+/// The most points an answer is worth.
+const MAX_POINTS: f64 = 5.0;
+
+/// Draws of a completed assessment's answers before settling for one outside the wanted range.
+const SCORE_ATTEMPTS: usize = 20;
 
 const TECHNOLOGIES: [&str; 8] = [
     "crm",
@@ -42,18 +51,28 @@ const SKILLS: [&str; 6] = [
     "cloud_engineering",
 ];
 
-/// A rubric entry: what the next level asks for.
-struct RubricAdvice {
-    recommendation: String,
-    next_step: String,
+/// The overall scores (0–5) a respondent's answers are drawn to land between.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ScoreRange {
+    /// The lowest overall score wanted.
+    pub low: f64,
+    /// The highest overall score wanted.
+    pub high: f64,
 }
 
-/// Row builder holding the reference data scores are mapped with.
+impl ScoreRange {
+    fn contains(self, overall: Decimal) -> bool {
+        overall
+            .to_f64()
+            .is_some_and(|overall| (self.low..=self.high).contains(&overall))
+    }
+}
+
+/// Row builder holding the reference data the scoring engine scores seeded answers with.
 pub(super) struct Factory {
     now: DateTime<Utc>,
     scale: MaturityScale,
-    rubric: HashMap<(i16, String), RubricAdvice>,
-    categories: Vec<String>,
+    rubric: Rubric,
     rng: fastrand::Rng,
 }
 
@@ -71,20 +90,14 @@ impl Factory {
                 })
                 .collect(),
         );
-        let mut categories = Vec::new();
-        let mut rubric = HashMap::new();
-        for criterion in reference::maturity_criteria(db).await? {
-            if !categories.contains(&criterion.category) {
-                categories.push(criterion.category.clone());
-            }
-            rubric.insert(
-                (criterion.maturity_level, criterion.category),
-                RubricAdvice {
-                    recommendation: criterion.recommendation,
-                    next_step: criterion.next_step,
-                },
-            );
-        }
+        let rubric = Rubric::new(reference::maturity_criteria(db).await?.into_iter().map(
+            |criterion| RubricRow {
+                level: criterion.maturity_level,
+                category: criterion.category,
+                recommendation: criterion.recommendation,
+                next_step: criterion.next_step,
+            },
+        ));
         Ok(Self {
             // Microseconds: what both backends store, so values read back compare equal.
             now: Utc::now()
@@ -92,7 +105,6 @@ impl Factory {
                 .unwrap_or_else(|_| Utc::now()),
             scale,
             rubric,
-            categories,
             rng: fastrand::Rng::with_seed(seed),
         })
     }
@@ -103,11 +115,12 @@ impl Factory {
     }
 
     /// A score between `low` and `high` (0–5), two decimals.
-    pub fn score_between(&mut self, low: Decimal, high: Decimal) -> Decimal {
+    fn score_between(&mut self, low: Decimal, high: Decimal) -> Decimal {
         let hundredths = self.rng.i64(to_hundredths(low)..=to_hundredths(high));
         Decimal::new(hundredths, 2)
     }
 
+    /// An active organisation, created 400 days ago.
     pub fn organization(
         &self,
         name: &str,
@@ -129,6 +142,7 @@ impl Factory {
         }
     }
 
+    /// An active user, created 380 days ago.
     pub fn user(
         &self,
         email: &str,
@@ -155,6 +169,7 @@ impl Factory {
         }
     }
 
+    /// An active membership, joined 370 days ago.
     pub fn membership(
         &self,
         organization: &organizations::Model,
@@ -175,40 +190,49 @@ impl Factory {
         }
     }
 
-    /// An assessment still being filled in, with some answers saved.
+    /// An assessment still being filled in: the first questions of its model answered, at
+    /// least one and never all, so the responses validate and a submission can score them.
     pub fn in_progress_assessment(
         &mut self,
         organization: &organizations::Model,
         respondent: &users::Model,
         assessment_type: AssessmentType,
         started_days_ago: i64,
-    ) -> assessments::Model {
+        range: ScoreRange,
+    ) -> anyhow::Result<assessments::Model> {
+        let model = current_model(assessment_type)?;
         let started = self.now - Duration::days(started_days_ago);
-        let answers = self.answers(QUESTIONS / 2);
-        assessments::Model {
+        let level = self.level_in(range);
+        let answered = 1 + self.pick(model.questions.len().saturating_sub(1).max(1));
+        let responses = self.answers(model.questions.iter().take(answered), level);
+        Ok(assessments::Model {
             id: Uuid::now_v7(),
             organization_id: organization.id,
             user_id: respondent.id,
             assessment_type,
-            version: "1.0".to_owned(),
-            responses: answers,
+            version: CURRENT_VERSION.to_owned(),
+            responses,
             metadata: json!({ "source": "seed" }),
             status: AssessmentStatus::InProgress,
             completed_at: None,
             created_at: started,
             updated_at: started,
-        }
+        })
     }
 
-    /// A completed assessment and its score, `overall` being the overall score (0–5).
+    /// A completed assessment and the score the engine gives its answers. The answers are drawn
+    /// until the overall score falls in `range` (or attempts run out); one in four completed
+    /// assessments leaves one question unanswered, which shows in its confidence.
     pub fn completed_assessment(
         &mut self,
         organization: &organizations::Model,
         respondent: &users::Model,
         assessment_type: AssessmentType,
         completed_days_ago: i64,
-        overall: Decimal,
-    ) -> (assessments::Model, assessment_scores::Model) {
+        range: ScoreRange,
+    ) -> anyhow::Result<(assessments::Model, assessment_scores::Model)> {
+        let model = current_model(assessment_type)?;
+        let (responses, card) = self.scored_answers(model, range)?;
         let completed = self.now - Duration::days(completed_days_ago);
         let started = completed - Duration::hours(2);
         let assessment = assessments::Model {
@@ -216,87 +240,99 @@ impl Factory {
             organization_id: organization.id,
             user_id: respondent.id,
             assessment_type,
-            version: "1.0".to_owned(),
-            responses: self.answers(QUESTIONS),
+            version: CURRENT_VERSION.to_owned(),
+            responses,
             metadata: json!({ "source": "seed" }),
             status: AssessmentStatus::Completed,
             completed_at: Some(completed),
             created_at: started,
             updated_at: completed,
         };
-        let score = self.score(&assessment, overall, completed);
-        (assessment, score)
+        let score = score_row(&assessment, model, card, completed);
+        Ok((assessment, score))
     }
 
-    fn score(
+    /// Answers to every question of `model` (but one, sometimes) and their score card, the
+    /// first draw whose overall score falls in `range`, or the last draw.
+    fn scored_answers(
         &mut self,
-        assessment: &assessments::Model,
-        overall: Decimal,
-        scored_at: DateTime<Utc>,
-    ) -> assessment_scores::Model {
-        let level = self.scale.level_for(overall);
-        let spread = Decimal::new(60, 2);
-        let mut category_scores: Vec<(String, Decimal)> = self
-            .categories
-            .clone()
-            .into_iter()
-            .map(|category| {
-                let low = (overall - spread).max(Decimal::ZERO);
-                let high = (overall + spread).min(MAX_SCORE);
-                (category, self.score_between(low, high))
-            })
-            .collect();
-        category_scores.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
-        let weakest: Vec<&(String, Decimal)> = category_scores.iter().take(2).collect();
-        let advice = |pick: fn(&RubricAdvice) -> &String| -> Vec<String> {
-            weakest
+        model: &QuestionModel,
+        range: ScoreRange,
+    ) -> anyhow::Result<(Value, ScoreCard)> {
+        let mut attempt = 1;
+        loop {
+            let level = self.level_in(range);
+            let skipped = (model.questions.len() > 1 && self.rng.u8(..4) == 0)
+                .then(|| self.pick(model.questions.len()));
+            let questions = model
+                .questions
                 .iter()
-                .filter_map(|(category, _)| self.rubric.get(&(level, category.clone())))
-                .map(|advice| pick(advice).clone())
-                .collect()
-        };
-        let recommendations = advice(|advice| &advice.recommendation);
-        let next_steps = advice(|advice| &advice.next_step);
-        let strongest = category_scores
-            .last()
-            .map(|(name, _)| name.as_str())
-            .unwrap_or("none");
-        let weakest_name = weakest
-            .first()
-            .map(|(name, _)| name.as_str())
-            .unwrap_or("none");
-        assessment_scores::Model {
-            id: Uuid::now_v7(),
-            assessment_id: assessment.id,
-            organization_id: assessment.organization_id,
-            overall_score: overall,
-            bracket: bracket_for(overall),
-            category_scores: Value::Object(
-                category_scores
-                    .iter()
-                    .map(|(category, score)| (category.clone(), json!(score.to_string())))
-                    .collect(),
-            ),
-            recommendations: json!(recommendations),
-            next_steps: json!(next_steps),
-            insights: Some(format!(
-                "Overall {overall} out of 5: strongest in {strongest}, weakest in {weakest_name}."
-            )),
-            confidence: self.score_between(Decimal::new(70, 2), Decimal::new(95, 2)),
-            swot: Some(json!({
-                "strengths": [format!("{strongest} practices are ahead of the rest")],
-                "weaknesses": [format!("{weakest_name} lags behind")],
-                "opportunities": ["automate recurring reporting"],
-                "threats": ["competitors adopting AI faster"],
-            })),
-            maturity_level: level,
-            created_at: scored_at,
-            updated_at: scored_at,
+                .enumerate()
+                .filter(|(index, _)| Some(*index) != skipped)
+                .map(|(_, question)| question);
+            let responses = self.answers(questions, level);
+            let card = score(model, &responses, &self.scale, &self.rubric)?;
+            if range.contains(card.overall) || attempt == SCORE_ATTEMPTS {
+                return Ok((responses, card));
+            }
+            attempt += 1;
         }
     }
 
-    /// The organisation's twin from its overall scores, with one monthly snapshot for each of
-    /// the last `months` months, rising towards today's state.
+    /// A respondent's level (0–5): where in `range` their answers centre.
+    fn level_in(&mut self, range: ScoreRange) -> f64 {
+        range.low + self.rng.f64() * (range.high - range.low)
+    }
+
+    /// Answers to `questions` from a respondent at `level`: each answer is worth, on average,
+    /// `level` give or take [`ANSWER_SPREAD`] points.
+    fn answers<'m>(&mut self, questions: impl Iterator<Item = &'m Question>, level: f64) -> Value {
+        let mut responses = Map::new();
+        for question in questions {
+            let target =
+                (level + ANSWER_SPREAD * (2.0 * self.rng.f64() - 1.0)).clamp(0.0, MAX_POINTS);
+            responses.insert(question.id.clone(), self.answer(&question.scale, target));
+        }
+        Value::Object(responses)
+    }
+
+    /// An answer on `scale` worth `target` points (0–5) on average: the two nearest answers,
+    /// picked with the odds that make their mean `target`.
+    fn answer(&mut self, scale: &Scale, target: f64) -> Value {
+        match scale {
+            Scale::Likert { min, max, .. } => {
+                let position = target / MAX_POINTS * (max - min) as f64;
+                let below = position.floor();
+                let steps = below as i64 + i64::from(self.rng.f64() < position - below);
+                json!((min + steps).clamp(*min, *max))
+            }
+            Scale::Choice { options } => {
+                let points = |option: &ChoiceOption| option.points.to_f64().unwrap_or_default();
+                let below = options
+                    .iter()
+                    .filter(|option| points(option) <= target)
+                    .max_by(|a, b| points(a).total_cmp(&points(b)));
+                let above = options
+                    .iter()
+                    .filter(|option| points(option) >= target)
+                    .min_by(|a, b| points(a).total_cmp(&points(b)));
+                let chosen = match (below, above) {
+                    (Some(below), Some(above)) => {
+                        let span = points(above) - points(below);
+                        let up = span > 0.0 && self.rng.f64() * span < target - points(below);
+                        Some(if up { above } else { below })
+                    }
+                    (below, above) => below.or(above),
+                };
+                chosen.map_or(Value::Null, |option| json!(option.key))
+            }
+            Scale::Boolean => json!(self.rng.f64() * MAX_POINTS < target),
+        }
+    }
+
+    /// The organisation's twin, its maturity score the mean of the organisation's stored overall
+    /// scores, with one monthly snapshot for each of the last `months` months, rising towards
+    /// today's state; inventories and readiness indicators are made up.
     pub fn twin_with_history(
         &mut self,
         organization: &organizations::Model,
@@ -377,16 +413,8 @@ impl Factory {
         }
     }
 
-    fn answers(&mut self, count: usize) -> Value {
-        Value::Object(
-            (1..=count)
-                .map(|question| (format!("q{question}"), json!(self.rng.u8(1..=5))))
-                .collect(),
-        )
-    }
-
     fn inventory(&mut self, items: &[&str]) -> Value {
-        let mut inventory = serde_json::Map::new();
+        let mut inventory = Map::new();
         for item in items {
             if self.rng.bool() {
                 inventory.insert(
@@ -399,6 +427,76 @@ impl Factory {
     }
 }
 
+/// The current question model of an assessment type.
+fn current_model(assessment_type: AssessmentType) -> anyhow::Result<&'static QuestionModel> {
+    question_model(assessment_type, CURRENT_VERSION).with_context(|| {
+        format!(
+            "no question model {CURRENT_VERSION} for {}",
+            assessment_type.as_str()
+        )
+    })
+}
+
+/// The stored score of an assessment from its score card; category scores are stored as the
+/// card's two-decimal strings (`"3.25"`). The engine writes no SWOT: the seeded one lists the
+/// categories at or above the overall score as strengths (strongest first), the others as
+/// weaknesses (weakest first).
+fn score_row(
+    assessment: &assessments::Model,
+    model: &QuestionModel,
+    card: ScoreCard,
+    scored_at: DateTime<Utc>,
+) -> assessment_scores::Model {
+    let mut ranked: Vec<(Decimal, &str)> = model
+        .categories
+        .iter()
+        .filter_map(|category| {
+            let score = card.category_scores.get(&category.key)?;
+            Some((*score, category.name.as_str()))
+        })
+        .collect();
+    ranked.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+    let (strengths, weaknesses): (Vec<String>, Vec<String>) = (
+        ranked
+            .iter()
+            .filter(|(score, _)| *score >= card.overall)
+            .map(|(score, name)| format!("{name} ({score})"))
+            .collect(),
+        ranked
+            .iter()
+            .rev()
+            .filter(|(score, _)| *score < card.overall)
+            .map(|(score, name)| format!("{name} ({score})"))
+            .collect(),
+    );
+    assessment_scores::Model {
+        id: Uuid::now_v7(),
+        assessment_id: assessment.id,
+        organization_id: assessment.organization_id,
+        overall_score: card.overall,
+        bracket: card.bracket,
+        category_scores: Value::Object(
+            card.category_scores
+                .iter()
+                .map(|(category, score)| (category.clone(), Value::String(score.to_string())))
+                .collect(),
+        ),
+        recommendations: Value::from(card.recommendations),
+        next_steps: Value::from(card.next_steps),
+        insights: Some(card.insights),
+        confidence: card.confidence,
+        swot: Some(json!({
+            "strengths": strengths,
+            "weaknesses": weaknesses,
+            "opportunities": ["automate recurring reporting"],
+            "threats": ["competitors adopting AI faster"],
+        })),
+        maturity_level: card.maturity_level,
+        created_at: scored_at,
+        updated_at: scored_at,
+    }
+}
+
 fn to_hundredths(value: Decimal) -> i64 {
     (value * Decimal::ONE_HUNDRED)
         .trunc()
@@ -406,9 +504,11 @@ fn to_hundredths(value: Decimal) -> i64 {
         .unwrap_or_default()
 }
 
+/// The mean of the scores, rounded half away from zero to two decimals as the engine rounds.
 fn average(scores: &[Decimal]) -> Decimal {
     if scores.is_empty() {
         return Decimal::ZERO;
     }
-    (scores.iter().sum::<Decimal>() / Decimal::from(scores.len())).round_dp(2)
+    (scores.iter().sum::<Decimal>() / Decimal::from(scores.len()))
+        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }

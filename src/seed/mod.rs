@@ -1,8 +1,10 @@
 //! Demo data for a new database, and sized synthetic data for benchmarks.
 //!
-//! Both build a [`Dataset`] in memory and insert it in one transaction with multi-row
-//! `INSERT`s, so seeding is fast on both backends and leaves nothing half-written. Seeding is a
-//! bulk load: it writes no audit rows or events (those record what people do through the API).
+//! Both build [`Dataset`]s in memory and insert them in one transaction with multi-row
+//! `INSERT`s, so seeding is fast on both backends and leaves nothing half-written. Synthetic data
+//! goes in a batch of whole organisations at a time, so memory stays flat however large the run.
+//! Seeding is a bulk load: it writes no audit rows or events (those record what people do
+//! through the API).
 
 mod demo;
 mod factory;
@@ -28,6 +30,22 @@ pub use synthetic::{SyntheticSize, synthetic};
 /// parameters for the widest table.
 const ROWS_PER_INSERT: usize = 1_000;
 
+/// Rows generated before a batch is written: a few full `INSERT`s per table, and a small heap
+/// (one large in-memory data set fragments the allocator and slows every insert down).
+const ROWS_PER_BATCH: usize = 10 * ROWS_PER_INSERT;
+
+/// The seeded tables, in insert order.
+const TABLES: [&str; 8] = [
+    "organizations",
+    "users",
+    "organization_members",
+    "assessments",
+    "assessment_scores",
+    "organization_digital_twins",
+    "digital_twin_snapshots",
+    "user_consents",
+];
+
 /// What a seed run wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedSummary {
@@ -35,7 +53,7 @@ pub struct SeedSummary {
     pub rows: u64,
     /// Rows inserted per table.
     pub tables: Vec<(&'static str, u64)>,
-    /// Wall-clock time of the insert.
+    /// Wall-clock time of generating the rows (answering and scoring included) and inserting them.
     pub elapsed: Duration,
 }
 
@@ -76,55 +94,72 @@ impl Dataset {
             + self.consents.len()
     }
 
-    /// Inserts everything in one transaction; a failure leaves the database as it was.
+    /// Inserts everything in one transaction; a failure leaves the database as it was. The
+    /// summary's time runs from `started`, when generating the rows began.
     async fn insert(
         self,
         db: &DatabaseConnection,
+        started: Instant,
         show_progress: bool,
     ) -> Result<SeedSummary, DbErr> {
-        let progress = progress_bar(self.rows() as u64, show_progress);
-        let started = Instant::now();
-        let txn = db.begin().await?;
-        let tables = vec![
-            (
-                "organizations",
-                insert_chunked::<Organization, _>(&txn, self.organizations, &progress).await?,
-            ),
-            (
-                "users",
-                insert_chunked::<User, _>(&txn, self.users, &progress).await?,
-            ),
-            (
-                "organization_members",
-                insert_chunked::<OrganizationMember, _>(&txn, self.members, &progress).await?,
-            ),
-            (
-                "assessments",
-                insert_chunked::<Assessment, _>(&txn, self.assessments, &progress).await?,
-            ),
-            (
-                "assessment_scores",
-                insert_chunked::<AssessmentScore, _>(&txn, self.scores, &progress).await?,
-            ),
-            (
-                "organization_digital_twins",
-                insert_chunked::<OrganizationDigitalTwin, _>(&txn, self.twins, &progress).await?,
-            ),
-            (
-                "digital_twin_snapshots",
-                insert_chunked::<DigitalTwinSnapshot, _>(&txn, self.snapshots, &progress).await?,
-            ),
-            (
-                "user_consents",
-                insert_chunked::<UserConsent, _>(&txn, self.consents, &progress).await?,
-            ),
+        let mut load = Load::begin(db, started, self.rows() as u64, show_progress).await?;
+        load.write(self).await?;
+        load.commit().await
+    }
+}
+
+/// One seed run's transaction, written to a [`Dataset`] at a time.
+struct Load {
+    txn: DatabaseTransaction,
+    progress: ProgressBar,
+    started: Instant,
+    /// Rows written per table, in [`TABLES`] order.
+    written: [u64; TABLES.len()],
+}
+
+impl Load {
+    /// Opens the transaction; `total_rows` sizes the progress bar, `started` starts the clock.
+    async fn begin(
+        db: &DatabaseConnection,
+        started: Instant,
+        total_rows: u64,
+        show_progress: bool,
+    ) -> Result<Self, DbErr> {
+        Ok(Self {
+            txn: db.begin().await?,
+            progress: progress_bar(total_rows, show_progress),
+            started,
+            written: [0; TABLES.len()],
+        })
+    }
+
+    /// Inserts a batch, parents before children; its rows must not refer to later batches.
+    async fn write(&mut self, data: Dataset) -> Result<(), DbErr> {
+        let (txn, progress) = (&self.txn, &self.progress);
+        let written = [
+            insert_chunked::<Organization, _>(txn, data.organizations, progress).await?,
+            insert_chunked::<User, _>(txn, data.users, progress).await?,
+            insert_chunked::<OrganizationMember, _>(txn, data.members, progress).await?,
+            insert_chunked::<Assessment, _>(txn, data.assessments, progress).await?,
+            insert_chunked::<AssessmentScore, _>(txn, data.scores, progress).await?,
+            insert_chunked::<OrganizationDigitalTwin, _>(txn, data.twins, progress).await?,
+            insert_chunked::<DigitalTwinSnapshot, _>(txn, data.snapshots, progress).await?,
+            insert_chunked::<UserConsent, _>(txn, data.consents, progress).await?,
         ];
-        txn.commit().await?;
-        progress.finish_and_clear();
+        for (total, rows) in self.written.iter_mut().zip(written) {
+            *total += rows;
+        }
+        Ok(())
+    }
+
+    /// Commits everything written; dropping the load instead rolls it all back.
+    async fn commit(self) -> Result<SeedSummary, DbErr> {
+        self.txn.commit().await?;
+        self.progress.finish_and_clear();
         Ok(SeedSummary {
-            rows: tables.iter().map(|(_, rows)| rows).sum(),
-            tables,
-            elapsed: started.elapsed(),
+            rows: self.written.iter().sum(),
+            tables: TABLES.into_iter().zip(self.written).collect(),
+            elapsed: self.started.elapsed(),
         })
     }
 }

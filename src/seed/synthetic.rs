@@ -2,17 +2,25 @@
 //! --assessments-per-user K`.
 //!
 //! Row counts are exact: N organisations, N×M users and memberships, N×M×K completed
-//! assessments each with its score, N digital twins and 12×N monthly snapshots.
+//! assessments each with its score, N digital twins and 12×N monthly snapshots. Every
+//! assessment answers its type's current question model and is scored by the scoring engine.
+
+use std::time::Instant;
 
 use entity::enums::{AssessmentType, CompanySize, MemberRole};
-use rust_decimal::Decimal;
 use sea_orm::{DatabaseConnection, Iterable};
 
-use super::factory::Factory;
-use super::{Dataset, SeedSummary};
+use super::factory::{Factory, ScoreRange};
+use super::{Dataset, Load, ROWS_PER_BATCH, SeedSummary};
 
 /// Months of digital twin history per organisation.
 pub const SNAPSHOT_MONTHS: i64 = 12;
+
+/// The overall scores synthetic respondents' answers are drawn to land between.
+const SCORES: ScoreRange = ScoreRange {
+    low: 0.5,
+    high: 4.8,
+};
 
 const INDUSTRIES: [&str; 6] = [
     "manufacturing",
@@ -28,13 +36,16 @@ const DEPARTMENTS: [&str; 5] = ["executive", "operations", "finance", "marketing
 /// How much synthetic data to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SyntheticSize {
+    /// Organisations.
     pub orgs: u32,
+    /// Members (and users) per organisation.
     pub users_per_org: u32,
+    /// Completed, scored assessments per member.
     pub assessments_per_user: u32,
 }
 
-/// Generates and inserts synthetic data; names and slugs carry a run id, so seeding again adds
-/// a new set beside the old one.
+/// Generates and inserts synthetic data, a batch of whole organisations at a time, in one
+/// transaction; names and slugs carry a run id, so seeding again adds a new set beside the old one.
 pub async fn synthetic(
     db: &DatabaseConnection,
     size: SyntheticSize,
@@ -42,16 +53,13 @@ pub async fn synthetic(
 ) -> anyhow::Result<SeedSummary> {
     let run = uuid::Uuid::now_v7().simple().to_string();
     let run = &run[run.len() - 8..];
+    let started = Instant::now();
     let mut factory = Factory::load(
         db,
         u64::from(size.orgs) * 7919 + u64::from(size.users_per_org),
     )
     .await?;
-    let data = build(&mut factory, size, run);
-    Ok(data.insert(db, show_progress).await?)
-}
-
-fn build(factory: &mut Factory, size: SyntheticSize, run: &str) -> Dataset {
+    let mut load = Load::begin(db, started, size.rows(), show_progress).await?;
     let types: Vec<AssessmentType> = AssessmentType::iter().collect();
     let sizes: Vec<CompanySize> = CompanySize::iter().collect();
     let mut data = Dataset::default();
@@ -84,11 +92,10 @@ fn build(factory: &mut Factory, size: SyntheticSize, run: &str) -> Dataset {
                 .push(factory.membership(&organization, &user, role, department));
             for round in 0..size.assessments_per_user {
                 let kind = types[factory.pick(types.len())];
-                let overall = factory.score_between(Decimal::new(50, 2), Decimal::new(480, 2));
                 let days_ago = 1 + i64::from(round) * 30 + i64::from(person % 29);
                 let (assessment, score) =
-                    factory.completed_assessment(&organization, &user, kind, days_ago, overall);
-                overall_scores.push(overall);
+                    factory.completed_assessment(&organization, &user, kind, days_ago, SCORES)?;
+                overall_scores.push(score.overall_score);
                 data.assessments.push(assessment);
                 data.scores.push(score);
             }
@@ -99,6 +106,38 @@ fn build(factory: &mut Factory, size: SyntheticSize, run: &str) -> Dataset {
         data.twins.push(twin);
         data.snapshots.extend(snapshots);
         data.organizations.push(organization);
+        if data.rows() >= ROWS_PER_BATCH {
+            load.write(std::mem::take(&mut data)).await?;
+        }
     }
-    data
+    load.write(data).await?;
+    Ok(load.commit().await?)
+}
+
+impl SyntheticSize {
+    /// Rows a run of this size writes, all tables together.
+    fn rows(self) -> u64 {
+        let orgs = u64::from(self.orgs);
+        let users = orgs * u64::from(self.users_per_org);
+        let assessments = users * u64::from(self.assessments_per_user);
+        // Organisations and twins, users and memberships, assessments and scores, snapshots.
+        2 * orgs + 2 * users + 2 * assessments + orgs * SNAPSHOT_MONTHS.unsigned_abs()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_size_counts_every_row_it_writes() {
+        let size = SyntheticSize {
+            orgs: 100,
+            users_per_org: 50,
+            assessments_per_user: 4,
+        };
+        // 100 organisations and twins, 5 000 users and members, 20 000 assessments and scores,
+        // 1 200 snapshots.
+        assert_eq!(size.rows(), 51_400);
+    }
 }

@@ -1,8 +1,18 @@
 //! Demo and synthetic seeding.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use entity::enums::AssessmentStatus;
 use entity::prelude::*;
-use orgraph::seed::{self, DEMO_ORGANIZATION_SLUGS};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use orgraph::db::reference;
+use orgraph::domain::scoring::{
+    CURRENT_VERSION, MaturityBand, MaturityScale, Rubric, RubricRow, question_model, score,
+    validate_responses,
+};
+use orgraph::seed::{self, DEMO_ORGANIZATION_SLUGS, SyntheticSize};
+use rust_decimal::{Decimal, RoundingStrategy};
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde_json::Value;
 
 use crate::helpers::*;
 
@@ -62,4 +72,168 @@ async fn demo_data_has_every_role_and_scored_assessments() {
     assert_eq!(scored, completed);
     assert_eq!(OrganizationDigitalTwin::find().count(db).await.unwrap(), 3);
     assert_eq!(DigitalTwinSnapshot::find().count(db).await.unwrap(), 36);
+}
+
+/// The maturity scale and rubric as the database holds them, read the way the seeder reads them.
+async fn scale_and_rubric(db: &DatabaseConnection) -> (MaturityScale, Rubric) {
+    let scale = MaturityScale::new(
+        reference::maturity_levels(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|level| MaturityBand {
+                level: level.level,
+                min_score: level.min_score,
+                max_score: level.max_score,
+            })
+            .collect(),
+    );
+    let rubric = Rubric::new(
+        reference::maturity_criteria(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|criterion| RubricRow {
+                level: criterion.maturity_level,
+                category: criterion.category,
+                recommendation: criterion.recommendation,
+                next_step: criterion.next_step,
+            }),
+    );
+    (scale, rubric)
+}
+
+/// A stored JSON array of strings.
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|item| item.as_str().expect("a string").to_owned())
+        .collect()
+}
+
+/// What the seeded assessments are, as [`assert_seeded_assessments_are_real`] found them.
+#[derive(Debug, Default)]
+struct Seeded {
+    completed: usize,
+    in_progress: usize,
+    types: BTreeSet<&'static str>,
+    partly_answered_completed: usize,
+}
+
+/// Every assessment answers its type's current question model; every completed one has exactly
+/// the score the engine computes from its stored responses; in-progress ones are unscored and
+/// partly answered; every twin's maturity score is the mean of its organisation's overall scores.
+async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
+    let (scale, rubric) = scale_and_rubric(db).await;
+    let mut scores: HashMap<_, _> = AssessmentScore::find()
+        .all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| (row.assessment_id, row))
+        .collect();
+    let mut overall_by_org: HashMap<_, Vec<Decimal>> = HashMap::new();
+    let mut seeded = Seeded::default();
+    for assessment in Assessment::find().all(db).await.unwrap() {
+        assert_eq!(assessment.version, CURRENT_VERSION);
+        let model = question_model(assessment.assessment_type, &assessment.version)
+            .expect("a question model for every seeded assessment");
+        assert_eq!(
+            validate_responses(model, &assessment.responses),
+            Ok(()),
+            "{:?}: {}",
+            assessment.assessment_type,
+            assessment.responses
+        );
+        seeded.types.insert(assessment.assessment_type.as_str());
+        let answered = assessment.responses.as_object().expect("an object").len();
+        assert!(answered > 0, "{}", assessment.responses);
+        let stored = scores.remove(&assessment.id);
+        if assessment.status != AssessmentStatus::Completed {
+            assert_eq!(assessment.status, AssessmentStatus::InProgress);
+            assert!(stored.is_none(), "an in-progress assessment is not scored");
+            assert!(answered < model.questions.len(), "partly answered");
+            seeded.in_progress += 1;
+            continue;
+        }
+        seeded.completed += 1;
+        if answered < model.questions.len() {
+            seeded.partly_answered_completed += 1;
+        }
+        let stored = stored.expect("every completed assessment is scored");
+        let card = score(model, &assessment.responses, &scale, &rubric).expect("valid responses");
+        assert_eq!(stored.organization_id, assessment.organization_id);
+        assert_eq!(stored.overall_score, card.overall);
+        assert_eq!(stored.bracket, card.bracket);
+        assert_eq!(stored.maturity_level, card.maturity_level);
+        assert_eq!(stored.confidence, card.confidence);
+        assert_eq!(strings(&stored.recommendations), card.recommendations);
+        assert_eq!(strings(&stored.next_steps), card.next_steps);
+        assert!(!card.recommendations.is_empty());
+        assert_eq!(stored.insights.as_deref(), Some(card.insights.as_str()));
+        // Category scores are stored as the card's two-decimal strings.
+        let category_scores: BTreeMap<String, String> = stored
+            .category_scores
+            .as_object()
+            .expect("category scores are an object")
+            .iter()
+            .map(|(key, value)| {
+                let value = value.as_str().expect("category scores are strings");
+                (key.clone(), value.to_owned())
+            })
+            .collect();
+        let expected: BTreeMap<String, String> = card
+            .category_scores
+            .iter()
+            .map(|(key, value)| (key.clone(), value.to_string()))
+            .collect();
+        assert_eq!(category_scores, expected);
+        overall_by_org
+            .entry(assessment.organization_id)
+            .or_default()
+            .push(stored.overall_score);
+    }
+    assert!(scores.is_empty(), "no score without its assessment");
+
+    for twin in OrganizationDigitalTwin::find().all(db).await.unwrap() {
+        let overall = &overall_by_org[&twin.organization_id];
+        let mean = (overall.iter().sum::<Decimal>() / Decimal::from(overall.len()))
+            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+        assert_eq!(twin.maturity_score, mean);
+        assert_eq!(twin.maturity_level, scale.level_for(mean));
+        assert_eq!(twin.assessment_count as usize, overall.len());
+    }
+    seeded
+}
+
+#[tokio::test]
+async fn demo_assessments_follow_their_models_and_carry_the_engines_scores() {
+    let test = migrated_database().await;
+    seed::demo(&test.db).await.unwrap();
+    let seeded = assert_seeded_assessments_are_real(&test.db).await;
+    assert_eq!(seeded.completed, 38, "{seeded:?}");
+    assert_eq!(seeded.in_progress, 12, "{seeded:?}");
+    assert_eq!(seeded.types.len(), 7, "{seeded:?}");
+    assert!(
+        seeded.partly_answered_completed > 0,
+        "some completed assessments skip a question: {seeded:?}"
+    );
+}
+
+#[tokio::test]
+async fn synthetic_assessments_follow_their_models_and_carry_the_engines_scores() {
+    let test = migrated_database().await;
+    let size = SyntheticSize {
+        orgs: 3,
+        users_per_org: 4,
+        assessments_per_user: 5,
+    };
+    let summary = seed::synthetic(&test.db, size, false).await.unwrap();
+    // 3 organisations and twins, 12 users and members, 60 assessments and scores, 36 snapshots.
+    assert_eq!(summary.rows, 2 * 3 + 2 * 12 + 2 * 60 + 36);
+    let seeded = assert_seeded_assessments_are_real(&test.db).await;
+    assert_eq!(seeded.completed, 60, "{seeded:?}");
+    assert_eq!(seeded.in_progress, 0, "{seeded:?}");
 }
