@@ -18,8 +18,8 @@ use uuid::Uuid;
 
 use crate::db::reference;
 use crate::domain::scoring::{
-    CURRENT_VERSION, ChoiceOption, MAX_SCORE, MaturityBand, MaturityScale, Question, QuestionModel,
-    Rubric, RubricRow, Scale, ScoreCard, question_model, score,
+    CURRENT_VERSION, ChoiceOption, MAX_SCORE, MaturityScale, Question, QuestionModel, Rubric,
+    Scale, ScoreCard, question_model, score,
 };
 
 /// How far one answer may stray from the respondent's overall level, in points (0–5).
@@ -79,25 +79,7 @@ pub(super) struct Factory {
 impl Factory {
     /// Loads the maturity scale and rubric; `seed` makes the generated values repeatable.
     pub async fn load(db: &DatabaseConnection, seed: u64) -> Result<Self, DbErr> {
-        let scale = MaturityScale::new(
-            reference::maturity_levels(db)
-                .await?
-                .into_iter()
-                .map(|level| MaturityBand {
-                    level: level.level,
-                    min_score: level.min_score,
-                    max_score: level.max_score,
-                })
-                .collect(),
-        );
-        let rubric = Rubric::new(reference::maturity_criteria(db).await?.into_iter().map(
-            |criterion| RubricRow {
-                level: criterion.maturity_level,
-                category: criterion.category,
-                recommendation: criterion.recommendation,
-                next_step: criterion.next_step,
-            },
-        ));
+        let (scale, rubric) = reference::scoring_reference(db).await?;
         Ok(Self {
             // Microseconds: what both backends store, so values read back compare equal.
             now: Utc::now()

@@ -4,11 +4,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use entity::enums::AssessmentStatus;
 use entity::prelude::*;
-use orgraph::db::reference;
-use orgraph::domain::scoring::{
-    CURRENT_VERSION, MaturityBand, MaturityScale, Rubric, RubricRow, question_model, score,
-    validate_responses,
-};
+
+use orgraph::db::reference::scoring_reference;
+use orgraph::domain::scoring::{CURRENT_VERSION, question_model, score, validate_responses};
 use orgraph::seed::{self, DEMO_ORGANIZATION_SLUGS, SyntheticSize};
 use rust_decimal::{Decimal, RoundingStrategy};
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
@@ -74,35 +72,6 @@ async fn demo_data_has_every_role_and_scored_assessments() {
     assert_eq!(DigitalTwinSnapshot::find().count(db).await.unwrap(), 36);
 }
 
-/// The maturity scale and rubric as the database holds them, read the way the seeder reads them.
-async fn scale_and_rubric(db: &DatabaseConnection) -> (MaturityScale, Rubric) {
-    let scale = MaturityScale::new(
-        reference::maturity_levels(db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|level| MaturityBand {
-                level: level.level,
-                min_score: level.min_score,
-                max_score: level.max_score,
-            })
-            .collect(),
-    );
-    let rubric = Rubric::new(
-        reference::maturity_criteria(db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|criterion| RubricRow {
-                level: criterion.maturity_level,
-                category: criterion.category,
-                recommendation: criterion.recommendation,
-                next_step: criterion.next_step,
-            }),
-    );
-    (scale, rubric)
-}
-
 /// A stored JSON array of strings.
 fn strings(value: &Value) -> Vec<String> {
     value
@@ -126,7 +95,7 @@ struct Seeded {
 /// the score the engine computes from its stored responses; in-progress ones are unscored and
 /// partly answered; every twin's maturity score is the mean of its organisation's overall scores.
 async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
-    let (scale, rubric) = scale_and_rubric(db).await;
+    let (scale, rubric) = scoring_reference(db).await.unwrap();
     let mut scores: HashMap<_, _> = AssessmentScore::find()
         .all(db)
         .await
