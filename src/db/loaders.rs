@@ -19,6 +19,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::analytics::{self, Analytics};
 use super::lists::{ChildList, OrganizationFilter, OrganizationSort};
 use super::paging::{self, ListQuery, Page};
 use super::scope::{Scope, ScopedEntity};
@@ -372,6 +373,27 @@ impl Loader<CriteriaOfLevel> for ScopedReader {
         Ok(keys
             .iter()
             .map(|key| (*key, by_level.remove(&key.0).unwrap_or_default().into()))
+            .collect())
+    }
+}
+
+/// The assessment analytics of an organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AnalyticsOf(pub Uuid);
+
+impl Loader<AnalyticsOf> for ScopedReader {
+    type Value = Arc<Analytics>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[AnalyticsOf],
+    ) -> Result<HashMap<AnalyticsOf, Self::Value>, LoadError> {
+        let organizations: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
+        let mut found = analytics::analytics(&self.db, &self.scope(), &organizations).await?;
+        Ok(keys
+            .iter()
+            .map(|key| (*key, Arc::new(found.remove(&key.0).unwrap_or_default())))
             .collect())
     }
 }

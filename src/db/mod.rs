@@ -1,5 +1,6 @@
 //! The database: connecting to SQLite or PostgreSQL, migrating, and the reads the API makes.
 
+pub mod analytics;
 pub mod lists;
 pub mod loaders;
 pub mod paging;

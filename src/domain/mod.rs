@@ -1,5 +1,6 @@
 //! Business rules in plain Rust: no GraphQL, no database.
 
+pub mod analytics;
 pub mod membership;
 pub mod scoring;
 pub mod validation;

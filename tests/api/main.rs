@@ -3,6 +3,7 @@
 //! They run on SQLite by default and on PostgreSQL when `ORGRAPH_TEST_PG_URL` names a database
 //! that tests may create sibling databases next to (`.ci/run` sets it).
 
+mod analytics;
 mod audit;
 mod auth;
 mod cli;

@@ -1,5 +1,6 @@
 //! GraphQL object types, one module per type; each wraps its stored row.
 
+mod analytics;
 mod assessment;
 mod audit_entry;
 mod consent;
@@ -12,6 +13,7 @@ mod organization;
 mod score;
 mod user;
 
+pub use analytics::OrganizationAnalytics;
 pub use assessment::Assessment;
 pub use audit_entry::AuditEntry;
 pub use consent::UserConsent;

@@ -5,16 +5,18 @@ use chrono::{DateTime, Utc};
 use entity::enums::MemberRole as StoredRole;
 use entity::organizations;
 
-use super::{Assessment, AuditEntry, DigitalTwin, Membership, find};
+use super::{Assessment, AuditEntry, DigitalTwin, Membership, OrganizationAnalytics, find};
 use crate::db::lists::{
     AssessmentSort, AssessmentsOfOrganization, AuditOfOrganization, AuditSort, MemberSort,
     MembersOfOrganization,
 };
-use crate::db::loaders::TwinOfOrganization;
+use crate::db::loaders::{AnalyticsOf, TwinOfOrganization};
 use crate::db::paging::Sort;
+use crate::domain::analytics;
+use crate::error::AppError;
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
 use crate::graphql::enums::{CompanySize, MemberRole, OrganizationStatus};
-use crate::graphql::guards::{OrganizationRole, viewer};
+use crate::graphql::guards::{OrganizationRole, loaders, viewer};
 use crate::graphql::id::NodeKind;
 use crate::graphql::inputs::{
     AssessmentFilterInput, AssessmentOrder, AuditEntryOrder, AuditFilterInput,
@@ -138,6 +140,19 @@ impl Organization {
             ctx, self.0.id, filter, sort, args, Assessment,
         )
         .await
+    }
+
+    /// Assessment counts and score aggregates, for dashboards.
+    async fn analytics(&self, ctx: &Context<'_>) -> Result<OrganizationAnalytics> {
+        let loaded = loaders(ctx)?
+            .load_one(AnalyticsOf(self.0.id))
+            .await
+            .map_err(AppError::from)?
+            .unwrap_or_default();
+        Ok(OrganizationAnalytics(analytics::summarize(
+            &loaded.counts,
+            &loaded.scores,
+        )))
     }
 
     /// The organisation's digital twin, once its first assessment has been scored.
