@@ -177,16 +177,14 @@ async fn execute(
     let (db, statements) = db::counting(&state.db);
     let response = match authenticate(authorization, &state.keys, &db).await {
         Ok(authentication) => {
-            let loaders = ScopedReader::loaders(db, Scope::for_request(&authentication));
-            state
-                .schema
-                .execute(
-                    request
-                        .data(Session::new(authentication))
-                        .data(loaders)
-                        .data(request_meta(headers, client)),
-                )
-                .await
+            let (loaders, loads) = ScopedReader::loaders(db, Scope::for_request(&authentication));
+            let execution = state.schema.execute(
+                request
+                    .data(Session::new(authentication))
+                    .data(loaders)
+                    .data(request_meta(headers, client)),
+            );
+            loads.run_beside(execution).await
         }
         Err(error) => async_graphql::Response::from_errors(vec![
             AppError::from(error)

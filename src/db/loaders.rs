@@ -3,8 +3,13 @@
 //! type below is answered with one statement per batch, whatever the number of keys.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::hash::{Hash, Hasher};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
@@ -12,11 +17,14 @@ use entity::{
     maturity_criteria, maturity_levels, organization_digital_twins, organization_members,
     organizations, user_consents, users,
 };
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use sea_orm::sea_query::ValueType;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter,
     QueryOrder, QuerySelect, Value,
 };
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use uuid::Uuid;
 
 use super::analytics::{self, Analytics};
@@ -41,17 +49,112 @@ pub struct ScopedReader {
     scope: RwLock<Scope>,
 }
 
+/// A batch load waiting to run.
+type Load = BoxFuture<'static, ()>;
+
+/// Where one request's batch loads run: inside the request's own task, and only once the query
+/// can make no more progress without them. Until then every key the query resolution asks
+/// for joins the waiting batches, so each level of a query is one statement whatever the
+/// machine's load or the size of the level. (Loads spawned onto the runtime race a timer
+/// instead, and split a level into several batches whenever resolving it takes longer.)
+pub struct LoadQueue(UnboundedReceiver<Load>);
+
+impl LoadQueue {
+    /// Runs `request` with this queue's loads beside it, in the same task.
+    pub async fn run_beside<T>(self, request: impl Future<Output = T>) -> T {
+        BesideLoads {
+            request: std::pin::pin!(request),
+            loads: std::pin::pin!(self.drive()),
+        }
+        .await
+    }
+
+    async fn drive(mut self) {
+        let mut running = FuturesUnordered::new();
+        loop {
+            tokio::select! {
+                biased;
+                load = self.0.recv() => match load {
+                    Some(load) => running.push(load),
+                    None => break,
+                },
+                Some(()) = running.next(), if !running.is_empty() => {}
+            }
+        }
+        while running.next().await.is_some() {}
+    }
+}
+
+/// A request and its loads, polled so that loads start only when the request is stuck.
+struct BesideLoads<R, L> {
+    request: R,
+    loads: L,
+}
+
+impl<T, R, L> Future for BesideLoads<Pin<&mut R>, Pin<&mut L>>
+where
+    R: Future<Output = T>,
+    L: Future<Output = ()>,
+{
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let progress = Arc::new(Progress {
+            woken: AtomicBool::new(false),
+            task: cx.waker().clone(),
+        });
+        let waker = Waker::from(progress.clone());
+        if let Poll::Ready(output) = self.request.as_mut().poll(&mut Context::from_waker(&waker)) {
+            return Poll::Ready(output);
+        }
+        if progress.woken.load(Ordering::Acquire) {
+            // The query yielded while it still had work: let it finish the step first. The
+            // waker already rescheduled the task.
+            return Poll::Pending;
+        }
+        // The loads end only when the loaders are dropped, which the request does last.
+        let _ = self.loads.as_mut().poll(cx);
+        Poll::Pending
+    }
+}
+
+/// Notes whether the request woke its own task while it was being polled.
+struct Progress {
+    woken: AtomicBool,
+    task: Waker,
+}
+
+impl Wake for Progress {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.task.wake_by_ref();
+    }
+}
+
 impl ScopedReader {
-    /// Loaders for one request: `db` should be the request's own (counting) handle.
-    pub fn loaders(db: DatabaseConnection, scope: Scope) -> Loaders {
-        DataLoader::new(
+    /// Loaders for one request, and the queue their loads run in: `db` should be the request's
+    /// own (counting) handle.
+    pub fn loaders(db: DatabaseConnection, scope: Scope) -> (Loaders, LoadQueue) {
+        let (sender, receiver) = unbounded_channel::<Load>();
+        let spawner = move |load: Load| {
+            // The queue outlives the loaders; a closed queue means the request is over.
+            let _ = sender.send(load);
+        };
+        let loaders = DataLoader::new(
             Self {
                 db,
                 scope: RwLock::new(scope),
             },
-            tokio::spawn,
+            spawner,
         )
         .max_batch_size(MAX_BATCH)
+        // The queue, not a timer, decides what a batch holds; no need to wait.
+        .delay(Duration::ZERO);
+        (loaders, LoadQueue(receiver))
     }
 
     /// The request's database handle.
