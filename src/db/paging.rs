@@ -213,10 +213,25 @@ where
     F: ListFilter<E>,
     K: SortKey<Entity = E>,
 {
-    let descending = reads_descending(query);
-    let select = positioned(query.filter.apply(scope.select::<E>()), query);
-    let order = if descending { Order::Desc } else { Order::Asc };
-    let rows = select
+    ordered_page(db, query.filter.apply(scope.select::<E>()), query).await
+}
+
+/// One page of `select`, in the query's order: an `ORDER BY … LIMIT` the sort's index serves.
+async fn ordered_page<E, F, K>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    query: &ListQuery<F, K>,
+) -> Result<Page<E::Model>, DbErr>
+where
+    E: EntityTrait,
+    K: SortKey<Entity = E>,
+{
+    let order = if reads_descending(query) {
+        Order::Desc
+    } else {
+        Order::Asc
+    };
+    let rows = positioned(select, query)
         .order_by(query.sort.key.column(), order.clone())
         .order_by(primary_key::<E>(), order)
         .limit(query.page.size + 1)
@@ -239,6 +254,16 @@ where
     F: ListFilter<E>,
     K: SortKey<Entity = E>,
 {
+    if let [only] = parents {
+        // One parent needs no window: a plain ORDER BY … LIMIT stops after a page, where
+        // numbering every child of a large parent would read them all.
+        let select = query
+            .filter
+            .apply(scope.select::<E>())
+            .filter(parent.eq(*only));
+        let page = ordered_page(db, select, query).await?;
+        return Ok(HashMap::from([(*only, page)]));
+    }
     let order = if reads_descending(query) {
         Order::Desc
     } else {
