@@ -26,7 +26,7 @@ use crate::db::scope::Scope;
 use crate::error::AppError;
 use crate::graphql::connection::PageLimits;
 use crate::graphql::guards::Session;
-use crate::graphql::{ErrorCodes, OrgraphSchema, schema_builder};
+use crate::graphql::{OrgraphSchema, schema_builder, tag_uncoded_errors};
 use crate::{db, seed};
 
 /// Shared by every request.
@@ -114,8 +114,7 @@ fn executable_schema(settings: &Settings) -> anyhow::Result<OrgraphSchema> {
         })
         .data(Pseudonymizer::new(secret.as_bytes()))
         .limit_depth(settings.max_query_depth)
-        .limit_complexity(settings.max_query_complexity)
-        .extension(ErrorCodes);
+        .limit_complexity(settings.max_query_complexity);
     Ok(if settings.introspection {
         builder.finish()
     } else {
@@ -175,7 +174,7 @@ async fn execute(
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or_default());
     let (db, statements) = db::counting(&state.db);
-    let response = match authenticate(authorization, &state.keys, &db).await {
+    let mut response = match authenticate(authorization, &state.keys, &db).await {
         Ok(authentication) => {
             let (loaders, loads) = ScopedReader::loaders(db, Scope::for_request(&authentication));
             let execution = state.schema.execute(
@@ -192,6 +191,7 @@ async fn execute(
                 .into_server_error(Default::default()),
         ]),
     };
+    tag_uncoded_errors(&mut response);
     let mut response = GraphQLResponse::from(response).into_response();
     response
         .headers_mut()

@@ -12,7 +12,7 @@ pub mod types;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 
-pub use error_codes::ErrorCodes;
+pub use error_codes::tag_uncoded_errors;
 pub use mutation::Mutation;
 pub use query::Query;
 
