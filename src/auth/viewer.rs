@@ -95,11 +95,10 @@ pub async fn load(db: &DatabaseConnection, user_id: Uuid) -> Result<Authenticati
     let Some(user) = db::viewer::active_user(db, user_id).await? else {
         return Ok(Authentication::Rejected);
     };
-    let memberships = db::viewer::active_memberships(db, user.id).await?;
     Ok(Authentication::Viewer(Arc::new(Viewer::new(
         user.id,
         user.platform_role,
-        memberships,
+        user.memberships,
     ))))
 }
 

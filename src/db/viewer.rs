@@ -1,43 +1,70 @@
-//! The reads that establish who a viewer is. They are the one place that reads memberships
-//! without an organisation scope, because they are what the scope is made of.
+//! The read that establishes who a viewer is. It is the one place that reads memberships
+//! without an organisation scope, because it is what the scope is made of.
 
-use entity::enums::{MemberRole, MemberStatus, UserStatus};
+use entity::enums::{MemberRole, MemberStatus, PlatformRole, UserStatus};
 use entity::{organization_members, organizations, users};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect,
-    RelationTrait,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter,
+    QuerySelect, RelationTrait,
 };
 use uuid::Uuid;
 
-/// An active, not deleted user.
+/// An active user and their active memberships of organisations that are not deleted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveUser {
+    pub id: Uuid,
+    pub platform_role: PlatformRole,
+    pub memberships: Vec<(Uuid, MemberRole)>,
+}
+
+/// The user, if active and not deleted, with their memberships: one statement, because every
+/// request starts with it.
 pub async fn active_user(
     db: &DatabaseConnection,
     user_id: Uuid,
-) -> Result<Option<users::Model>, DbErr> {
-    users::Entity::find_by_id(user_id)
-        .filter(users::Column::Status.eq(UserStatus::Active))
-        .filter(users::Column::DeletedAt.is_null())
-        .one(db)
-        .await
-}
-
-/// The user's active memberships of organisations that are not deleted: (organisation, role).
-pub async fn active_memberships(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-) -> Result<Vec<(Uuid, MemberRole)>, DbErr> {
-    organization_members::Entity::find()
-        .select_only()
-        .column(organization_members::Column::OrganizationId)
-        .column(organization_members::Column::Role)
-        .join(
-            JoinType::InnerJoin,
-            organization_members::Relation::Organization.def(),
-        )
-        .filter(organization_members::Column::UserId.eq(user_id))
-        .filter(organization_members::Column::Status.eq(MemberStatus::Active))
-        .filter(organizations::Column::DeletedAt.is_null())
-        .into_tuple()
-        .all(db)
-        .await
+) -> Result<Option<ActiveUser>, DbErr> {
+    let live_organizations = Query::select()
+        .column(organizations::Column::Id)
+        .from(organizations::Entity)
+        .and_where(organizations::Column::DeletedAt.is_null())
+        .to_owned();
+    let rows: Vec<(Uuid, PlatformRole, Option<Uuid>, Option<MemberRole>)> =
+        users::Entity::find_by_id(user_id)
+            .filter(users::Column::Status.eq(UserStatus::Active))
+            .filter(users::Column::DeletedAt.is_null())
+            .select_only()
+            .column(users::Column::Id)
+            .column(users::Column::PlatformRole)
+            .column(organization_members::Column::OrganizationId)
+            .column(organization_members::Column::Role)
+            .join(
+                JoinType::LeftJoin,
+                users::Relation::Memberships
+                    .def()
+                    .on_condition(move |_, member| {
+                        let status =
+                            Expr::col((member.clone(), organization_members::Column::Status))
+                                .eq(MemberStatus::Active.as_str());
+                        let live =
+                            Expr::col((member, organization_members::Column::OrganizationId))
+                                .in_subquery(live_organizations.clone());
+                        Condition::all().add(status).add(live)
+                    }),
+            )
+            .into_tuple()
+            .all(db)
+            .await?;
+    let Some(&(id, platform_role, _, _)) = rows.first() else {
+        return Ok(None);
+    };
+    let memberships = rows
+        .into_iter()
+        .filter_map(|(_, _, organization, role)| Some((organization?, role?)))
+        .collect();
+    Ok(Some(ActiveUser {
+        id,
+        platform_role,
+        memberships,
+    }))
 }

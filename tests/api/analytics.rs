@@ -139,7 +139,7 @@ async fn analytics_of_many_organisations_cost_two_statements() {
     );
     assert_eq!(
         statements,
-        2 + 1 + 2,
+        1 + 1 + 2,
         "authentication, organisations, two grouped statements"
     );
 }

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use crate::world::{World, global_id};
 
-/// The statements authentication sends: the viewer and their memberships.
-const AUTHENTICATION: u64 = 2;
+/// The statements authentication sends: one, the viewer with their memberships.
+const AUTHENTICATION: u64 = 1;
 
 /// Organisations, their members, those people, their assessments, the assessments' scores.
 const ACCEPTANCE: &str = "{ organizations(first:20){ edges{ node{ members(first:20){ edges{ node{ user{ assessments(first:10){ edges{ node{ score{ overallScore } } } } } } } } } } } }";
