@@ -2,8 +2,10 @@
 
 use chrono::Utc;
 use entity::enums::AuditOperation;
-use entity::users;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, IntoActiveModel, Set};
+use entity::users::{self, Column};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, EntityTrait, IdenStatic, IntoActiveModel, Set,
+};
 use serde_json::json;
 
 use super::{Actor, begin, invalid, journal, values};
@@ -31,25 +33,30 @@ pub async fn update(
     changes: ProfileChanges,
 ) -> Result<users::Model, AppError> {
     type Check = fn(Option<&str>) -> Result<Option<String>, Invalid>;
-    let optional: [(&str, &str, Option<String>, Check); 5] = [
-        ("title", "input.title", changes.title, |v| {
+    let optional: [(Column, &str, Option<String>, Check); 5] = [
+        (Column::Title, "input.title", changes.title, |v| {
             validation::optional_text(v, 100)
         }),
-        ("phone", "input.phone", changes.phone, validation::phone),
         (
-            "timezone",
+            Column::Phone,
+            "input.phone",
+            changes.phone,
+            validation::phone,
+        ),
+        (
+            Column::Timezone,
             "input.timezone",
             changes.timezone,
             validation::timezone,
         ),
         (
-            "linkedin_url",
+            Column::LinkedinUrl,
             "input.linkedinUrl",
             changes.linkedin_url,
             validation::url,
         ),
         (
-            "profile_pic_url",
+            Column::ProfilePicUrl,
             "input.profilePicUrl",
             changes.profile_pic_url,
             validation::url,
@@ -90,14 +97,8 @@ pub async fn update(
         changed.push("last_name");
     }
     for (column, value) in checked {
-        match column {
-            "title" => user.title = Set(value),
-            "phone" => user.phone = Set(value),
-            "timezone" => user.timezone = Set(value),
-            "linkedin_url" => user.linkedin_url = Set(value),
-            _ => user.profile_pic_url = Set(value),
-        }
-        changed.push(column);
+        user.set(column, value.into());
+        changed.push(column.as_str());
     }
     user.updated_at = Set(Utc::now());
     let after = user.update(&tx).await?;
