@@ -22,6 +22,7 @@ use crate::auth::token::TokenKeys;
 use crate::auth::viewer::authenticate;
 use crate::config::Settings;
 use crate::db::loaders::ScopedReader;
+use crate::db::reference::Reference;
 use crate::db::scope::Scope;
 use crate::error::AppError;
 use crate::graphql::connection::PageLimits;
@@ -65,8 +66,11 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on ORGRAPH_LISTEN={}", settings.listen))?;
+        let reference = Reference::load(&db)
+            .await
+            .context("reading the reference tables")?;
         let state = AppState {
-            schema: executable_schema(settings)?,
+            schema: executable_schema(settings, reference)?,
             db: db.clone(),
             keys: settings.token_keys()?,
         };
@@ -104,15 +108,16 @@ impl Application {
     }
 }
 
-/// The schema with the configured limits. The database is not schema data: each request
-/// brings its own counted handle inside its loaders.
-fn executable_schema(settings: &Settings) -> anyhow::Result<OrgraphSchema> {
+/// The schema with the configured limits and the reference data. The database is not schema
+/// data: each request brings its own counted handle inside its loaders.
+fn executable_schema(settings: &Settings, reference: Reference) -> anyhow::Result<OrgraphSchema> {
     let secret = settings.resolve_jwt_secret()?;
     let builder = schema_builder()
         .data(PageLimits {
             max_page_size: settings.max_page_size,
         })
         .data(Pseudonymizer::new(secret.as_bytes()))
+        .data(reference)
         .limit_depth(settings.max_query_depth)
         .limit_complexity(settings.max_query_complexity);
     Ok(if settings.introspection {

@@ -55,6 +55,16 @@ struct Args {
     /// Seconds of unmeasured warm-up before each scenario.
     #[arg(long, default_value_t = 2)]
     warmup: u64,
+    /// Only these scenarios (comma-separated; `members` includes its scaling check), e.g. to
+    /// profile one of them.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+}
+
+impl Args {
+    fn runs(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|name| name == scenario)
+    }
 }
 
 /// The organisation with 200 members the `members` scenario pages through.
@@ -104,6 +114,9 @@ async fn main() -> anyhow::Result<()> {
     let graphql = format!("http://{address}/graphql");
     let mut table = Vec::new();
     for (name, members) in [("lookup", None), ("dashboard", None), ("members", Some(50))] {
+        if !args.runs(name) {
+            continue;
+        }
         let orgraph = driver
             .run(&graphql, |i| fixture.graphql_body(name, members, i))
             .await;
@@ -116,6 +129,9 @@ async fn main() -> anyhow::Result<()> {
     }
     for members in [10, 50, 200] {
         let name = "members";
+        if !args.runs(name) {
+            continue;
+        }
         let orgraph = driver
             .run(&graphql, |i| fixture.graphql_body(name, Some(members), i))
             .await;
@@ -130,20 +146,24 @@ async fn main() -> anyhow::Result<()> {
             Some(base),
         ));
     }
-    let analytics = driver
-        .run(&graphql, |i| fixture.graphql_body("analytics", None, i))
-        .await;
-    table.push(Row::new("analytics", analytics, None));
-    let submissions = prepare_submissions(&db, &fixture).await?;
-    let next = AtomicUsize::new(0);
-    let mutation = driver
-        .run_once_each(&graphql, submissions.len(), |_| {
-            let id = submissions[next.fetch_add(1, Ordering::Relaxed) % submissions.len()];
-            fixture.body("mutation", json!({ "id": global_id("Assessment", id) }))
-        })
-        .await;
-    table.push(Row::new("mutation", mutation, None));
-    remove_submissions(&db, &submissions).await?;
+    if args.runs("analytics") {
+        let analytics = driver
+            .run(&graphql, |i| fixture.graphql_body("analytics", None, i))
+            .await;
+        table.push(Row::new("analytics", analytics, None));
+    }
+    if args.runs("mutation") {
+        let submissions = prepare_submissions(&db, &fixture).await?;
+        let next = AtomicUsize::new(0);
+        let mutation = driver
+            .run_once_each(&graphql, submissions.len(), |_| {
+                let id = submissions[next.fetch_add(1, Ordering::Relaxed) % submissions.len()];
+                fixture.body("mutation", json!({ "id": global_id("Assessment", id) }))
+            })
+            .await;
+        table.push(Row::new("mutation", mutation, None));
+        remove_submissions(&db, &submissions).await?;
+    }
     print_table(&table);
     println!(
         "peak memory (whole bench process: server, pool and load driver): {} MB",

@@ -14,15 +14,14 @@ use std::time::Duration;
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
     assessment_scores, assessments, audit_log, consent_types, digital_twin_snapshots,
-    maturity_criteria, maturity_levels, organization_digital_twins, organization_members,
-    organizations, user_consents, users,
+    organization_digital_twins, organization_members, organizations, user_consents, users,
 };
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use sea_orm::sea_query::ValueType;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, Value,
+    QuerySelect, Value,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use uuid::Uuid;
@@ -288,26 +287,16 @@ lookups! {
     ConsentById: user_consents.Id as Uuid;
     /// An audit entry by sequence number.
     AuditEntryById: audit_log.Id as i64;
-    /// A maturity level by number.
-    MaturityLevelByNumber: maturity_levels.Level as i16;
-    /// A rubric entry by id.
-    CriterionById: maturity_criteria.Id as Uuid;
     /// A consent type by id.
     ConsentTypeById: consent_types.Id as Uuid;
 }
 
-macro_rules! public_reference {
-    ($($module:ident),+) => {
-        $(impl ScopedEntity for $module::Entity {
-            /// Reference data is public.
-            fn visible(_scope: &Scope) -> Condition {
-                Condition::all()
-            }
-        })+
-    };
+impl ScopedEntity for consent_types::Entity {
+    /// Consent types are public reference data.
+    fn visible(_scope: &Scope) -> Condition {
+        Condition::all()
+    }
 }
-
-public_reference!(maturity_levels, maturity_criteria, consent_types);
 
 /// One page of a nested list for one parent.
 pub struct ChildPage<L: ChildList> {
@@ -447,35 +436,6 @@ impl Loader<PersonalDataOf> for ScopedReader {
         Ok(keys
             .iter()
             .map(|key| (*key, readable.contains(&key.0)))
-            .collect())
-    }
-}
-
-/// The rubric entries of a maturity level.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct CriteriaOfLevel(pub i16);
-
-impl Loader<CriteriaOfLevel> for ScopedReader {
-    type Value = Arc<[maturity_criteria::Model]>;
-    type Error = LoadError;
-
-    async fn load(
-        &self,
-        keys: &[CriteriaOfLevel],
-    ) -> Result<HashMap<CriteriaOfLevel, Self::Value>, LoadError> {
-        use maturity_criteria::Column;
-        let rows = maturity_criteria::Entity::find()
-            .filter(Column::MaturityLevel.is_in(keys.iter().map(|key| key.0)))
-            .order_by_asc(Column::Category)
-            .all(&self.db)
-            .await?;
-        let mut by_level: HashMap<i16, Vec<maturity_criteria::Model>> = HashMap::new();
-        for row in rows {
-            by_level.entry(row.maturity_level).or_default().push(row);
-        }
-        Ok(keys
-            .iter()
-            .map(|key| (*key, by_level.remove(&key.0).unwrap_or_default().into()))
             .collect())
     }
 }

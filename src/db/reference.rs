@@ -1,30 +1,13 @@
-//! Reads of public reference data: the maturity scale, its rubric and the consent types.
+//! Public reference data. The maturity scale and its rubric are written by migrations and
+//! nothing at run time changes them, so they are read once at start-up and served from memory:
+//! no request spends a round trip on them. Consent types gain versions while the service runs
+//! (a new wording is a new row), so they are read from the database each time.
 
 use entity::{consent_types, maturity_criteria, maturity_levels};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use uuid::Uuid;
 
 use crate::domain::scoring::{MaturityBand, MaturityScale, Rubric, RubricRow};
-
-/// All maturity levels, lowest first.
-pub async fn maturity_levels(
-    db: &DatabaseConnection,
-) -> Result<Vec<maturity_levels::Model>, DbErr> {
-    maturity_levels::Entity::find()
-        .order_by_asc(maturity_levels::Column::Level)
-        .all(db)
-        .await
-}
-
-/// The whole maturity rubric, by level then category.
-pub async fn maturity_criteria(
-    db: &DatabaseConnection,
-) -> Result<Vec<maturity_criteria::Model>, DbErr> {
-    maturity_criteria::Entity::find()
-        .order_by_asc(maturity_criteria::Column::MaturityLevel)
-        .order_by_asc(maturity_criteria::Column::Category)
-        .all(db)
-        .await
-}
 
 /// All consent types, by code then version.
 pub async fn consent_types(db: &DatabaseConnection) -> Result<Vec<consent_types::Model>, DbErr> {
@@ -35,27 +18,82 @@ pub async fn consent_types(db: &DatabaseConnection) -> Result<Vec<consent_types:
         .await
 }
 
-/// The maturity scale and rubric the scoring engine needs, read from the reference tables.
-pub async fn scoring_reference(
-    db: &impl ConnectionTrait,
-) -> Result<(MaturityScale, Rubric), DbErr> {
-    let levels = maturity_levels::Entity::find().all(db).await?;
-    let criteria = maturity_criteria::Entity::find().all(db).await?;
-    let scale = MaturityScale::new(
-        levels
-            .into_iter()
-            .map(|level| MaturityBand {
-                level: level.level,
-                min_score: level.min_score,
-                max_score: level.max_score,
-            })
-            .collect(),
-    );
-    let rubric = Rubric::new(criteria.into_iter().map(|criterion| RubricRow {
-        level: criterion.maturity_level,
-        category: criterion.category,
-        recommendation: criterion.recommendation,
-        next_step: criterion.next_step,
-    }));
-    Ok((scale, rubric))
+/// The maturity scale and rubric, as read at start-up.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    /// Lowest level first.
+    levels: Vec<maturity_levels::Model>,
+    /// By level, then category.
+    criteria: Vec<maturity_criteria::Model>,
+    scale: MaturityScale,
+    rubric: Rubric,
+}
+
+impl Reference {
+    /// Reads the maturity scale and rubric.
+    pub async fn load(db: &impl ConnectionTrait) -> Result<Self, DbErr> {
+        let levels = maturity_levels::Entity::find()
+            .order_by_asc(maturity_levels::Column::Level)
+            .all(db)
+            .await?;
+        let criteria = maturity_criteria::Entity::find()
+            .order_by_asc(maturity_criteria::Column::MaturityLevel)
+            .order_by_asc(maturity_criteria::Column::Category)
+            .all(db)
+            .await?;
+        let scale = MaturityScale::new(
+            levels
+                .iter()
+                .map(|level| MaturityBand {
+                    level: level.level,
+                    min_score: level.min_score,
+                    max_score: level.max_score,
+                })
+                .collect(),
+        );
+        let rubric = Rubric::new(criteria.iter().map(|criterion| RubricRow {
+            level: criterion.maturity_level,
+            category: criterion.category.clone(),
+            recommendation: criterion.recommendation.clone(),
+            next_step: criterion.next_step.clone(),
+        }));
+        Ok(Self {
+            levels,
+            criteria,
+            scale,
+            rubric,
+        })
+    }
+
+    /// All maturity levels, lowest first.
+    pub fn maturity_levels(&self) -> &[maturity_levels::Model] {
+        &self.levels
+    }
+
+    /// One maturity level by number.
+    pub fn maturity_level(&self, level: i16) -> Option<&maturity_levels::Model> {
+        self.levels.iter().find(|row| row.level == level)
+    }
+
+    /// The rubric entries of one level, by category.
+    pub fn criteria_of(&self, level: i16) -> impl Iterator<Item = &maturity_criteria::Model> {
+        self.criteria
+            .iter()
+            .filter(move |row| row.maturity_level == level)
+    }
+
+    /// One rubric entry by id.
+    pub fn criterion(&self, id: Uuid) -> Option<&maturity_criteria::Model> {
+        self.criteria.iter().find(|row| row.id == id)
+    }
+
+    /// The maturity scale the scoring engine maps overall scores onto.
+    pub fn scale(&self) -> &MaturityScale {
+        &self.scale
+    }
+
+    /// The rubric the scoring engine draws advice from.
+    pub fn rubric(&self) -> &Rubric {
+        &self.rubric
+    }
 }

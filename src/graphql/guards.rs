@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::viewer::{self as auth, Authentication, Viewer};
 use crate::db::loaders::{Loaders, PersonalDataOf};
+use crate::db::reference::Reference;
 use crate::db::scope::Scope;
 use crate::error::AppError;
 
@@ -57,6 +58,12 @@ pub async fn refresh_viewer(ctx: &Context<'_>) -> Result<(), AppError> {
             .expect("the session lock is never poisoned") = authentication;
     }
     Ok(())
+}
+
+/// The reference data read at start-up.
+pub fn reference<'a>(ctx: &Context<'a>) -> Result<&'a Reference, AppError> {
+    ctx.data::<Reference>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("no reference data in the schema")))
 }
 
 /// The request's loaders.

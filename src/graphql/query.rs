@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
 use super::connection::{PageArgs, Paged, TotalCount, complexity, connection, page_limits};
-use super::guards::{loaders, viewer};
+use super::guards::{loaders, reference, viewer};
 use super::id::{GlobalId, NodeKind};
 use super::inputs::{OrganizationFilterInput, OrganizationOrder};
 use super::types::{ConsentType, MaturityLevel, Node, Organization, User, find, resolve_node};
@@ -123,10 +123,8 @@ impl Query {
 
     /// The maturity scale, level 0 to 9. Public reference data.
     async fn maturity_levels(&self, ctx: &Context<'_>) -> Result<Vec<MaturityLevel>> {
-        let levels = db::reference::maturity_levels(loaders(ctx)?.loader().db())
-            .await
-            .map_err(AppError::from)?;
-        Ok(levels.into_iter().map(MaturityLevel).collect())
+        let levels = reference(ctx)?.maturity_levels();
+        Ok(levels.iter().cloned().map(MaturityLevel).collect())
     }
 
     /// Every consent type a person can grant or withdraw, all versions. Public reference data.

@@ -16,7 +16,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use crate::db::reference;
+use crate::db::reference::Reference;
 use crate::domain::scoring::{
     CURRENT_VERSION, ChoiceOption, MAX_SCORE, MaturityScale, Question, QuestionModel, Rubric,
     Scale, ScoreCard, question_model, score,
@@ -79,14 +79,14 @@ pub(super) struct Factory {
 impl Factory {
     /// Loads the maturity scale and rubric; `seed` makes the generated values repeatable.
     pub async fn load(db: &DatabaseConnection, seed: u64) -> Result<Self, DbErr> {
-        let (scale, rubric) = reference::scoring_reference(db).await?;
+        let reference = Reference::load(db).await?;
         Ok(Self {
             // Microseconds: what both backends store, so values read back compare equal.
             now: Utc::now()
                 .duration_trunc(Duration::microseconds(1))
                 .unwrap_or_else(|_| Utc::now()),
-            scale,
-            rubric,
+            scale: reference.scale().clone(),
+            rubric: reference.rubric().clone(),
             rng: fastrand::Rng::with_seed(seed),
         })
     }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{Actor, ClientMutationId, begin, journal, require_role, values};
 use crate::audit::Change;
-use crate::db;
+use crate::db::reference::Reference;
 use crate::domain::scoring::{self, CURRENT_VERSION, QuestionModel, ResponseError};
 use crate::error::AppError;
 use crate::events::NewEvent;
@@ -124,6 +124,7 @@ pub async fn save_responses(
 /// respondent submits; submitting twice is a `CONFLICT`.
 pub async fn submit(
     db: &DatabaseConnection,
+    reference: &Reference,
     actor: Actor<'_>,
     assessment_id: Uuid,
 ) -> Result<(assessments::Model, assessment_scores::Model), AppError> {
@@ -135,8 +136,13 @@ pub async fn submit(
             field: Some("input.assessmentId".into()),
         });
     }
-    let (scale, rubric) = db::reference::scoring_reference(&tx).await?;
-    let card = scoring::score(model, &before.responses, &scale, &rubric).map_err(bad_response)?;
+    let card = scoring::score(
+        model,
+        &before.responses,
+        reference.scale(),
+        reference.rubric(),
+    )
+    .map_err(bad_response)?;
     let now = Utc::now();
     let mut assessment = before.clone().into_active_model();
     assessment.status = Set(AssessmentStatus::Completed);

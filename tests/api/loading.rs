@@ -174,3 +174,43 @@ async fn nodes_of_five_kinds_cost_one_statement_per_kind() {
         "ten objects of five kinds took {statements} statements"
     );
 }
+
+#[tokio::test]
+async fn reference_data_is_served_from_memory() {
+    let world = World::new().await;
+    let member = world.alpha.person("member");
+    let (response, statements) = world
+        .query_counted(
+            Some(member),
+            "{ maturityLevels { id level criteria { id maturityLevel { level } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let levels = response["data"]["maturityLevels"]
+        .as_array()
+        .expect("levels");
+    assert_eq!(levels.len(), 10);
+    assert_eq!(levels[3]["criteria"][0]["maturityLevel"]["level"], 3);
+    assert_eq!(statements, AUTHENTICATION, "reference data took statements");
+
+    let ids = json!([levels[7]["id"], levels[7]["criteria"][1]["id"]]);
+    let (response, statements) = world
+        .query_counted(
+            Some(member),
+            "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+            json!({ "ids": ids }),
+        )
+        .await;
+    let found: Vec<Value> = ids
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|id| json!({ "id": id }))
+        .collect();
+    assert_eq!(response["data"]["nodes"], json!(found), "{response}");
+    assert_eq!(
+        statements, AUTHENTICATION,
+        "reference nodes took statements"
+    );
+}

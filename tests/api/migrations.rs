@@ -81,9 +81,10 @@ async fn the_last_migration_rolls_back_alone() {
 #[tokio::test]
 async fn maturity_levels_cover_zero_to_five_without_gaps() {
     let test = migrated_database().await;
-    let levels = orgraph::db::reference::maturity_levels(&test.db)
+    let reference = orgraph::db::reference::Reference::load(&test.db)
         .await
         .unwrap();
+    let levels = reference.maturity_levels();
     let numbers: Vec<i16> = levels.iter().map(|level| level.level).collect();
     assert_eq!(numbers, (0..10).collect::<Vec<i16>>());
     assert_eq!(levels[0].min_score, rust_decimal::Decimal::ZERO);

@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::enums::AssessmentType;
 use entity::prelude::{AssessmentScore, AuditLog, Event};
 use entity::{assessment_scores, audit_log, events};
-use orgraph::db::reference::scoring_reference;
+use orgraph::db::reference::Reference;
 use orgraph::domain::scoring::{self, ScoreCard};
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
@@ -191,9 +191,10 @@ async fn answered(world: &World, person: &Person, responses: Value) -> Uuid {
 
 /// What the scoring engine makes of BPM `responses`, with the stored scale and rubric.
 async fn expected_score(db: &DatabaseConnection, responses: &Value) -> ScoreCard {
-    let (scale, rubric) = scoring_reference(db).await.expect("reference data");
+    let reference = Reference::load(db).await.expect("reference data");
     let model = scoring::question_model(AssessmentType::Bpm, "1.0").expect("BPM 1.0");
-    scoring::score(model, responses, &scale, &rubric).expect("valid responses")
+    scoring::score(model, responses, reference.scale(), reference.rubric())
+        .expect("valid responses")
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use entity::enums::AssessmentStatus;
 use entity::prelude::*;
 
-use orgraph::db::reference::scoring_reference;
+use orgraph::db::reference::Reference;
 use orgraph::domain::scoring::{CURRENT_VERSION, question_model, score, validate_responses};
 use orgraph::seed::{self, DEMO_ORGANIZATION_SLUGS, SyntheticSize};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -95,7 +95,8 @@ struct Seeded {
 /// the score the engine computes from its stored responses; in-progress ones are unscored and
 /// partly answered; every twin's maturity score is the mean of its organisation's overall scores.
 async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
-    let (scale, rubric) = scoring_reference(db).await.unwrap();
+    let reference = Reference::load(db).await.unwrap();
+    let (scale, rubric) = (reference.scale(), reference.rubric());
     let mut scores: HashMap<_, _> = AssessmentScore::find()
         .all(db)
         .await
@@ -132,7 +133,7 @@ async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
             seeded.partly_answered_completed += 1;
         }
         let stored = stored.expect("every completed assessment is scored");
-        let card = score(model, &assessment.responses, &scale, &rubric).expect("valid responses");
+        let card = score(model, &assessment.responses, scale, rubric).expect("valid responses");
         assert_eq!(stored.organization_id, assessment.organization_id);
         assert_eq!(stored.overall_score, card.overall);
         assert_eq!(stored.bracket, card.bracket);

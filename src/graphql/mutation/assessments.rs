@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Mutating;
 use super::organizations::organization_key;
 use crate::graphql::enums::AssessmentType;
-use crate::graphql::guards::{RoleOver, Target, refresh_viewer};
+use crate::graphql::guards::{RoleOver, Target, reference, refresh_viewer};
 use crate::graphql::id::{GlobalId, NodeKind};
 use crate::graphql::types::{Assessment, AssessmentScore};
 use crate::service::{ClientMutationId, assessments};
@@ -135,7 +135,8 @@ impl AssessmentMutations {
     ) -> Result<SubmitAssessmentPayload> {
         let mutating = Mutating::of(ctx)?;
         let id = assessment_key(&input.assessment_id)?;
-        let (assessment, score) = assessments::submit(mutating.db, mutating.actor(), id).await?;
+        let (assessment, score) =
+            assessments::submit(mutating.db, reference(ctx)?, mutating.actor(), id).await?;
         refresh_viewer(ctx).await?;
         Ok(SubmitAssessmentPayload {
             assessment: Assessment(assessment),

@@ -7,7 +7,7 @@ use entity::{digital_twin_snapshots, organization_digital_twins};
 
 use super::{MaturityLevel, Organization, decimal_to_f64, related};
 use crate::db::lists::{SnapshotSort, SnapshotsOfTwin};
-use crate::db::loaders::{MaturityLevelByNumber, OrganizationById, TwinById};
+use crate::db::loaders::{OrganizationById, TwinById};
 use crate::db::paging::Sort;
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
 use crate::graphql::enums::SnapshotReason;
@@ -27,9 +27,7 @@ impl DigitalTwin {
 
     /// The maturity level the organisation has reached.
     async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
-        Ok(MaturityLevel(
-            related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?,
-        ))
+        Ok(MaturityLevel::of(ctx, self.0.maturity_level)?)
     }
 
     /// The maturity score, 0–5.
@@ -127,9 +125,7 @@ impl DigitalTwinSnapshot {
 
     /// The maturity level reached at the time.
     async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
-        Ok(MaturityLevel(
-            related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?,
-        ))
+        Ok(MaturityLevel::of(ctx, self.0.maturity_level)?)
     }
 
     /// The maturity score at the time, 0–5.

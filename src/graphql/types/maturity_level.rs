@@ -3,14 +3,24 @@
 use async_graphql::{Context, ID, Object, Result};
 use entity::{maturity_criteria, maturity_levels};
 
-use super::{decimal_to_f64, related};
-use crate::db::loaders::{CriteriaOfLevel, MaturityLevelByNumber};
+use super::decimal_to_f64;
 use crate::error::AppError;
-use crate::graphql::guards::loaders;
+use crate::graphql::guards::reference;
 use crate::graphql::id::NodeKind;
 
 /// One rung of the maturity scale an organisation's overall score is mapped onto.
 pub struct MaturityLevel(pub maturity_levels::Model);
+
+impl MaturityLevel {
+    /// A level a stored row refers to (a foreign key): a missing one is an internal error.
+    pub fn of(ctx: &Context<'_>, level: i16) -> Result<Self, AppError> {
+        reference(ctx)?
+            .maturity_level(level)
+            .cloned()
+            .map(Self)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("maturity level {level} is missing")))
+    }
+}
 
 #[Object]
 impl MaturityLevel {
@@ -46,12 +56,8 @@ impl MaturityLevel {
 
     /// The rubric at this level: one criterion per category.
     async fn criteria(&self, ctx: &Context<'_>) -> Result<Vec<MaturityCriterion>> {
-        let criteria = loaders(ctx)?
-            .load_one(CriteriaOfLevel(self.0.level))
-            .await
-            .map_err(AppError::from)?
-            .unwrap_or_default();
-        Ok(criteria.iter().cloned().map(MaturityCriterion).collect())
+        let criteria = reference(ctx)?.criteria_of(self.0.level);
+        Ok(criteria.cloned().map(MaturityCriterion).collect())
     }
 }
 
@@ -67,9 +73,7 @@ impl MaturityCriterion {
 
     /// The level the criterion belongs to.
     async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
-        Ok(MaturityLevel(
-            related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?,
-        ))
+        Ok(MaturityLevel::of(ctx, self.0.maturity_level)?)
     }
 
     /// The category: strategy, operations, technology, data or people.

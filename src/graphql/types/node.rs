@@ -9,12 +9,11 @@ use super::{
     MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, find,
 };
 use crate::db::loaders::{
-    AssessmentById, AuditEntryById, ConsentById, ConsentTypeById, CriterionById,
-    MaturityLevelByNumber, MembershipById, OrganizationById, ScoreById, SnapshotById, TwinById,
-    UserById,
+    AssessmentById, AuditEntryById, ConsentById, ConsentTypeById, MembershipById, OrganizationById,
+    ScoreById, SnapshotById, TwinById, UserById,
 };
 use crate::error::AppError;
-use crate::graphql::guards::viewer;
+use crate::graphql::guards::{reference, viewer};
 use crate::graphql::id::{GlobalId, NodeKind};
 
 /// An object with a global ID.
@@ -44,11 +43,13 @@ pub async fn resolve_node(
 ) -> Result<Option<Node>, AppError> {
     let id = GlobalId::decode(id, field)?;
     let node = match id.kind {
-        NodeKind::MaturityLevel => find::<MaturityLevelByNumber>(ctx, id.key(field)?)
-            .await?
+        NodeKind::MaturityLevel => reference(ctx)?
+            .maturity_level(id.key(field)?)
+            .cloned()
             .map(|row| Node::MaturityLevel(MaturityLevel(row))),
-        NodeKind::MaturityCriterion => find::<CriterionById>(ctx, id.key(field)?)
-            .await?
+        NodeKind::MaturityCriterion => reference(ctx)?
+            .criterion(id.key(field)?)
+            .cloned()
             .map(|row| Node::MaturityCriterion(MaturityCriterion(row))),
         NodeKind::ConsentType => find::<ConsentTypeById>(ctx, id.key(field)?)
             .await?

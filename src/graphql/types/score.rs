@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use entity::assessment_scores;
 
 use super::{Assessment, MaturityLevel, decimal_to_f64, related, strings};
-use crate::db::loaders::{AssessmentById, MaturityLevelByNumber};
+use crate::db::loaders::AssessmentById;
 use crate::graphql::enums::ScoreBracket;
 use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
@@ -62,9 +62,7 @@ impl AssessmentScore {
 
     /// The maturity level the overall score reaches.
     async fn maturity_level(&self, ctx: &Context<'_>) -> Result<MaturityLevel> {
-        Ok(MaturityLevel(
-            related::<MaturityLevelByNumber>(ctx, self.0.maturity_level).await?,
-        ))
+        Ok(MaturityLevel::of(ctx, self.0.maturity_level)?)
     }
 
     /// The assessment scored.
