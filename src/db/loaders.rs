@@ -21,12 +21,13 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use sea_orm::sea_query::ValueType;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter,
-    QuerySelect, Value,
+    QuerySelect, QueryTrait, Value,
 };
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use uuid::Uuid;
 
 use super::analytics::{self, Analytics};
+use super::attach::{Attach, Known, Prefetched, join_attached, read_attached};
 use super::lists::{ChildList, OrganizationFilter, OrganizationSort};
 use super::paging::{self, ListQuery, Page};
 use super::scope::{Scope, ScopedEntity};
@@ -46,6 +47,8 @@ pub type Loaders = DataLoader<ScopedReader>;
 pub struct ScopedReader {
     db: DatabaseConnection,
     scope: RwLock<Scope>,
+    /// To-one rows read with their parents, answered without a statement of their own.
+    prefetched: Prefetched,
 }
 
 /// A batch load waiting to run.
@@ -147,6 +150,7 @@ impl ScopedReader {
             Self {
                 db,
                 scope: RwLock::new(scope),
+                prefetched: Prefetched::default(),
             },
             spawner,
         )
@@ -161,12 +165,14 @@ impl ScopedReader {
         &self.db
     }
 
-    /// Replaces the scope, after a mutation changed the viewer's memberships.
+    /// Replaces the scope, after a mutation changed the viewer's memberships, and forgets the
+    /// rows read before it.
     pub fn rescope(&self, scope: Scope) {
         *self
             .scope
             .write()
             .expect("the scope lock is never poisoned") = scope;
+        self.prefetched.clear();
     }
 
     fn scope(&self) -> Scope {
@@ -181,7 +187,7 @@ impl ScopedReader {
         &self,
         query: &ListQuery<OrganizationFilter, OrganizationSort>,
     ) -> Result<Page<organizations::Model>, DbErr> {
-        paging::page(&self.db, &self.scope(), query).await
+        paging::page(&self.db, &self.scope(), &self.prefetched, query).await
     }
 
     /// How many organisations the viewer may read match `filter`.
@@ -198,18 +204,34 @@ pub trait Lookup: Send + Sync + 'static {
     fn column() -> <Self::Entity as EntityTrait>::Column;
 }
 
-/// The key of a [`Lookup`].
-pub struct Find<L: Lookup>(pub L::Key);
+/// The key of a [`Lookup`], and the to-one relations to read with the row.
+pub struct Find<L: Lookup> {
+    pub key: L::Key,
+    pub attach: Attach,
+}
+
+impl<L: Lookup> Find<L> {
+    /// The row with `key`, alone.
+    pub fn key(key: L::Key) -> Self {
+        Self {
+            key,
+            attach: Attach::NONE,
+        }
+    }
+}
 
 impl<L: Lookup> Clone for Find<L> {
     fn clone(&self) -> Self {
-        Self(self.0.clone())
+        Self {
+            key: self.key.clone(),
+            attach: self.attach,
+        }
     }
 }
 
 impl<L: Lookup> PartialEq for Find<L> {
     fn eq(&self, other: &Self) -> bool {
-        self.0 == other.0
+        self.key == other.key && self.attach == other.attach
     }
 }
 
@@ -217,7 +239,8 @@ impl<L: Lookup> Eq for Find<L> {}
 
 impl<L: Lookup> Hash for Find<L> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.hash(state);
+        self.key.hash(state);
+        self.attach.hash(state);
     }
 }
 
@@ -229,19 +252,46 @@ where
     type Error = LoadError;
 
     async fn load(&self, keys: &[Find<L>]) -> Result<HashMap<Find<L>, Self::Value>, LoadError> {
-        let rows = self
-            .scope()
-            .select::<L::Entity>()
-            .filter(L::column().is_in(keys.iter().map(|key| key.0.clone())))
-            .all(&self.db)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter_map(|row| {
+        let mut found = HashMap::with_capacity(keys.len());
+        let mut groups: HashMap<Attach, Vec<L::Key>> = HashMap::new();
+        for key in keys {
+            groups.entry(key.attach).or_default().push(key.key.clone());
+        }
+        for (attach, keys) in groups {
+            // Rows joined onto an earlier read need no statement, unless this read joins more.
+            let known = if attach == Attach::NONE {
+                self.prefetched.known::<L>(keys.into_iter())
+            } else {
+                Known {
+                    found: Vec::new(),
+                    missing: keys,
+                }
+            };
+            let missing = known.missing;
+            found.extend(
+                known
+                    .found
+                    .into_iter()
+                    .map(|(key, row)| (Find { key, attach }, row)),
+            );
+            if missing.is_empty() {
+                continue;
+            }
+            let scope = self.scope();
+            let mut select = scope
+                .select::<L::Entity>()
+                .filter(L::column().is_in(missing))
+                .into_query();
+            join_attached::<L::Entity>(&mut select, &scope, attach);
+            let statement = self.db.get_database_backend().build(&select);
+            let rows =
+                read_attached::<L::Entity>(&self.db, statement, attach, &self.prefetched).await?;
+            found.extend(rows.into_iter().filter_map(|row| {
                 let key = <L::Key as ValueType>::try_from(row.get(L::column())).ok()?;
-                Some((Find(key), row))
-            })
-            .collect())
+                Some((Find { key, attach }, row))
+            }));
+        }
+        Ok(found)
     }
 }
 
@@ -366,9 +416,15 @@ where
         let mut pages = HashMap::with_capacity(keys.len());
         let groups = parents_by(keys.iter().map(|key| (key.parent, key.query.clone())));
         for (query, parents) in groups {
-            let mut found =
-                paging::pages_per_parent(&self.db, &self.scope(), L::parent(), &parents, &query)
-                    .await?;
+            let mut found = paging::pages_per_parent(
+                &self.db,
+                &self.scope(),
+                &self.prefetched,
+                L::parent(),
+                &parents,
+                &query,
+            )
+            .await?;
             for parent in parents {
                 let page = found
                     .remove(&parent)

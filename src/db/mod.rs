@@ -1,6 +1,7 @@
 //! The database: connecting to SQLite or PostgreSQL, migrating, and the reads the API makes.
 
 pub mod analytics;
+pub mod attach;
 pub mod lists;
 pub mod loaders;
 pub mod paging;

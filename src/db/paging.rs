@@ -17,6 +17,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::attach::{Attach, Prefetched, join_attached, read_attached};
 use super::scope::{Scope, ScopedEntity};
 
 /// The window column that numbers each parent's rows.
@@ -200,12 +201,15 @@ pub struct ListQuery<F, K> {
     pub filter: F,
     pub sort: Sort<K>,
     pub page: PageRequest,
+    /// The to-one relations read with the rows.
+    pub attach: Attach,
 }
 
 /// One page of the rows `scope` may read, for a list without a parent.
 pub async fn page<E, F, K>(
     db: &impl ConnectionTrait,
     scope: &Scope,
+    prefetched: &Prefetched,
     query: &ListQuery<F, K>,
 ) -> Result<Page<E::Model>, DbErr>
 where
@@ -213,17 +217,20 @@ where
     F: ListFilter<E>,
     K: SortKey<Entity = E>,
 {
-    ordered_page(db, query.filter.apply(scope.select::<E>()), query).await
+    let select = query.filter.apply(scope.select::<E>());
+    ordered_page(db, scope, prefetched, select, query).await
 }
 
 /// One page of `select`, in the query's order: an `ORDER BY … LIMIT` the sort's index serves.
 async fn ordered_page<E, F, K>(
     db: &impl ConnectionTrait,
+    scope: &Scope,
+    prefetched: &Prefetched,
     select: Select<E>,
     query: &ListQuery<F, K>,
 ) -> Result<Page<E::Model>, DbErr>
 where
-    E: EntityTrait,
+    E: ScopedEntity,
     K: SortKey<Entity = E>,
 {
     let order = if reads_descending(query) {
@@ -231,12 +238,14 @@ where
     } else {
         Order::Asc
     };
-    let rows = positioned(select, query)
+    let mut statement = positioned(select, query)
         .order_by(query.sort.key.column(), order.clone())
         .order_by(primary_key::<E>(), order)
         .limit(query.page.size + 1)
-        .all(db)
-        .await?;
+        .into_query();
+    join_attached::<E>(&mut statement, scope, query.attach);
+    let statement = db.get_database_backend().build(&statement);
+    let rows = read_attached::<E>(db, statement, query.attach, prefetched).await?;
     Ok(Page::new(rows, &query.page))
 }
 
@@ -245,6 +254,7 @@ where
 pub async fn pages_per_parent<E, F, K>(
     db: &impl ConnectionTrait,
     scope: &Scope,
+    prefetched: &Prefetched,
     parent: E::Column,
     parents: &[Uuid],
     query: &ListQuery<F, K>,
@@ -261,7 +271,7 @@ where
             .filter
             .apply(scope.select::<E>())
             .filter(parent.eq(*only));
-        let page = ordered_page(db, select, query).await?;
+        let page = ordered_page(db, scope, prefetched, select, query).await?;
         return Ok(HashMap::from([(*only, page)]));
     }
     let order = if reads_descending(query) {
@@ -277,6 +287,7 @@ where
         query,
     )
     .into_query();
+    join_attached::<E>(&mut numbered, scope, query.attach);
     numbered.expr_window_as(
         Func::cust("ROW_NUMBER"),
         WindowStatement::partition_by((E::default(), parent))
@@ -291,10 +302,8 @@ where
         .and_where(Expr::col(ROW_NUMBER).lte(query.page.size + 1))
         .order_by(ROW_NUMBER, Order::Asc)
         .to_owned();
-    let rows = E::find()
-        .from_raw_sql(db.get_database_backend().build(&page_rows))
-        .all(db)
-        .await?;
+    let statement = db.get_database_backend().build(&page_rows);
+    let rows = read_attached::<E>(db, statement, query.attach, prefetched).await?;
     let mut by_parent: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
     for row in rows {
         if let Value::Uuid(Some(id)) = row.get(parent) {

@@ -6,11 +6,15 @@
 use std::sync::Arc;
 
 use entity::enums::MemberRole;
-use entity::{organization_members, organizations};
+use entity::{assessments, organization_members, organizations};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
+use super::attach::{
+    PersonOfMembership, Relation, RespondentOfAssessment, ScoreOfAssessmentRow,
+    TwinOfOrganizationRow,
+};
 use crate::auth::viewer::{Authentication, Viewer};
 
 /// What one request may read.
@@ -118,6 +122,11 @@ fn live_organizations() -> SelectStatement {
 pub trait ScopedEntity: EntityTrait {
     /// The condition that keeps only rows the scope may read.
     fn visible(scope: &Scope) -> Condition;
+
+    /// The to-one relations a read of these rows can join.
+    fn relations() -> &'static [Relation<Self>] {
+        &[]
+    }
 }
 
 macro_rules! owned_by_organization {
@@ -131,8 +140,6 @@ macro_rules! owned_by_organization {
 }
 
 owned_by_organization!(
-    organization_members,
-    assessments,
     assessment_scores,
     organization_digital_twins,
     digital_twin_snapshots
@@ -143,6 +150,38 @@ impl ScopedEntity for organizations::Entity {
         scope
             .organizations(organizations::Column::Id)
             .add(organizations::Column::DeletedAt.is_null())
+    }
+
+    fn relations() -> &'static [Relation<Self>] {
+        const RELATIONS: &[Relation<organizations::Entity>] =
+            &[Relation::of::<TwinOfOrganizationRow>()];
+        RELATIONS
+    }
+}
+
+impl ScopedEntity for assessments::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.organizations(assessments::Column::OrganizationId)
+    }
+
+    fn relations() -> &'static [Relation<Self>] {
+        const RELATIONS: &[Relation<assessments::Entity>] = &[
+            Relation::of::<ScoreOfAssessmentRow>(),
+            Relation::of::<RespondentOfAssessment>(),
+        ];
+        RELATIONS
+    }
+}
+
+impl ScopedEntity for organization_members::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.organizations(organization_members::Column::OrganizationId)
+    }
+
+    fn relations() -> &'static [Relation<Self>] {
+        const RELATIONS: &[Relation<organization_members::Entity>] =
+            &[Relation::of::<PersonOfMembership>()];
+        RELATIONS
     }
 }
 

@@ -11,11 +11,13 @@ use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::guards::loaders;
+use crate::db::attach::Attach;
 use crate::db::lists::{ChildList, OrganizationFilter};
 use crate::db::loaders::{ChildCount, ChildPage, LoadError, Loaders, ScopedReader};
 use crate::db::paging::{
     Cursor, Direction, ListQuery, Page, PageRequest, Sort, SortKey, cursor_of,
 };
+use crate::db::scope::ScopedEntity;
 use crate::error::AppError;
 
 /// A connection of `Node`s with `totalCount`.
@@ -202,6 +204,7 @@ where
         filter: filter.clone(),
         sort,
         page,
+        attach: attached_to_nodes::<L::Entity>(ctx),
     });
     let loaded = loaders(ctx)?
         .load_one(ChildPage::<L> {
@@ -216,6 +219,16 @@ where
         filter: Arc::new(filter),
     });
     Ok(connection(&loaded, sort.key, node, total))
+}
+
+/// The to-one relations of `E` that a connection's nodes read, under `edges.node` or `nodes`.
+pub fn attached_to_nodes<E: ScopedEntity>(ctx: &Context<'_>) -> Attach {
+    let connection = ctx.look_ahead();
+    let (edges, nodes) = (
+        connection.field("edges").field("node"),
+        connection.field("nodes"),
+    );
+    Attach::selected::<E>(|field| edges.field(field).exists() || nodes.field(field).exists())
 }
 
 /// The configured page limits.

@@ -3,11 +3,16 @@
 use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
-use super::connection::{PageArgs, Paged, TotalCount, complexity, connection, page_limits};
+use super::connection::{
+    PageArgs, Paged, TotalCount, attached_to_nodes, complexity, connection, page_limits,
+};
 use super::guards::{loaders, reference, viewer};
 use super::id::{GlobalId, NodeKind};
 use super::inputs::{OrganizationFilterInput, OrganizationOrder};
-use super::types::{ConsentType, MaturityLevel, Node, Organization, User, find, resolve_node};
+use super::types::{
+    ConsentType, MaturityLevel, Node, Organization, User, attached, find, find_attached,
+    resolve_node,
+};
 use crate::db;
 use crate::db::lists::{OrganizationFilter, OrganizationSort};
 use crate::db::loaders::{OrganizationById, OrganizationBySlug, UserById};
@@ -35,12 +40,13 @@ impl Query {
         slug: Option<String>,
     ) -> Result<Option<Organization>> {
         viewer(ctx)?;
+        let attach = attached::<entity::organizations::Entity>(ctx);
         let row = match (id, slug) {
             (Some(id), None) => {
                 let key: Uuid = GlobalId::decode_as(&id, NodeKind::Organization, "id")?;
-                find::<OrganizationById>(ctx, key).await?
+                find_attached::<OrganizationById>(ctx, key, attach).await?
             }
-            (None, Some(slug)) => find::<OrganizationBySlug>(ctx, slug).await?,
+            (None, Some(slug)) => find_attached::<OrganizationBySlug>(ctx, slug, attach).await?,
             _ => {
                 return Err(AppError::BadUserInput {
                     message: "pass exactly one of `id` and `slug`".into(),
@@ -83,6 +89,7 @@ impl Query {
             filter: filter.clone(),
             sort,
             page,
+            attach: attached_to_nodes::<entity::organizations::Entity>(ctx),
         };
         let rows = loaders(ctx)?
             .loader()

@@ -4,6 +4,7 @@
 //! that tests may create sibling databases next to (`.ci/run` sets it).
 
 mod analytics;
+mod attached;
 mod audit;
 mod auth;
 mod cli;

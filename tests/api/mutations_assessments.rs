@@ -593,3 +593,46 @@ async fn consent_decisions_append_records_newest_first() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn rows_read_with_their_parents_are_read_again_after_a_later_mutation() {
+    let world = World::new().await;
+    let person = world.alpha.person("member");
+    let id = answered(&world, person, answers()).await;
+    let assessment = global_id("Assessment", id);
+    // The first mutation's payload lists the organisation's assessments with their scores,
+    // which joins this assessment's (absent) score; the second scores it. Its payload must
+    // show the new score, not the absence read before.
+    let response = world
+        .query(
+            Some(person),
+            r#"mutation($save: SaveAssessmentResponsesInput!, $submit: AssessmentInput!) {
+              saved: saveAssessmentResponses(input: $save) {
+                assessment { organization { assessments(first: 50) { nodes { id score { id } } } } } }
+              submitted: submitAssessment(input: $submit) { assessment { id score { id } } } }"#,
+            json!({
+                "save": { "assessmentId": assessment, "responses": answers() },
+                "submit": { "assessmentId": assessment },
+            }),
+        )
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let listed = response["data"]["saved"]["assessment"]["organization"]["assessments"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|node| node["id"] == json!(assessment))
+        .cloned()
+        .expect("the assessment is listed");
+    assert_eq!(listed["score"], Value::Null);
+    let stored = AssessmentScore::find()
+        .filter(assessment_scores::Column::AssessmentId.eq(id))
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .expect("a stored score");
+    assert_eq!(
+        response["data"]["submitted"]["assessment"]["score"]["id"],
+        json!(global_id("AssessmentScore", stored.id))
+    );
+}

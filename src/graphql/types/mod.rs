@@ -33,7 +33,9 @@ use rust_decimal::prelude::ToPrimitive;
 use sea_orm::EntityTrait;
 
 use super::guards::loaders;
+use crate::db::attach::Attach;
 use crate::db::loaders::{Find, LoadError, Lookup, ScopedReader};
+use crate::db::scope::ScopedEntity;
 use crate::error::AppError;
 
 /// A stored decimal as a GraphQL `Float`; stored decimals always fit.
@@ -67,7 +69,25 @@ pub async fn find<L: Lookup>(
 where
     ScopedReader: Loader<Find<L>, Value = <L::Entity as EntityTrait>::Model, Error = LoadError>,
 {
-    Ok(loaders(ctx)?.load_one(Find::<L>(key)).await?)
+    find_attached::<L>(ctx, key, Attach::NONE).await
+}
+
+/// Like [`find`], reading with the row the to-one relations in `attach`.
+pub async fn find_attached<L: Lookup>(
+    ctx: &Context<'_>,
+    key: L::Key,
+    attach: Attach,
+) -> Result<Option<<L::Entity as EntityTrait>::Model>, AppError>
+where
+    ScopedReader: Loader<Find<L>, Value = <L::Entity as EntityTrait>::Model, Error = LoadError>,
+{
+    Ok(loaders(ctx)?.load_one(Find::<L> { key, attach }).await?)
+}
+
+/// The to-one relations of `E` that the current field's selection reads.
+pub fn attached<E: ScopedEntity>(ctx: &Context<'_>) -> Attach {
+    let selection = ctx.look_ahead();
+    Attach::selected::<E>(|field| selection.field(field).exists())
 }
 
 /// Like [`find`], for a relation the database guarantees (a foreign key within one

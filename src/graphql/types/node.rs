@@ -3,10 +3,12 @@
 //! existed.
 
 use async_graphql::{Context, ID, Interface};
+use entity::{assessments, organization_members, organizations};
 
 use super::{
     Assessment, AssessmentScore, AuditEntry, ConsentType, DigitalTwin, DigitalTwinSnapshot,
-    MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, find,
+    MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, attached, find,
+    find_attached,
 };
 use crate::db::loaders::{
     AssessmentById, AuditEntryById, ConsentById, ConsentTypeById, MembershipById, OrganizationById,
@@ -69,18 +71,30 @@ async fn resolve_tenant_node(
     field: &str,
 ) -> Result<Option<Node>, AppError> {
     Ok(match kind {
-        NodeKind::Organization => find::<OrganizationById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::Organization(Organization(row))),
+        NodeKind::Organization => find_attached::<OrganizationById>(
+            ctx,
+            id.key(field)?,
+            attached::<organizations::Entity>(ctx),
+        )
+        .await?
+        .map(|row| Node::Organization(Organization(row))),
         NodeKind::User => find::<UserById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::User(User(row))),
-        NodeKind::Membership => find::<MembershipById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::Membership(Membership(row))),
-        NodeKind::Assessment => find::<AssessmentById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::Assessment(Assessment(row))),
+        NodeKind::Membership => find_attached::<MembershipById>(
+            ctx,
+            id.key(field)?,
+            attached::<organization_members::Entity>(ctx),
+        )
+        .await?
+        .map(|row| Node::Membership(Membership(row))),
+        NodeKind::Assessment => find_attached::<AssessmentById>(
+            ctx,
+            id.key(field)?,
+            attached::<assessments::Entity>(ctx),
+        )
+        .await?
+        .map(|row| Node::Assessment(Assessment(row))),
         NodeKind::AssessmentScore => find::<ScoreById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::AssessmentScore(AssessmentScore(row))),

@@ -1,0 +1,190 @@
+//! To-one relations read with their parents: an assessment's score and respondent, a
+//! membership's person, an organisation's twin. They cost no statement of their own, and the
+//! joined rows obey the same rules as their own lookups: a person the viewer may not know of is
+//! `null` whether joined or looked up.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::rows;
+use crate::world::{World, global_id};
+
+/// The statements authentication sends.
+const AUTHENTICATION: u64 = 1;
+
+const ASSESSMENT: &str = "query($id: ID!) { node(id: $id) { ... on Assessment { id \
+                          score { id overallScore } respondent { id name } } } }";
+
+const ORGANIZATION: &str = "query($id: ID!) { organization(id: $id) { digitalTwin { id } \
+     assessments(first: 10) { edges { node { id score { id } respondent { id } } } } \
+     members(first: 10) { nodes { role user { id name } } } } }";
+
+#[tokio::test]
+async fn an_assessment_with_its_score_and_respondent_is_one_statement() {
+    let world = World::new().await;
+    let alpha = &world.alpha;
+    let (response, statements) = world
+        .query_counted(
+            Some(alpha.person("member")),
+            ASSESSMENT,
+            json!({ "id": global_id("Assessment", alpha.assessment) }),
+        )
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let node = &response["data"]["node"];
+    assert_eq!(
+        node["score"]["id"],
+        json!(global_id("AssessmentScore", alpha.score))
+    );
+    assert_eq!(
+        node["respondent"]["id"],
+        json!(global_id("User", alpha.person("owner").id))
+    );
+    assert_eq!(statements, AUTHENTICATION + 1, "{response}");
+}
+
+#[tokio::test]
+async fn an_organisation_reads_its_twin_and_each_list_its_people_and_scores_in_one_statement() {
+    let world = World::new().await;
+    let alpha = &world.alpha;
+    let (response, statements) = world
+        .query_counted(
+            Some(alpha.person("member")),
+            ORGANIZATION,
+            json!({ "id": global_id("Organization", alpha.id) }),
+        )
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let organization = &response["data"]["organization"];
+    assert_eq!(
+        organization["digitalTwin"]["id"],
+        json!(global_id("DigitalTwin", alpha.twin))
+    );
+    let assessment = &organization["assessments"]["edges"][0]["node"];
+    assert_eq!(
+        assessment["score"]["id"],
+        json!(global_id("AssessmentScore", alpha.score))
+    );
+    let people: Vec<&Value> = organization["members"]["nodes"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|member| &member["user"]["id"])
+        .collect();
+    assert_eq!(people.len(), alpha.people.len());
+    assert!(people.iter().all(|id| id.is_string()), "{organization}");
+    // The organisation with its twin, the assessments with scores and respondents, the
+    // members with their people.
+    assert_eq!(statements, AUTHENTICATION + 3, "{response}");
+}
+
+#[tokio::test]
+async fn a_joined_person_follows_the_rules_of_their_own_lookup() {
+    let world = World::new().await;
+    let alpha = &world.alpha;
+    // Someone who answered in alpha but is no member of any organisation now, and someone
+    // whose account is deleted: neither may be known to alpha's members.
+    let stranger = Uuid::now_v7();
+    rows::user(stranger, "gone@nowhere.example")
+        .insert(&world.app.db)
+        .await
+        .expect("user");
+    let deleted = Uuid::now_v7();
+    rows::user(deleted, "deleted@alpha.example")
+        .set("deleted_at", chrono::Utc::now())
+        .insert(&world.app.db)
+        .await
+        .expect("user");
+    rows::member(alpha.id, deleted)
+        .insert(&world.app.db)
+        .await
+        .expect("membership");
+    let mut assessments = Vec::new();
+    for respondent in [stranger, deleted] {
+        let id = Uuid::now_v7();
+        rows::assessment(id, alpha.id, respondent)
+            .insert(&world.app.db)
+            .await
+            .expect("assessment");
+        assessments.push(id);
+    }
+    let member = alpha.person("member");
+    for id in &assessments {
+        let variables = json!({ "id": global_id("Assessment", id) });
+        let joined = world
+            .query(Some(member), ASSESSMENT, variables.clone())
+            .await;
+        assert_eq!(
+            joined["data"]["node"]["respondent"],
+            Value::Null,
+            "{joined}"
+        );
+        assert_eq!(joined["data"]["node"]["score"], Value::Null, "{joined}");
+        let alone = world
+            .query(
+                Some(member),
+                "query($id: ID!) { node(id: $id) { ... on Assessment { id } } }",
+                variables,
+            )
+            .await;
+        assert_eq!(
+            alone["data"]["node"]["id"],
+            json!(global_id("Assessment", id))
+        );
+    }
+    let listed = world
+        .query(
+            Some(member),
+            ORGANIZATION,
+            json!({ "id": global_id("Organization", alpha.id) }),
+        )
+        .await;
+    let organization = &listed["data"]["organization"];
+    for edge in organization["assessments"]["edges"]
+        .as_array()
+        .expect("edges")
+    {
+        let id = &edge["node"]["id"];
+        if assessments
+            .iter()
+            .any(|key| *id == json!(global_id("Assessment", key)))
+        {
+            assert_eq!(edge["node"]["respondent"], Value::Null, "{edge}");
+        }
+    }
+    let deleted_member = organization["members"]["nodes"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .filter(|member| member["user"].is_null())
+        .count();
+    assert_eq!(
+        deleted_member, 1,
+        "the deleted person's membership has no person: {organization}"
+    );
+}
+
+#[tokio::test]
+async fn another_organisations_member_reaches_nothing_through_a_join() {
+    let world = World::new().await;
+    let alpha = &world.alpha;
+    for viewer in [world.beta.person("owner"), &world.outsider] {
+        let (response, statements) = world
+            .query_counted(
+                Some(viewer),
+                ASSESSMENT,
+                json!({ "id": global_id("Assessment", alpha.assessment) }),
+            )
+            .await;
+        assert_eq!(response, json!({ "data": { "node": null } }));
+        assert_eq!(statements, AUTHENTICATION + 1);
+        let response = world
+            .query(
+                Some(viewer),
+                ORGANIZATION,
+                json!({ "id": global_id("Organization", alpha.id) }),
+            )
+            .await;
+        assert_eq!(response, json!({ "data": { "organization": null } }));
+    }
+}
