@@ -26,6 +26,12 @@ pub trait ToOne: Send + Sync + 'static {
     type Child: Lookup;
     /// The field of the parent's GraphQL type that reads the child.
     const FIELD: &'static str;
+    /// Whether the database already proves the child visible whenever the parent is: the
+    /// child belongs to the parent's organisation by a composite foreign key, or is joined on
+    /// the organisation's own id. Such a join leaves out the child's scope condition, whose
+    /// repeated organisation parameter misleads PostgreSQL's generic plans on large tenants
+    /// into reading every child of the organisation.
+    const IMPLIED_BY_PARENT: bool;
     /// The parent column holding the child's key.
     fn parent_column() -> <Self::Parent as EntityTrait>::Column;
 }
@@ -160,12 +166,12 @@ pub async fn read_attached<E: ScopedEntity>(
 fn join<T: ToOne>(select: &mut SelectStatement, scope: &Scope, prefix: &str) {
     type ChildEntity<T> = <<T as ToOne>::Child as Lookup>::Entity;
     let child = ChildEntity::<T>::default();
-    let on = Condition::all()
-        .add(
-            Expr::col((child, T::Child::column()))
-                .equals((T::Parent::default(), T::parent_column())),
-        )
-        .add(ChildEntity::<T>::visible(scope));
+    let mut on = Condition::all().add(
+        Expr::col((child, T::Child::column())).equals((T::Parent::default(), T::parent_column())),
+    );
+    if !T::IMPLIED_BY_PARENT {
+        on = on.add(ChildEntity::<T>::visible(scope));
+    }
     select.join(JoinType::LeftJoin, child, on);
     for column in <ChildEntity<T> as EntityTrait>::Column::iter() {
         select.expr(SelectExpr {
@@ -206,7 +212,8 @@ fn keep<T: ToOne>(
 }
 
 macro_rules! to_one {
-    ($($(#[$meta:meta])* $name:ident: $parent:ident.$column:ident as $field:literal => $child:ty;)+) => {
+    ($($(#[$meta:meta])* $name:ident: $parent:ident.$column:ident as $field:literal
+        => $child:ty, implied by parent: $implied:literal;)+) => {
         $(
             $(#[$meta])*
             pub struct $name;
@@ -215,6 +222,7 @@ macro_rules! to_one {
                 type Parent = entity::$parent::Entity;
                 type Child = $child;
                 const FIELD: &'static str = $field;
+                const IMPLIED_BY_PARENT: bool = $implied;
                 fn parent_column() -> entity::$parent::Column {
                     entity::$parent::Column::$column
                 }
@@ -224,12 +232,17 @@ macro_rules! to_one {
 }
 
 to_one! {
-    /// An assessment's score.
-    ScoreOfAssessmentRow: assessments.Id as "score" => super::loaders::ScoreOfAssessment;
-    /// The person who answered an assessment.
-    RespondentOfAssessment: assessments.UserId as "respondent" => super::loaders::UserById;
+    /// An assessment's score: the foreign key `(assessment_id, organization_id)` keeps it in
+    /// its assessment's organisation.
+    ScoreOfAssessmentRow: assessments.Id as "score"
+        => super::loaders::ScoreOfAssessment, implied by parent: true;
+    /// The person who answered an assessment; people follow their own rule.
+    RespondentOfAssessment: assessments.UserId as "respondent"
+        => super::loaders::UserById, implied by parent: false;
     /// The person a membership is of.
-    PersonOfMembership: organization_members.UserId as "user" => super::loaders::UserById;
-    /// An organisation's digital twin.
-    TwinOfOrganizationRow: organizations.Id as "digitalTwin" => super::loaders::TwinOfOrganization;
+    PersonOfMembership: organization_members.UserId as "user"
+        => super::loaders::UserById, implied by parent: false;
+    /// An organisation's digital twin, joined on the organisation's id.
+    TwinOfOrganizationRow: organizations.Id as "digitalTwin"
+        => super::loaders::TwinOfOrganization, implied by parent: true;
 }
