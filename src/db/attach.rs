@@ -8,7 +8,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, SelectExpr, SelectStatement};
 use sea_orm::{
@@ -92,14 +92,14 @@ type Kept = HashMap<TypeId, Box<dyn Any + Send>>;
 
 /// What [`Prefetched::known`] found: rows already read, and keys still to read.
 pub struct Known<L: Lookup> {
-    pub found: Vec<(L::Key, Row<L>)>,
+    pub found: Vec<(L::Key, Arc<Row<L>>)>,
     pub missing: Vec<L::Key>,
 }
 
 /// A row of lookup `L`.
 type Row<L> = <<L as Lookup>::Entity as EntityTrait>::Model;
 
-type Rows<L> = HashMap<<L as Lookup>::Key, Option<Row<L>>>;
+type Rows<L> = HashMap<<L as Lookup>::Key, Option<Arc<Row<L>>>>;
 
 impl Prefetched {
     /// Splits `keys` into the rows already known (present or known to be absent) and the keys
@@ -146,7 +146,7 @@ pub async fn read_attached<E: ScopedEntity>(
     statement: Statement,
     attach: Attach,
     prefetched: &Prefetched,
-) -> Result<Vec<E::Model>, DbErr> {
+) -> Result<Vec<Arc<E::Model>>, DbErr> {
     let results = db.query_all_raw(statement).await?;
     let mut parents = Vec::with_capacity(results.len());
     let mut kept = prefetched
@@ -158,7 +158,7 @@ pub async fn read_attached<E: ScopedEntity>(
         for (prefix, relation) in attach.relations::<E>() {
             (relation.keep)(result, &parent, &prefix, &mut kept)?;
         }
-        parents.push(parent);
+        parents.push(Arc::new(parent));
     }
     Ok(parents)
 }
@@ -199,7 +199,7 @@ fn keep<T: ToOne>(
     let row = match <<T::Child as Lookup>::Entity as EntityTrait>::Model::from_query_result_nullable(
         result, prefix,
     ) {
-        Ok(row) => Some(row),
+        Ok(row) => Some(Arc::new(row)),
         Err(TryGetError::Null(_)) => None,
         Err(TryGetError::DbErr(error)) => return Err(error),
     };

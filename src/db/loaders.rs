@@ -198,7 +198,7 @@ impl ScopedReader {
 
 /// A single-row lookup by a unique column.
 pub trait Lookup: Send + Sync + 'static {
-    type Entity: ScopedEntity;
+    type Entity: ScopedEntity<Model: Sync>;
     type Key: Clone + Eq + Hash + Send + Sync + Into<Value> + ValueType + 'static;
     /// The unique column looked up.
     fn column() -> <Self::Entity as EntityTrait>::Column;
@@ -248,7 +248,7 @@ impl<L: Lookup> Loader<Find<L>> for ScopedReader
 where
     <L::Entity as EntityTrait>::Model: Sync,
 {
-    type Value = <L::Entity as EntityTrait>::Model;
+    type Value = Arc<<L::Entity as EntityTrait>::Model>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[Find<L>]) -> Result<HashMap<Find<L>, Self::Value>, LoadError> {

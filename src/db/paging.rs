@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 use std::fmt::Debug;
 use std::hash::Hash;
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Order, Query, WindowStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, WindowStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable, ModelTrait,
     PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
@@ -22,6 +23,9 @@ use super::scope::{Scope, ScopedEntity};
 
 /// The window column that numbers each parent's rows.
 const ROW_NUMBER: &str = "page_row";
+/// The numbered keys, and their key column.
+const NUMBERED: &str = "numbered";
+const PAGE_KEY: &str = "page_key";
 
 /// A position in a list: the sort column's value and the primary key of one row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -145,13 +149,13 @@ pub struct PageRequest {
 /// One page of rows, in the requested order.
 #[derive(Debug, Clone)]
 pub struct Page<M> {
-    pub rows: Vec<M>,
+    pub rows: Vec<Arc<M>>,
     pub has_previous_page: bool,
     pub has_next_page: bool,
 }
 
 impl<M> Page<M> {
-    fn new(mut rows: Vec<M>, request: &PageRequest) -> Self {
+    fn new(mut rows: Vec<Arc<M>>, request: &PageRequest) -> Self {
         let has_more = rows.len() as u64 > request.size;
         rows.truncate(request.size as usize);
         let has_cursor = request.cursor.is_some();
@@ -279,6 +283,9 @@ where
     } else {
         Order::Asc
     };
+    // The window numbers keys only; the rows of the pages (and what they attach) are read
+    // afterwards, so wide columns are neither sorted nor read for rows beyond the pages.
+    let key = primary_key::<E>();
     let mut numbered = positioned(
         query
             .filter
@@ -286,25 +293,32 @@ where
             .filter(parent.is_in(parents.iter().copied())),
         query,
     )
+    .select_only()
+    .column_as(key, PAGE_KEY)
     .into_query();
-    join_attached::<E>(&mut numbered, scope, query.attach);
     numbered.expr_window_as(
         Func::cust("ROW_NUMBER"),
         WindowStatement::partition_by((E::default(), parent))
             .order_by((E::default(), query.sort.key.column()), order.clone())
-            .order_by((E::default(), primary_key::<E>()), order)
+            .order_by((E::default(), key), order)
             .to_owned(),
         ROW_NUMBER,
     );
-    let page_rows = Query::select()
-        .column(Asterisk)
-        .from_subquery(numbered, Alias::new("numbered"))
-        .and_where(Expr::col(ROW_NUMBER).lte(query.page.size + 1))
-        .order_by(ROW_NUMBER, Order::Asc)
-        .to_owned();
+    let numbered_column = |name: &str| Expr::col((Alias::new(NUMBERED), Alias::new(name)));
+    let mut page_rows = E::find().into_query();
+    page_rows
+        .join_subquery(
+            JoinType::InnerJoin,
+            numbered,
+            Alias::new(NUMBERED),
+            numbered_column(PAGE_KEY).equals((E::default(), key)),
+        )
+        .and_where(numbered_column(ROW_NUMBER).lte(query.page.size + 1))
+        .order_by_expr(numbered_column(ROW_NUMBER), Order::Asc);
+    join_attached::<E>(&mut page_rows, scope, query.attach);
     let statement = db.get_database_backend().build(&page_rows);
     let rows = read_attached::<E>(db, statement, query.attach, prefetched).await?;
-    let mut by_parent: HashMap<Uuid, Vec<E::Model>> = HashMap::new();
+    let mut by_parent: HashMap<Uuid, Vec<Arc<E::Model>>> = HashMap::new();
     for row in rows {
         if let Value::Uuid(Some(id)) = row.get(parent) {
             by_parent.entry(id).or_default().push(row);
@@ -453,8 +467,9 @@ mod tests {
             size: 2,
             cursor: Some(cursor()),
         };
-        let page = Page::new(vec![1, 2, 3], &forward);
-        assert_eq!(page.rows, [1, 2]);
+        let rows = |values: [i32; 3]| values.into_iter().map(Arc::new).collect();
+        let page = Page::new(rows([1, 2, 3]), &forward);
+        assert_eq!(page.rows, [Arc::new(1), Arc::new(2)]);
         assert!(page.has_next_page && page.has_previous_page);
 
         let backward = PageRequest {
@@ -462,8 +477,8 @@ mod tests {
             size: 2,
             cursor: None,
         };
-        let page = Page::new(vec![3, 2, 1], &backward);
-        assert_eq!(page.rows, [2, 3]);
+        let page = Page::new(rows([3, 2, 1]), &backward);
+        assert_eq!(page.rows, [Arc::new(2), Arc::new(3)]);
         assert!(page.has_previous_page && !page.has_next_page);
     }
 }

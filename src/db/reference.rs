@@ -5,6 +5,8 @@
 
 use entity::{consent_types, maturity_criteria, maturity_levels};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use std::sync::Arc;
+
 use uuid::Uuid;
 
 use crate::domain::scoring::{MaturityBand, MaturityScale, Rubric, RubricRow};
@@ -22,9 +24,9 @@ pub async fn consent_types(db: &DatabaseConnection) -> Result<Vec<consent_types:
 #[derive(Debug, Clone)]
 pub struct Reference {
     /// Lowest level first.
-    levels: Vec<maturity_levels::Model>,
+    levels: Vec<Arc<maturity_levels::Model>>,
     /// By level, then category.
-    criteria: Vec<maturity_criteria::Model>,
+    criteria: Vec<Arc<maturity_criteria::Model>>,
     scale: MaturityScale,
     rubric: Rubric,
 }
@@ -58,32 +60,32 @@ impl Reference {
             next_step: criterion.next_step.clone(),
         }));
         Ok(Self {
-            levels,
-            criteria,
+            levels: levels.into_iter().map(Arc::new).collect(),
+            criteria: criteria.into_iter().map(Arc::new).collect(),
             scale,
             rubric,
         })
     }
 
     /// All maturity levels, lowest first.
-    pub fn maturity_levels(&self) -> &[maturity_levels::Model] {
+    pub fn maturity_levels(&self) -> &[Arc<maturity_levels::Model>] {
         &self.levels
     }
 
     /// One maturity level by number.
-    pub fn maturity_level(&self, level: i16) -> Option<&maturity_levels::Model> {
+    pub fn maturity_level(&self, level: i16) -> Option<&Arc<maturity_levels::Model>> {
         self.levels.iter().find(|row| row.level == level)
     }
 
     /// The rubric entries of one level, by category.
-    pub fn criteria_of(&self, level: i16) -> impl Iterator<Item = &maturity_criteria::Model> {
+    pub fn criteria_of(&self, level: i16) -> impl Iterator<Item = &Arc<maturity_criteria::Model>> {
         self.criteria
             .iter()
             .filter(move |row| row.maturity_level == level)
     }
 
     /// One rubric entry by id.
-    pub fn criterion(&self, id: Uuid) -> Option<&maturity_criteria::Model> {
+    pub fn criterion(&self, id: Uuid) -> Option<&Arc<maturity_criteria::Model>> {
         self.criteria.iter().find(|row| row.id == id)
     }
 

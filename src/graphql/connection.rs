@@ -165,7 +165,7 @@ impl TotalCount {
 pub fn connection<M: Clone, N: OutputType, K: SortKey>(
     page: &Page<M>,
     sort: K,
-    node: impl Fn(M) -> N,
+    node: impl Fn(Arc<M>) -> N,
     total: TotalCount,
 ) -> Paged<N>
 where
@@ -188,7 +188,7 @@ pub async fn child_connection<L, N>(
     filter: L::Filter,
     sort: Sort<L::Sort>,
     args: PageArgs,
-    node: impl Fn(<L::Entity as EntityTrait>::Model) -> N,
+    node: impl Fn(Arc<<L::Entity as EntityTrait>::Model>) -> N,
 ) -> Result<Paged<N>>
 where
     L: ChildList,

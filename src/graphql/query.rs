@@ -139,7 +139,10 @@ impl Query {
         let types = db::reference::consent_types(loaders(ctx)?.loader().db())
             .await
             .map_err(AppError::from)?;
-        Ok(types.into_iter().map(ConsentType).collect())
+        Ok(types
+            .into_iter()
+            .map(|row| ConsentType(row.into()))
+            .collect())
     }
 }
 

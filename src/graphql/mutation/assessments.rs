@@ -100,7 +100,7 @@ impl AssessmentMutations {
         refresh_viewer(ctx).await?;
         Ok(StartAssessmentPayload {
             client_mutation_id: input.client_mutation_id,
-            assessment: Assessment(assessment),
+            assessment: Assessment(assessment.into()),
         })
     }
 
@@ -120,7 +120,7 @@ impl AssessmentMutations {
                 .await?;
         refresh_viewer(ctx).await?;
         Ok(AssessmentPayload {
-            assessment: Assessment(assessment),
+            assessment: Assessment(assessment.into()),
         })
     }
 
@@ -139,8 +139,8 @@ impl AssessmentMutations {
             assessments::submit(mutating.db, reference(ctx)?, mutating.actor(), id).await?;
         refresh_viewer(ctx).await?;
         Ok(SubmitAssessmentPayload {
-            assessment: Assessment(assessment),
-            score: AssessmentScore(score),
+            assessment: Assessment(assessment.into()),
+            score: AssessmentScore(score.into()),
         })
     }
 
@@ -158,7 +158,7 @@ impl AssessmentMutations {
         let assessment = assessments::archive(mutating.db, mutating.actor(), id).await?;
         refresh_viewer(ctx).await?;
         Ok(AssessmentPayload {
-            assessment: Assessment(assessment),
+            assessment: Assessment(assessment.into()),
         })
     }
 }

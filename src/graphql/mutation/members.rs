@@ -117,7 +117,7 @@ impl MemberMutations {
         refresh_viewer(ctx).await?;
         Ok(AddMemberPayload {
             client_mutation_id: input.client_mutation_id,
-            membership: Membership(member),
+            membership: Membership(member.into()),
         })
     }
 
@@ -136,7 +136,7 @@ impl MemberMutations {
             members::change_role(mutating.db, mutating.actor(), id, input.role.into()).await?;
         refresh_viewer(ctx).await?;
         Ok(ChangeMemberRolePayload {
-            membership: Membership(member),
+            membership: Membership(member.into()),
         })
     }
 

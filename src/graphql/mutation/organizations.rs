@@ -100,7 +100,7 @@ impl OrganizationMutations {
         refresh_viewer(ctx).await?;
         Ok(CreateOrganizationPayload {
             client_mutation_id: input.client_mutation_id,
-            organization: Organization(organization),
+            organization: Organization(organization.into()),
         })
     }
 
@@ -125,7 +125,7 @@ impl OrganizationMutations {
             organizations::update(mutating.db, mutating.actor(), id, changes).await?;
         refresh_viewer(ctx).await?;
         Ok(UpdateOrganizationPayload {
-            organization: Organization(organization),
+            organization: Organization(organization.into()),
         })
     }
 

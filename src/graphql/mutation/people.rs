@@ -75,7 +75,9 @@ impl PeopleMutations {
         };
         let user = profile::update(mutating.db, mutating.actor(), changes).await?;
         refresh_viewer(ctx).await?;
-        Ok(UpdateMyProfilePayload { user: User(user) })
+        Ok(UpdateMyProfilePayload {
+            user: User(user.into()),
+        })
     }
 
     /// The viewer grants a consent.
@@ -114,6 +116,6 @@ async fn decide(ctx: &Context<'_>, input: ConsentInput, granted: bool) -> Result
     .await?;
     refresh_viewer(ctx).await?;
     Ok(ConsentPayload {
-        consent: UserConsent(consent),
+        consent: UserConsent(consent.into()),
     })
 }

@@ -1,5 +1,7 @@
 //! `Assessment`: one person's answers to one assessment of one organisation.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::assessments;
@@ -11,7 +13,7 @@ use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
 
 /// One person's answers to one assessment.
-pub struct Assessment(pub assessments::Model);
+pub struct Assessment(pub Arc<assessments::Model>);
 
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl Assessment {

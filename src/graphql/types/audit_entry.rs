@@ -1,5 +1,7 @@
 //! `AuditEntry`: one recorded change. Owners and admins only.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::audit_log;
@@ -12,7 +14,7 @@ use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
 
 /// Who changed what, and when. Personal values are stored hashed or masked.
-pub struct AuditEntry(pub audit_log::Model);
+pub struct AuditEntry(pub Arc<audit_log::Model>);
 
 #[Object(guard = "OrganizationRole::at_least(MemberRole::Admin, self.0.organization_id)")]
 impl AuditEntry {

@@ -1,5 +1,7 @@
 //! `UserConsent`: one grant or withdrawal of one consent by one person. Personal data.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::user_consents;
@@ -10,7 +12,7 @@ use crate::graphql::guards::PersonalData;
 use crate::graphql::id::NodeKind;
 
 /// One grant or withdrawal; the newest per person and consent type is the current state.
-pub struct UserConsent(pub user_consents::Model);
+pub struct UserConsent(pub Arc<user_consents::Model>);
 
 #[Object(guard = "PersonalData(self.0.user_id)")]
 impl UserConsent {

@@ -1,6 +1,8 @@
 //! `DigitalTwin` and `DigitalTwinSnapshot`: an organisation's maturity and readiness, now and
 //! over time.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{digital_twin_snapshots, organization_digital_twins};
@@ -16,7 +18,7 @@ use crate::graphql::id::NodeKind;
 use crate::graphql::inputs::{DigitalTwinSnapshotOrder, SnapshotFilterInput};
 
 /// The current state of an organisation, rolled up from its scored assessments.
-pub struct DigitalTwin(pub organization_digital_twins::Model);
+pub struct DigitalTwin(pub Arc<organization_digital_twins::Model>);
 
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl DigitalTwin {
@@ -114,7 +116,7 @@ const NEWEST_SNAPSHOTS: Sort<SnapshotSort> = Sort {
 };
 
 /// The state of a digital twin at one moment.
-pub struct DigitalTwinSnapshot(pub digital_twin_snapshots::Model);
+pub struct DigitalTwinSnapshot(pub Arc<digital_twin_snapshots::Model>);
 
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl DigitalTwinSnapshot {

@@ -1,5 +1,7 @@
 //! `MaturityLevel`: one rung of the 0–9 maturity scale.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 use entity::{maturity_criteria, maturity_levels};
 
@@ -9,7 +11,7 @@ use crate::graphql::guards::reference;
 use crate::graphql::id::NodeKind;
 
 /// One rung of the maturity scale an organisation's overall score is mapped onto.
-pub struct MaturityLevel(pub maturity_levels::Model);
+pub struct MaturityLevel(pub Arc<maturity_levels::Model>);
 
 impl MaturityLevel {
     /// A level a stored row refers to (a foreign key): a missing one is an internal error.
@@ -62,7 +64,7 @@ impl MaturityLevel {
 }
 
 /// One entry of the maturity rubric: what a level means for one category, and how to climb.
-pub struct MaturityCriterion(pub maturity_criteria::Model);
+pub struct MaturityCriterion(pub Arc<maturity_criteria::Model>);
 
 #[Object]
 impl MaturityCriterion {

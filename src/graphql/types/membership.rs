@@ -1,5 +1,7 @@
 //! `Membership`: one person in one organisation, in one role.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::organization_members;
@@ -11,7 +13,7 @@ use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
 
 /// A person's place in an organisation.
-pub struct Membership(pub organization_members::Model);
+pub struct Membership(pub Arc<organization_members::Model>);
 
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl Membership {

@@ -26,6 +26,8 @@ pub use organization::Organization;
 pub use score::AssessmentScore;
 pub use user::User;
 
+use std::sync::Arc;
+
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Json};
 use rust_decimal::Decimal;
@@ -61,13 +63,13 @@ fn strings(value: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// A row a lookup found, shared rather than copied into each object that shows it.
+pub type Row<L> = Arc<<<L as Lookup>::Entity as EntityTrait>::Model>;
+
 /// One row through the request's loaders, within the viewer's scope.
-pub async fn find<L: Lookup>(
-    ctx: &Context<'_>,
-    key: L::Key,
-) -> Result<Option<<L::Entity as EntityTrait>::Model>, AppError>
+pub async fn find<L: Lookup>(ctx: &Context<'_>, key: L::Key) -> Result<Option<Row<L>>, AppError>
 where
-    ScopedReader: Loader<Find<L>, Value = <L::Entity as EntityTrait>::Model, Error = LoadError>,
+    ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
 {
     find_attached::<L>(ctx, key, Attach::NONE).await
 }
@@ -77,9 +79,9 @@ pub async fn find_attached<L: Lookup>(
     ctx: &Context<'_>,
     key: L::Key,
     attach: Attach,
-) -> Result<Option<<L::Entity as EntityTrait>::Model>, AppError>
+) -> Result<Option<Row<L>>, AppError>
 where
-    ScopedReader: Loader<Find<L>, Value = <L::Entity as EntityTrait>::Model, Error = LoadError>,
+    ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
 {
     Ok(loaders(ctx)?.load_one(Find::<L> { key, attach }).await?)
 }
@@ -92,12 +94,9 @@ pub fn attached<E: ScopedEntity>(ctx: &Context<'_>) -> Attach {
 
 /// Like [`find`], for a relation the database guarantees (a foreign key within one
 /// organisation): a missing row is an internal error, not a client's.
-pub async fn related<L: Lookup>(
-    ctx: &Context<'_>,
-    key: L::Key,
-) -> Result<<L::Entity as EntityTrait>::Model, AppError>
+pub async fn related<L: Lookup>(ctx: &Context<'_>, key: L::Key) -> Result<Row<L>, AppError>
 where
-    ScopedReader: Loader<Find<L>, Value = <L::Entity as EntityTrait>::Model, Error = LoadError>,
+    ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
     L::Key: std::fmt::Debug,
 {
     find::<L>(ctx, key.clone()).await?.ok_or_else(|| {

@@ -1,5 +1,7 @@
 //! `Organization`: a tenant, and the root of everything it owns.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::enums::MemberRole as StoredRole;
@@ -30,7 +32,7 @@ pub const NEWEST_ASSESSMENTS: Sort<AssessmentSort> = Sort {
 };
 
 /// A company on the platform: its people, their assessments and its digital twin.
-pub struct Organization(pub organizations::Model);
+pub struct Organization(pub Arc<organizations::Model>);
 
 #[Object(guard = "OrganizationRole::member_of(self.0.id)")]
 impl Organization {

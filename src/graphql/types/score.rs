@@ -1,5 +1,7 @@
 //! `AssessmentScore`: the scored outcome of a completed assessment.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::assessment_scores;
@@ -11,7 +13,7 @@ use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
 
 /// How an assessment scored, and what to do next.
-pub struct AssessmentScore(pub assessment_scores::Model);
+pub struct AssessmentScore(pub Arc<assessment_scores::Model>);
 
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl AssessmentScore {

@@ -2,6 +2,8 @@
 //! them; everything else personal is visible only to the person, to owners and admins of an
 //! organisation they share, and to platform admins.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result};
 use entity::users;
 
@@ -20,7 +22,7 @@ use crate::graphql::inputs::{
 };
 
 /// A person on the platform.
-pub struct User(pub users::Model);
+pub struct User(pub Arc<users::Model>);
 
 #[Object]
 impl User {
