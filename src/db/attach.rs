@@ -1,4 +1,7 @@
-//! To-one relations read in the same statement as their parents. When a query selects an
+//! The shape of a read: which columns it fetches and which to-one relations it joins.
+//!
+//! Deferred columns (JSON documents such as an assessment's answers) are read only when the
+//! query selects them. To-one relations are read in the same statement as their parents. When a query selects an
 //! assessment's score or respondent, or a membership's person, those rows are joined onto the
 //! statement that reads the parents and kept for the rest of the request; the lookup that
 //! resolves the field then finds them without a round trip of its own. The child's own scope
@@ -10,10 +13,12 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, SelectExpr, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, CaseStatement, Expr, ExprTrait, JoinType, SelectExpr, SelectStatement,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, Iterable,
-    ModelTrait, QueryResult, Statement, TryGetError,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    Iterable, ModelTrait, QueryResult, Statement, TryGetError,
 };
 
 use super::loaders::Lookup;
@@ -39,8 +44,9 @@ pub trait ToOne: Send + Sync + 'static {
 /// A [`ToOne`] of `E` with its types erased, so that a table can list its relations.
 pub struct Relation<E: EntityTrait> {
     field: &'static str,
-    join: fn(&mut SelectStatement, &Scope, &str),
-    keep: fn(&QueryResult, &E::Model, &str, &mut Kept) -> Result<(), DbErr>,
+    deferred_fields: fn() -> Vec<String>,
+    join: fn(&mut SelectStatement, &Scope, &Joined),
+    keep: fn(&QueryResult, &E::Model, &Joined, &mut Kept) -> Result<(), DbErr>,
     parent: PhantomData<E>,
 }
 
@@ -49,6 +55,7 @@ impl<E: EntityTrait> Relation<E> {
     pub const fn of<T: ToOne<Parent = E>>() -> Self {
         Self {
             field: T::FIELD,
+            deferred_fields: deferred_fields::<ChildEntity<T>>,
             join: join::<T>,
             keep: keep::<T>,
             parent: PhantomData,
@@ -56,35 +63,151 @@ impl<E: EntityTrait> Relation<E> {
     }
 }
 
-/// Which of a table's relations a read joins: bit `i` is `relations()[i]`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Attach(u8);
+type ChildEntity<T> = <<T as ToOne>::Child as Lookup>::Entity;
 
-impl Attach {
-    /// No relation.
-    pub const NONE: Self = Self(0);
+/// How one relation is joined into a read: its columns' alias prefix and which it reads.
+struct Joined {
+    prefix: String,
+    columns: Columns,
+}
 
-    /// The relations of `E` whose field `selected` says the query reads.
-    pub fn selected<E: ScopedEntity>(selected: impl Fn(&str) -> bool) -> Self {
-        let bits = E::relations()
-            .iter()
-            .enumerate()
-            .filter(|(_, relation)| selected(relation.field))
-            .fold(0, |bits, (index, _)| bits | 1 << index);
-        Self(bits)
-    }
+/// Which columns a read fetches: all, or all but the table's deferred ones (JSON documents),
+/// which are then read as empty JSON placeholders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    lean: bool,
+    backend: DbBackend,
+}
 
-    fn relations<E: ScopedEntity>(self) -> impl Iterator<Item = (String, &'static Relation<E>)> {
-        E::relations()
-            .iter()
-            .enumerate()
-            .filter(move |(index, _)| self.0 & (1 << index) != 0)
-            .map(|(index, relation)| (format!("attached{index}_"), relation))
+impl Columns {
+    /// The select expression of `column` of `E`. A joined row passes the column that is null
+    /// exactly when the row is missing, so that its placeholders are null then too.
+    fn expr<E: ScopedEntity>(self, column: E::Column, presence: Option<Expr>) -> Expr {
+        if !(self.lean && is_deferred::<E>(column)) {
+            return column.select_as(column.into_expr());
+        }
+        let placeholder = Expr::cust(if self.backend == DbBackend::Postgres {
+            "'{}'::jsonb"
+        } else {
+            "'{}'"
+        });
+        match presence {
+            Some(present) => CaseStatement::new()
+                .case(present.is_null(), Expr::cust("NULL"))
+                .finally(placeholder)
+                .into(),
+            None => placeholder,
+        }
     }
 }
 
-/// The rows joined so far in one request, by lookup type: `Some(row)`, or `None` for a key
-/// the viewer has no row for.
+/// What a read fetches: whether it leaves out its rows' deferred columns, and which of the
+/// table's relations it joins (bit `i` is `relations()[i]`), each lean or not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Shape {
+    lean: bool,
+    relations: u8,
+    lean_relations: u8,
+}
+
+impl Shape {
+    /// Every column, no relation.
+    pub const NONE: Self = Self {
+        lean: false,
+        relations: 0,
+        lean_relations: 0,
+    };
+
+    /// The shape a query's selection asks for: `selected(path)` tells whether the selection
+    /// reads the field at `path` (GraphQL names). Deferred columns are left out unless a field
+    /// of the same name (camel-cased) is selected.
+    pub fn selected<E: ScopedEntity>(selected: impl Fn(&[&str]) -> bool) -> Self {
+        // Lean only where there is something to leave out, so that a read of a table without
+        // deferred columns has one shape.
+        let lean = |prefix: Option<&str>, fields: Vec<String>| {
+            !fields.is_empty()
+                && !fields.iter().any(|field| match prefix {
+                    Some(relation) => selected(&[relation, field]),
+                    None => selected(&[field]),
+                })
+        };
+        let mut shape = Self {
+            lean: lean(None, deferred_fields::<E>()),
+            ..Self::NONE
+        };
+        for (index, relation) in E::relations().iter().enumerate() {
+            if selected(&[relation.field]) {
+                shape.relations |= 1 << index;
+                if lean(Some(relation.field), (relation.deferred_fields)()) {
+                    shape.lean_relations |= 1 << index;
+                }
+            }
+        }
+        shape
+    }
+
+    /// Whether the rows themselves leave out their deferred columns.
+    pub fn lean(self) -> bool {
+        self.lean
+    }
+
+    /// The same read without relations.
+    pub fn alone(self) -> Self {
+        Self {
+            lean: self.lean,
+            ..Self::NONE
+        }
+    }
+
+    fn relations<E: ScopedEntity>(
+        self,
+        backend: DbBackend,
+    ) -> impl Iterator<Item = (Joined, &'static Relation<E>)> {
+        E::relations()
+            .iter()
+            .enumerate()
+            .filter(move |(index, _)| self.relations & (1 << index) != 0)
+            .map(move |(index, relation)| {
+                let columns = Columns {
+                    lean: self.lean_relations & (1 << index) != 0,
+                    backend,
+                };
+                let prefix = format!("attached{index}_");
+                (Joined { prefix, columns }, relation)
+            })
+    }
+}
+
+fn is_deferred<E: ScopedEntity>(column: E::Column) -> bool {
+    let name = sea_orm::IdenStatic::as_str(&column);
+    E::deferred()
+        .iter()
+        .any(|deferred| sea_orm::IdenStatic::as_str(deferred) == name)
+}
+
+/// The GraphQL names of `E`'s deferred columns: their names, camel-cased.
+fn deferred_fields<E: ScopedEntity>() -> Vec<String> {
+    E::deferred()
+        .iter()
+        .map(|column| {
+            let mut field = String::new();
+            for (index, word) in sea_orm::IdenStatic::as_str(column).split('_').enumerate() {
+                let mut letters = word.chars();
+                match letters.next() {
+                    Some(first) if index > 0 => {
+                        field.extend(first.to_uppercase());
+                        field.push_str(letters.as_str());
+                    }
+                    _ => field.push_str(word),
+                }
+            }
+            field
+        })
+        .collect()
+}
+
+/// The rows joined so far in one request, by lookup type: `Some(row)` (with the columns it
+/// was read with), or `None` for a key the viewer has no row for.
 #[derive(Default)]
 pub struct Prefetched(Mutex<Kept>);
 
@@ -99,12 +222,12 @@ pub struct Known<L: Lookup> {
 /// A row of lookup `L`.
 type Row<L> = <<L as Lookup>::Entity as EntityTrait>::Model;
 
-type Rows<L> = HashMap<<L as Lookup>::Key, Option<Arc<Row<L>>>>;
+type Rows<L> = HashMap<<L as Lookup>::Key, Option<(Arc<Row<L>>, Columns)>>;
 
 impl Prefetched {
     /// Splits `keys` into the rows already known (present or known to be absent) and the keys
-    /// still to be read.
-    pub fn known<L: Lookup>(&self, keys: impl Iterator<Item = L::Key>) -> Known<L> {
+    /// still to be read. A lean row answers only a `lean` read.
+    pub fn known<L: Lookup>(&self, keys: impl Iterator<Item = L::Key>, lean: bool) -> Known<L> {
         let kept = self.0.lock().expect("the prefetch lock is never poisoned");
         let rows = kept
             .get(&TypeId::of::<L>())
@@ -115,9 +238,11 @@ impl Prefetched {
         };
         for key in keys {
             match rows.and_then(|rows| rows.get(&key)) {
-                Some(Some(row)) => known.found.push((key, row.clone())),
+                Some(Some((row, columns))) if lean || !columns.lean => {
+                    known.found.push((key, row.clone()))
+                }
                 Some(None) => {}
-                None => known.missing.push(key),
+                _ => known.missing.push(key),
             }
         }
         known
@@ -132,21 +257,39 @@ impl Prefetched {
     }
 }
 
-/// Adds the joins and the prefixed columns of `attach`'s relations to a read of `E`.
-pub fn join_attached<E: ScopedEntity>(select: &mut SelectStatement, scope: &Scope, attach: Attach) {
-    for (prefix, relation) in attach.relations::<E>() {
-        (relation.join)(select, scope, &prefix);
+/// A read of `E`'s rows in `shape`: its select list, and the joins and prefixed columns of
+/// its relations, replace those of `select`.
+pub fn shape_select<E: ScopedEntity>(
+    select: &mut SelectStatement,
+    scope: &Scope,
+    shape: Shape,
+    backend: DbBackend,
+) {
+    let columns = Columns {
+        lean: shape.lean,
+        backend,
+    };
+    select.clear_selects();
+    for column in E::Column::iter() {
+        select.expr_as(
+            columns.expr::<E>(column, None),
+            Alias::new(sea_orm::IdenStatic::as_str(&column)),
+        );
+    }
+    for (joined, relation) in shape.relations::<E>(backend) {
+        (relation.join)(select, scope, &joined);
     }
 }
 
-/// Runs a read of `E` built with [`join_attached`]: the parents, in order, with the attached
+/// Runs a read of `E` built with [`shape_select`]: the parents, in order, with the attached
 /// rows kept in `prefetched`.
-pub async fn read_attached<E: ScopedEntity>(
+pub async fn read_shaped<E: ScopedEntity>(
     db: &impl ConnectionTrait,
     statement: Statement,
-    attach: Attach,
+    shape: Shape,
     prefetched: &Prefetched,
 ) -> Result<Vec<Arc<E::Model>>, DbErr> {
+    let backend = db.get_database_backend();
     let results = db.query_all_raw(statement).await?;
     let mut parents = Vec::with_capacity(results.len());
     let mut kept = prefetched
@@ -155,16 +298,15 @@ pub async fn read_attached<E: ScopedEntity>(
         .expect("the prefetch lock is never poisoned");
     for result in &results {
         let parent = <E::Model as FromQueryResult>::from_query_result(result, "")?;
-        for (prefix, relation) in attach.relations::<E>() {
-            (relation.keep)(result, &parent, &prefix, &mut kept)?;
+        for (joined, relation) in shape.relations::<E>(backend) {
+            (relation.keep)(result, &parent, &joined, &mut kept)?;
         }
         parents.push(Arc::new(parent));
     }
     Ok(parents)
 }
 
-fn join<T: ToOne>(select: &mut SelectStatement, scope: &Scope, prefix: &str) {
-    type ChildEntity<T> = <<T as ToOne>::Child as Lookup>::Entity;
+fn join<T: ToOne>(select: &mut SelectStatement, scope: &Scope, joined: &Joined) {
     let child = ChildEntity::<T>::default();
     let mut on = Condition::all().add(
         Expr::col((child, T::Child::column())).equals((T::Parent::default(), T::parent_column())),
@@ -174,10 +316,18 @@ fn join<T: ToOne>(select: &mut SelectStatement, scope: &Scope, prefix: &str) {
     }
     select.join(JoinType::LeftJoin, child, on);
     for column in <ChildEntity<T> as EntityTrait>::Column::iter() {
+        let presence = Expr::col((child, T::Child::column()));
         select.expr(SelectExpr {
-            expr: column.select_as(column.into_expr()),
+            expr: joined
+                .columns
+                .expr::<ChildEntity<T>>(column, Some(presence)),
             alias: Some(
-                Alias::new(format!("{prefix}{}", sea_orm::IdenStatic::as_str(&column))).into(),
+                Alias::new(format!(
+                    "{}{}",
+                    joined.prefix,
+                    sea_orm::IdenStatic::as_str(&column)
+                ))
+                .into(),
             ),
             window: None,
         });
@@ -187,7 +337,7 @@ fn join<T: ToOne>(select: &mut SelectStatement, scope: &Scope, prefix: &str) {
 fn keep<T: ToOne>(
     result: &QueryResult,
     parent: &<T::Parent as EntityTrait>::Model,
-    prefix: &str,
+    joined: &Joined,
     kept: &mut Kept,
 ) -> Result<(), DbErr> {
     let Ok(key) = <<T::Child as Lookup>::Key as sea_orm::sea_query::ValueType>::try_from(
@@ -197,9 +347,10 @@ fn keep<T: ToOne>(
         return Ok(());
     };
     let row = match <<T::Child as Lookup>::Entity as EntityTrait>::Model::from_query_result_nullable(
-        result, prefix,
+        result,
+        &joined.prefix,
     ) {
-        Ok(row) => Some(Arc::new(row)),
+        Ok(row) => Some((Arc::new(row), joined.columns)),
         Err(TryGetError::Null(_)) => None,
         Err(TryGetError::DbErr(error)) => return Err(error),
     };

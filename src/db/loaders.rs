@@ -27,7 +27,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 use uuid::Uuid;
 
 use super::analytics::{self, Analytics};
-use super::attach::{Attach, Known, Prefetched, join_attached, read_attached};
+use super::attach::{Known, Prefetched, Shape, read_shaped, shape_select};
 use super::lists::{ChildList, OrganizationFilter, OrganizationSort};
 use super::paging::{self, ListQuery, Page};
 use super::scope::{Scope, ScopedEntity};
@@ -204,18 +204,19 @@ pub trait Lookup: Send + Sync + 'static {
     fn column() -> <Self::Entity as EntityTrait>::Column;
 }
 
-/// The key of a [`Lookup`], and the to-one relations to read with the row.
+/// The key of a [`Lookup`], and the shape of the read: its columns and the to-one relations
+/// read with the row.
 pub struct Find<L: Lookup> {
     pub key: L::Key,
-    pub attach: Attach,
+    pub shape: Shape,
 }
 
 impl<L: Lookup> Find<L> {
-    /// The row with `key`, alone.
+    /// The row with `key`, whole and alone.
     pub fn key(key: L::Key) -> Self {
         Self {
             key,
-            attach: Attach::NONE,
+            shape: Shape::NONE,
         }
     }
 }
@@ -224,14 +225,14 @@ impl<L: Lookup> Clone for Find<L> {
     fn clone(&self) -> Self {
         Self {
             key: self.key.clone(),
-            attach: self.attach,
+            shape: self.shape,
         }
     }
 }
 
 impl<L: Lookup> PartialEq for Find<L> {
     fn eq(&self, other: &Self) -> bool {
-        self.key == other.key && self.attach == other.attach
+        self.key == other.key && self.shape == other.shape
     }
 }
 
@@ -240,7 +241,7 @@ impl<L: Lookup> Eq for Find<L> {}
 impl<L: Lookup> Hash for Find<L> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         self.key.hash(state);
-        self.attach.hash(state);
+        self.shape.hash(state);
     }
 }
 
@@ -253,14 +254,14 @@ where
 
     async fn load(&self, keys: &[Find<L>]) -> Result<HashMap<Find<L>, Self::Value>, LoadError> {
         let mut found = HashMap::with_capacity(keys.len());
-        let mut groups: HashMap<Attach, Vec<L::Key>> = HashMap::new();
+        let mut groups: HashMap<Shape, Vec<L::Key>> = HashMap::new();
         for key in keys {
-            groups.entry(key.attach).or_default().push(key.key.clone());
+            groups.entry(key.shape).or_default().push(key.key.clone());
         }
-        for (attach, keys) in groups {
+        for (shape, keys) in groups {
             // Rows joined onto an earlier read need no statement, unless this read joins more.
-            let known = if attach == Attach::NONE {
-                self.prefetched.known::<L>(keys.into_iter())
+            let known = if shape == shape.alone() {
+                self.prefetched.known::<L>(keys.into_iter(), shape.lean())
             } else {
                 Known {
                     found: Vec::new(),
@@ -272,23 +273,24 @@ where
                 known
                     .found
                     .into_iter()
-                    .map(|(key, row)| (Find { key, attach }, row)),
+                    .map(|(key, row)| (Find { key, shape }, row)),
             );
             if missing.is_empty() {
                 continue;
             }
             let scope = self.scope();
+            let backend = self.db.get_database_backend();
             let mut select = scope
                 .select::<L::Entity>()
                 .filter(L::column().is_in(missing))
                 .into_query();
-            join_attached::<L::Entity>(&mut select, &scope, attach);
-            let statement = self.db.get_database_backend().build(&select);
+            shape_select::<L::Entity>(&mut select, &scope, shape, backend);
+            let statement = backend.build(&select);
             let rows =
-                read_attached::<L::Entity>(&self.db, statement, attach, &self.prefetched).await?;
+                read_shaped::<L::Entity>(&self.db, statement, shape, &self.prefetched).await?;
             found.extend(rows.into_iter().filter_map(|row| {
                 let key = <L::Key as ValueType>::try_from(row.get(L::column())).ok()?;
-                Some((Find { key, attach }, row))
+                Some((Find { key, shape }, row))
             }));
         }
         Ok(found)

@@ -18,7 +18,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::attach::{Attach, Prefetched, join_attached, read_attached};
+use super::attach::{Prefetched, Shape, read_shaped, shape_select};
 use super::scope::{Scope, ScopedEntity};
 
 /// The window column that numbers each parent's rows.
@@ -205,8 +205,8 @@ pub struct ListQuery<F, K> {
     pub filter: F,
     pub sort: Sort<K>,
     pub page: PageRequest,
-    /// The to-one relations read with the rows.
-    pub attach: Attach,
+    /// The columns read and the to-one relations read with the rows.
+    pub shape: Shape,
 }
 
 /// One page of the rows `scope` may read, for a list without a parent.
@@ -247,9 +247,10 @@ where
         .order_by(primary_key::<E>(), order)
         .limit(query.page.size + 1)
         .into_query();
-    join_attached::<E>(&mut statement, scope, query.attach);
-    let statement = db.get_database_backend().build(&statement);
-    let rows = read_attached::<E>(db, statement, query.attach, prefetched).await?;
+    let backend = db.get_database_backend();
+    shape_select::<E>(&mut statement, scope, query.shape, backend);
+    let statement = backend.build(&statement);
+    let rows = read_shaped::<E>(db, statement, query.shape, prefetched).await?;
     Ok(Page::new(rows, &query.page))
 }
 
@@ -315,9 +316,10 @@ where
         )
         .and_where(numbered_column(ROW_NUMBER).lte(query.page.size + 1))
         .order_by_expr(numbered_column(ROW_NUMBER), Order::Asc);
-    join_attached::<E>(&mut page_rows, scope, query.attach);
-    let statement = db.get_database_backend().build(&page_rows);
-    let rows = read_attached::<E>(db, statement, query.attach, prefetched).await?;
+    let backend = db.get_database_backend();
+    shape_select::<E>(&mut page_rows, scope, query.shape, backend);
+    let statement = backend.build(&page_rows);
+    let rows = read_shaped::<E>(db, statement, query.shape, prefetched).await?;
     let mut by_parent: HashMap<Uuid, Vec<Arc<E::Model>>> = HashMap::new();
     for row in rows {
         if let Value::Uuid(Some(id)) = row.get(parent) {

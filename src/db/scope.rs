@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use entity::enums::MemberRole;
-use entity::{assessments, organization_members, organizations};
+use entity::{assessment_scores, assessments, organization_members, organizations};
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
@@ -127,6 +127,11 @@ pub trait ScopedEntity: EntityTrait {
     fn relations() -> &'static [Relation<Self>] {
         &[]
     }
+
+    /// The JSON documents a read leaves out unless the query selects them.
+    fn deferred() -> &'static [Self::Column] {
+        &[]
+    }
 }
 
 macro_rules! owned_by_organization {
@@ -139,11 +144,7 @@ macro_rules! owned_by_organization {
     };
 }
 
-owned_by_organization!(
-    assessment_scores,
-    organization_digital_twins,
-    digital_twin_snapshots
-);
+owned_by_organization!(organization_digital_twins, digital_twin_snapshots);
 
 impl ScopedEntity for organizations::Entity {
     fn visible(scope: &Scope) -> Condition {
@@ -164,12 +165,35 @@ impl ScopedEntity for assessments::Entity {
         scope.organizations(assessments::Column::OrganizationId)
     }
 
+    fn deferred() -> &'static [assessments::Column] {
+        &[
+            assessments::Column::Responses,
+            assessments::Column::Metadata,
+        ]
+    }
+
     fn relations() -> &'static [Relation<Self>] {
         const RELATIONS: &[Relation<assessments::Entity>] = &[
             Relation::of::<ScoreOfAssessmentRow>(),
             Relation::of::<RespondentOfAssessment>(),
         ];
         RELATIONS
+    }
+}
+
+impl ScopedEntity for assessment_scores::Entity {
+    fn visible(scope: &Scope) -> Condition {
+        scope.organizations(assessment_scores::Column::OrganizationId)
+    }
+
+    fn deferred() -> &'static [assessment_scores::Column] {
+        use assessment_scores::Column;
+        &[
+            Column::CategoryScores,
+            Column::Recommendations,
+            Column::NextSteps,
+            Column::Swot,
+        ]
     }
 }
 

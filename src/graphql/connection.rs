@@ -11,7 +11,8 @@ use sea_orm::EntityTrait;
 use uuid::Uuid;
 
 use super::guards::loaders;
-use crate::db::attach::Attach;
+use super::types::reads;
+use crate::db::attach::Shape;
 use crate::db::lists::{ChildList, OrganizationFilter};
 use crate::db::loaders::{ChildCount, ChildPage, LoadError, Loaders, ScopedReader};
 use crate::db::paging::{
@@ -204,7 +205,7 @@ where
         filter: filter.clone(),
         sort,
         page,
-        attach: attached_to_nodes::<L::Entity>(ctx),
+        shape: shape_of_nodes::<L::Entity>(ctx),
     });
     let loaded = loaders(ctx)?
         .load_one(ChildPage::<L> {
@@ -221,14 +222,15 @@ where
     Ok(connection(&loaded, sort.key, node, total))
 }
 
-/// The to-one relations of `E` that a connection's nodes read, under `edges.node` or `nodes`.
-pub fn attached_to_nodes<E: ScopedEntity>(ctx: &Context<'_>) -> Attach {
+/// The shape of a read of `E` that a connection's nodes ask for, under `edges.node` or
+/// `nodes`.
+pub fn shape_of_nodes<E: ScopedEntity>(ctx: &Context<'_>) -> Shape {
     let connection = ctx.look_ahead();
     let (edges, nodes) = (
         connection.field("edges").field("node"),
         connection.field("nodes"),
     );
-    Attach::selected::<E>(|field| edges.field(field).exists() || nodes.field(field).exists())
+    Shape::selected::<E>(|path| reads(&edges, path) || reads(&nodes, path))
 }
 
 /// The configured page limits.

@@ -4,14 +4,13 @@ use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
 use super::connection::{
-    PageArgs, Paged, TotalCount, attached_to_nodes, complexity, connection, page_limits,
+    PageArgs, Paged, TotalCount, complexity, connection, page_limits, shape_of_nodes,
 };
 use super::guards::{loaders, reference, viewer};
 use super::id::{GlobalId, NodeKind};
 use super::inputs::{OrganizationFilterInput, OrganizationOrder};
 use super::types::{
-    ConsentType, MaturityLevel, Node, Organization, User, attached, find, find_attached,
-    resolve_node,
+    ConsentType, MaturityLevel, Node, Organization, User, find, find_shaped, resolve_node, shape_of,
 };
 use crate::db;
 use crate::db::lists::{OrganizationFilter, OrganizationSort};
@@ -40,13 +39,13 @@ impl Query {
         slug: Option<String>,
     ) -> Result<Option<Organization>> {
         viewer(ctx)?;
-        let attach = attached::<entity::organizations::Entity>(ctx);
+        let shape = shape_of::<entity::organizations::Entity>(ctx);
         let row = match (id, slug) {
             (Some(id), None) => {
                 let key: Uuid = GlobalId::decode_as(&id, NodeKind::Organization, "id")?;
-                find_attached::<OrganizationById>(ctx, key, attach).await?
+                find_shaped::<OrganizationById>(ctx, key, shape).await?
             }
-            (None, Some(slug)) => find_attached::<OrganizationBySlug>(ctx, slug, attach).await?,
+            (None, Some(slug)) => find_shaped::<OrganizationBySlug>(ctx, slug, shape).await?,
             _ => {
                 return Err(AppError::BadUserInput {
                     message: "pass exactly one of `id` and `slug`".into(),
@@ -89,7 +88,7 @@ impl Query {
             filter: filter.clone(),
             sort,
             page,
-            attach: attached_to_nodes::<entity::organizations::Entity>(ctx),
+            shape: shape_of_nodes::<entity::organizations::Entity>(ctx),
         };
         let rows = loaders(ctx)?
             .loader()

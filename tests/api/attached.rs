@@ -3,6 +3,9 @@
 //! joined rows obey the same rules as their own lookups: a person the viewer may not know of is
 //! `null` whether joined or looked up.
 
+use entity::assessment_scores;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -187,4 +190,69 @@ async fn another_organisations_member_reaches_nothing_through_a_join() {
             .await;
         assert_eq!(response, json!({ "data": { "organization": null } }));
     }
+}
+
+#[tokio::test]
+async fn documents_are_read_only_when_selected_and_always_whole_when_they_are() {
+    let world = World::new().await;
+    let alpha = &world.alpha;
+    let member = alpha.person("member");
+    let db = &world.app.db;
+    let recommendations = json!(["Write the processes down"]);
+    assessment_scores::Entity::update_many()
+        .col_expr(
+            assessment_scores::Column::Recommendations,
+            Expr::value(recommendations.clone()),
+        )
+        .col_expr(
+            assessment_scores::Column::Swot,
+            Expr::value(json!({ "strengths": ["people"] })),
+        )
+        .filter(assessment_scores::Column::Id.eq(alpha.score))
+        .exec(db)
+        .await
+        .expect("score documents");
+    // The list reads its scores without their documents; below, the same score is asked for
+    // again, whole, through its assessment: it must not be answered with the lean row.
+    let (response, statements) = world
+        .query_counted(
+            Some(member),
+            "query($org: ID!) { organization(id: $org) { assessments(first: 10) { nodes {
+               score { overallScore assessment { responses score { categoryScores recommendations nextSteps swot } } }
+             } } } }",
+            json!({ "org": global_id("Organization", alpha.id) }),
+        )
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let listed = &response["data"]["organization"]["assessments"]["nodes"][0]["score"];
+    assert_eq!(listed["overallScore"], json!(3.25));
+    let again = &listed["assessment"];
+    assert_eq!(again["responses"], json!({ "q1": 3 }));
+    assert_eq!(
+        again["score"]["categoryScores"],
+        json!({ "strategy": "3.25" })
+    );
+    assert_eq!(
+        again["score"]["recommendations"], recommendations,
+        "{response}"
+    );
+    assert_eq!(again["score"]["nextSteps"], json!([]));
+    assert_eq!(again["score"]["swot"], json!({ "strengths": ["people"] }));
+    // The organisation, its assessments with lean scores, the assessment, its whole score.
+    assert_eq!(statements, AUTHENTICATION + 4, "{response}");
+
+    // A list that selects the documents reads them with the rows.
+    let (response, statements) = world
+        .query_counted(
+            Some(member),
+            "query($org: ID!) { organization(id: $org) { assessments(first: 10) {
+               edges { node { responses score { recommendations swot } } } } } }",
+            json!({ "org": global_id("Organization", alpha.id) }),
+        )
+        .await;
+    let listed = &response["data"]["organization"]["assessments"]["edges"][0]["node"];
+    assert_eq!(listed["responses"], json!({ "q1": 3 }), "{response}");
+    assert_eq!(listed["score"]["recommendations"], recommendations);
+    assert_eq!(listed["score"]["swot"], json!({ "strengths": ["people"] }));
+    assert_eq!(statements, AUTHENTICATION + 2, "{response}");
 }

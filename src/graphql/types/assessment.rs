@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::assessments;
+use entity::{assessment_scores, assessments};
 
-use super::{AssessmentScore, Organization, User, find, related};
+use super::{AssessmentScore, Organization, User, find, find_shaped, related, shape_of};
 use crate::db::loaders::{OrganizationById, ScoreOfAssessment, UserById};
 use crate::graphql::enums::{AssessmentStatus, AssessmentType};
 use crate::graphql::guards::OrganizationRole;
@@ -71,7 +71,8 @@ impl Assessment {
 
     /// The score, once the assessment is completed.
     async fn score(&self, ctx: &Context<'_>) -> Result<Option<AssessmentScore>> {
-        Ok(find::<ScoreOfAssessment>(ctx, self.0.id)
+        let shape = shape_of::<assessment_scores::Entity>(ctx);
+        Ok(find_shaped::<ScoreOfAssessment>(ctx, self.0.id, shape)
             .await?
             .map(AssessmentScore))
     }

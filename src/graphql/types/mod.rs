@@ -29,13 +29,13 @@ pub use user::User;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Json};
+use async_graphql::{Context, Json, Lookahead};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::EntityTrait;
 
 use super::guards::loaders;
-use crate::db::attach::Attach;
+use crate::db::attach::Shape;
 use crate::db::loaders::{Find, LoadError, Lookup, ScopedReader};
 use crate::db::scope::ScopedEntity;
 use crate::error::AppError;
@@ -71,25 +71,33 @@ pub async fn find<L: Lookup>(ctx: &Context<'_>, key: L::Key) -> Result<Option<Ro
 where
     ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
 {
-    find_attached::<L>(ctx, key, Attach::NONE).await
+    find_shaped::<L>(ctx, key, Shape::NONE).await
 }
 
-/// Like [`find`], reading with the row the to-one relations in `attach`.
-pub async fn find_attached<L: Lookup>(
+/// Like [`find`], reading the row in `shape`: its columns, and the to-one relations with it.
+pub async fn find_shaped<L: Lookup>(
     ctx: &Context<'_>,
     key: L::Key,
-    attach: Attach,
+    shape: Shape,
 ) -> Result<Option<Row<L>>, AppError>
 where
     ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
 {
-    Ok(loaders(ctx)?.load_one(Find::<L> { key, attach }).await?)
+    Ok(loaders(ctx)?.load_one(Find::<L> { key, shape }).await?)
 }
 
-/// The to-one relations of `E` that the current field's selection reads.
-pub fn attached<E: ScopedEntity>(ctx: &Context<'_>) -> Attach {
+/// The shape of a read of `E` that the current field's selection asks for.
+pub fn shape_of<E: ScopedEntity>(ctx: &Context<'_>) -> Shape {
     let selection = ctx.look_ahead();
-    Attach::selected::<E>(|field| selection.field(field).exists())
+    Shape::selected::<E>(|path| reads(&selection, path))
+}
+
+/// Whether `selection` reads the field at `path`.
+pub fn reads(selection: &Lookahead<'_>, path: &[&str]) -> bool {
+    match path.split_first() {
+        Some((field, rest)) => reads(&selection.field(field), rest),
+        None => selection.exists(),
+    }
 }
 
 /// Like [`find`], for a relation the database guarantees (a foreign key within one

@@ -7,8 +7,8 @@ use entity::{assessments, organization_members, organizations};
 
 use super::{
     Assessment, AssessmentScore, AuditEntry, ConsentType, DigitalTwin, DigitalTwinSnapshot,
-    MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, attached, find,
-    find_attached,
+    MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, find,
+    find_shaped, shape_of,
 };
 use crate::db::loaders::{
     AssessmentById, AuditEntryById, ConsentById, ConsentTypeById, MembershipById, OrganizationById,
@@ -71,30 +71,28 @@ async fn resolve_tenant_node(
     field: &str,
 ) -> Result<Option<Node>, AppError> {
     Ok(match kind {
-        NodeKind::Organization => find_attached::<OrganizationById>(
+        NodeKind::Organization => find_shaped::<OrganizationById>(
             ctx,
             id.key(field)?,
-            attached::<organizations::Entity>(ctx),
+            shape_of::<organizations::Entity>(ctx),
         )
         .await?
         .map(|row| Node::Organization(Organization(row))),
         NodeKind::User => find::<UserById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::User(User(row))),
-        NodeKind::Membership => find_attached::<MembershipById>(
+        NodeKind::Membership => find_shaped::<MembershipById>(
             ctx,
             id.key(field)?,
-            attached::<organization_members::Entity>(ctx),
+            shape_of::<organization_members::Entity>(ctx),
         )
         .await?
         .map(|row| Node::Membership(Membership(row))),
-        NodeKind::Assessment => find_attached::<AssessmentById>(
-            ctx,
-            id.key(field)?,
-            attached::<assessments::Entity>(ctx),
-        )
-        .await?
-        .map(|row| Node::Assessment(Assessment(row))),
+        NodeKind::Assessment => {
+            find_shaped::<AssessmentById>(ctx, id.key(field)?, shape_of::<assessments::Entity>(ctx))
+                .await?
+                .map(|row| Node::Assessment(Assessment(row)))
+        }
         NodeKind::AssessmentScore => find::<ScoreById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::AssessmentScore(AssessmentScore(row))),
