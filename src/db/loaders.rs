@@ -18,6 +18,7 @@ use entity::{
 };
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::task::AtomicWaker;
 use sea_orm::sea_query::ValueType;
 use sea_orm::{
     ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, ModelTrait, QueryFilter,
@@ -64,9 +65,15 @@ pub struct LoadQueue(UnboundedReceiver<Load>);
 impl LoadQueue {
     /// Runs `request` with this queue's loads beside it, in the same task.
     pub async fn run_beside<T>(self, request: impl Future<Output = T>) -> T {
+        let progress = Arc::new(Progress {
+            woken: AtomicBool::new(false),
+            task: AtomicWaker::new(),
+        });
         BesideLoads {
             request: std::pin::pin!(request),
             loads: std::pin::pin!(self.drive()),
+            waker: Waker::from(progress.clone()),
+            progress,
         }
         .await
     }
@@ -91,6 +98,10 @@ impl LoadQueue {
 struct BesideLoads<R, L> {
     request: R,
     loads: L,
+    progress: Arc<Progress>,
+    /// One waker for every poll of the request, so the futures inside it see the same waker
+    /// each time and need not replace the one they keep.
+    waker: Waker,
 }
 
 impl<T, R, L> Future for BesideLoads<Pin<&mut R>, Pin<&mut L>>
@@ -101,15 +112,13 @@ where
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let progress = Arc::new(Progress {
-            woken: AtomicBool::new(false),
-            task: cx.waker().clone(),
-        });
-        let waker = Waker::from(progress.clone());
+        self.progress.task.register(cx.waker());
+        self.progress.woken.store(false, Ordering::Release);
+        let waker = self.waker.clone();
         if let Poll::Ready(output) = self.request.as_mut().poll(&mut Context::from_waker(&waker)) {
             return Poll::Ready(output);
         }
-        if progress.woken.load(Ordering::Acquire) {
+        if self.progress.woken.load(Ordering::Acquire) {
             // The query yielded while it still had work: let it finish the step first. The
             // waker already rescheduled the task.
             return Poll::Pending;
@@ -123,7 +132,7 @@ where
 /// Notes whether the request woke its own task while it was being polled.
 struct Progress {
     woken: AtomicBool,
-    task: Waker,
+    task: AtomicWaker,
 }
 
 impl Wake for Progress {
@@ -133,7 +142,7 @@ impl Wake for Progress {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
-        self.task.wake_by_ref();
+        self.task.wake();
     }
 }
 
@@ -180,6 +189,26 @@ impl ScopedReader {
             .read()
             .expect("the scope lock is never poisoned")
             .clone()
+    }
+
+    /// The row of lookup `L` with `key` if an earlier read of this request joined it: `Some`
+    /// of the row, or of `None` when the viewer has none; `None` when it is not known.
+    pub fn prefetched<L: Lookup>(
+        &self,
+        key: &L::Key,
+        shape: Shape,
+    ) -> Option<Option<Arc<<L::Entity as EntityTrait>::Model>>> {
+        if shape != shape.alone() {
+            return None;
+        }
+        let known = self
+            .prefetched
+            .known::<L>(std::iter::once(key.clone()), shape.lean());
+        match (known.found.into_iter().next(), known.missing.is_empty()) {
+            (Some((_, row)), _) => Some(Some(row)),
+            (None, true) => Some(None),
+            (None, false) => None,
+        }
     }
 
     /// A page of the organisations the viewer may read.
