@@ -24,11 +24,6 @@ pub async fn active_user(
     db: &DatabaseConnection,
     user_id: Uuid,
 ) -> Result<Option<ActiveUser>, DbErr> {
-    let live_organizations = Query::select()
-        .column(organizations::Column::Id)
-        .from(organizations::Entity)
-        .and_where(organizations::Column::DeletedAt.is_null())
-        .to_owned();
     let rows: Vec<(Uuid, PlatformRole, Option<Uuid>, Option<MemberRole>)> =
         users::Entity::find_by_id(user_id)
             .filter(users::Column::Status.eq(UserStatus::Active))
@@ -46,9 +41,22 @@ pub async fn active_user(
                         let status =
                             Expr::col((member.clone(), organization_members::Column::Status))
                                 .eq(MemberStatus::Active.as_str());
-                        let live =
-                            Expr::col((member, organization_members::Column::OrganizationId))
-                                .in_subquery(live_organizations.clone());
+                        // A correlated EXISTS probes each membership's organisation by key;
+                        // `IN (SELECT …)` made SQLite collect every live organisation first.
+                        let live = Expr::exists(
+                            Query::select()
+                                .expr(Expr::val(1))
+                                .from(organizations::Entity)
+                                .and_where(
+                                    Expr::col((organizations::Entity, organizations::Column::Id))
+                                        .equals((
+                                            member,
+                                            organization_members::Column::OrganizationId,
+                                        )),
+                                )
+                                .and_where(organizations::Column::DeletedAt.is_null())
+                                .to_owned(),
+                        );
                         Condition::all().add(status).add(live)
                     }),
             )
