@@ -74,7 +74,7 @@ struct Joined {
 /// Which columns a read fetches: all, or all but the table's deferred ones (JSON documents),
 /// which are then read as empty JSON placeholders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Columns {
+struct Columns {
     lean: bool,
     backend: DbBackend,
 }
