@@ -1,12 +1,11 @@
 //! The shape of a read: which columns it fetches and which to-one relations it joins.
 //!
-//! Deferred columns (JSON documents such as an assessment's answers) are read only when the
-//! query selects them. To-one relations are read in the same statement as their parents. When a query selects an
-//! assessment's score or respondent, or a membership's person, those rows are joined onto the
-//! statement that reads the parents and kept for the rest of the request; the lookup that
-//! resolves the field then finds them without a round trip of its own. The child's own scope
-//! is part of the join condition, so a row the viewer may not read is absent exactly as it
-//! would be from its own lookup.
+//! JSON documents (an assessment's answers, a score's categories and advice) are read only when
+//! the query selects them. A to-one relation the query selects with its parents (an
+//! assessment's score or respondent, a membership's person, an organisation's twin) is joined
+//! onto the parents' statement and kept for the rest of the request, so the field that reads it
+//! costs no round trip. The child's own scope is part of the join condition: a row the viewer
+//! may not read is absent exactly as it would be from its own lookup.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;

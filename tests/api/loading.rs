@@ -1,6 +1,6 @@
 //! Statement counts: a request costs a fixed number of SQL statements per level of its query,
 //! whatever the number of rows it returns (no N+1). Every response reports its count in
-//! `x-orgraph-sql-statements`, authentication's two statements included.
+//! `x-orgraph-sql-statements`, authentication's statement included.
 
 use orgraph::seed::{SyntheticSize, synthetic};
 use serde_json::{Value, json};
