@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::audit::{Pseudonymizer, RequestMeta};
 use crate::auth::token::TokenKeys;
-use crate::auth::viewer::authenticate;
+use crate::auth::viewer::Credentials;
 use crate::config::Settings;
 use crate::db::loaders::ScopedReader;
 use crate::db::reference::Reference;
@@ -166,9 +166,8 @@ fn request_meta(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestMeta 
 /// The response header that tells how many SQL statements a request sent.
 pub const STATEMENTS_HEADER: &str = "x-orgraph-sql-statements";
 
-/// Runs one GraphQL request with the caller's [`Authentication`](crate::auth::viewer::Authentication)
-/// and loaders scoped to them attached; every statement it sends is counted into
-/// [`STATEMENTS_HEADER`].
+/// Runs one GraphQL request with the caller's [`Credentials`] and loaders scoped to them
+/// attached; every statement it sends is counted into [`STATEMENTS_HEADER`].
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -178,24 +177,20 @@ async fn execute(
     let authorization = headers
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or_default());
-    let (db, statements) = db::counting(&state.db);
-    let mut response = match authenticate(authorization, &state.keys, &db).await {
-        Ok(authentication) => {
-            let (loaders, loads) = ScopedReader::loaders(db, Scope::for_request(&authentication));
-            let execution = state.schema.execute(
-                request
-                    .data(Session::new(authentication))
-                    .data(loaders)
-                    .data(request_meta(headers, client)),
-            );
-            loads.run_beside(execution).await
-        }
-        Err(error) => async_graphql::Response::from_errors(vec![
-            AppError::from(error)
-                .extend()
-                .into_server_error(Default::default()),
-        ]),
+    let credentials = Credentials::read(authorization, &state.keys);
+    let scope = match credentials {
+        Credentials::User(user_id) => Scope::of_user(user_id),
+        Credentials::Anonymous | Credentials::Rejected => Scope::default(),
     };
+    let (db, statements) = db::counting(&state.db);
+    let (loaders, loads) = ScopedReader::loaders(db, scope);
+    let execution = state.schema.execute(
+        request
+            .data(Session::new(credentials))
+            .data(loaders)
+            .data(request_meta(headers, client)),
+    );
+    let mut response = loads.run_beside(execution).await;
     tag_uncoded_errors(&mut response);
     let mut response = GraphQLResponse::from(response).into_response();
     response

@@ -1,8 +1,8 @@
-//! Who is asking: the user a verified token names, with memberships read from the database on
-//! every request, so a removed member loses access on the very next request.
+//! Who is asking: the user a verified token names. Their memberships are never taken from the
+//! token: reads check them inside each statement ([`crate::db::scope`]), and role checks read
+//! them with [`load`], so a removed member loses access on the very next request.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use entity::enums::{MemberRole, PlatformRole};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -50,56 +50,43 @@ impl Viewer {
     }
 }
 
-/// The outcome of reading a request's credentials.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Authentication {
+/// What a request's `Authorization` header says, checked without the database: whether the
+/// user it names is (still) active is for the database to say, inside the statements that read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credentials {
     /// No credentials: only public reference data is reachable.
     Anonymous,
-    /// A valid token naming an active user.
-    Viewer(Arc<Viewer>),
-    /// Credentials were given but are not acceptable (malformed, forged, expired, unknown user).
+    /// A verified token naming this user.
+    User(Uuid),
+    /// Credentials were given but are not acceptable (malformed, forged, expired).
     Rejected,
 }
 
-impl Authentication {
-    /// The viewer, or `UNAUTHENTICATED` for anyone else.
-    pub fn viewer(&self) -> Result<&Arc<Viewer>, AppError> {
+impl Credentials {
+    /// Reads an `Authorization` header value (`Bearer <JWT>`).
+    pub fn read(authorization: Option<&str>, keys: &TokenKeys) -> Self {
+        let Some(authorization) = authorization else {
+            return Self::Anonymous;
+        };
+        bearer_token(authorization)
+            .and_then(|token| keys.verify(token).ok())
+            .map_or(Self::Rejected, |claims| Self::User(claims.sub))
+    }
+
+    /// The user the token names, or `UNAUTHENTICATED` without a valid token.
+    pub fn user(self) -> Result<Uuid, AppError> {
         match self {
-            Self::Viewer(viewer) => Ok(viewer),
+            Self::User(user_id) => Ok(user_id),
             Self::Anonymous | Self::Rejected => Err(AppError::Unauthenticated),
         }
     }
 }
 
-/// Reads an `Authorization` header value (`Bearer <JWT>`) into an [`Authentication`].
-pub async fn authenticate(
-    authorization: Option<&str>,
-    keys: &TokenKeys,
-    db: &DatabaseConnection,
-) -> Result<Authentication, DbErr> {
-    let Some(authorization) = authorization else {
-        return Ok(Authentication::Anonymous);
-    };
-    let Some(token) = bearer_token(authorization) else {
-        return Ok(Authentication::Rejected);
-    };
-    let Ok(claims) = keys.verify(token) else {
-        return Ok(Authentication::Rejected);
-    };
-    load(db, claims.sub).await
-}
-
-/// The user as a viewer, with their memberships as they are now; `Rejected` for a user who is
-/// not (or no longer) active.
-pub async fn load(db: &DatabaseConnection, user_id: Uuid) -> Result<Authentication, DbErr> {
-    let Some(user) = db::viewer::active_user(db, user_id).await? else {
-        return Ok(Authentication::Rejected);
-    };
-    Ok(Authentication::Viewer(Arc::new(Viewer::new(
-        user.id,
-        user.platform_role,
-        user.memberships,
-    ))))
+/// The user as a viewer, with their memberships as they are now; `None` for a user who is not
+/// (or no longer) active.
+pub async fn load(db: &DatabaseConnection, user_id: Uuid) -> Result<Option<Viewer>, DbErr> {
+    let user = db::viewer::active_user(db, user_id).await?;
+    Ok(user.map(|user| Viewer::new(user.id, user.platform_role, user.memberships)))
 }
 
 /// The token of a `Bearer` credential; the scheme is case-insensitive (RFC 7235).
@@ -151,16 +138,25 @@ mod tests {
     }
 
     #[test]
-    fn only_a_viewer_passes_the_viewer_check() {
+    fn only_a_verified_token_names_a_user() {
+        let keys = TokenKeys::new("a-test-secret-that-is-long-enough-for-hs256");
+        let user = Uuid::now_v7();
+        let token = keys.mint(user, chrono::Duration::hours(1)).unwrap();
+        let credentials = Credentials::read(Some(&format!("Bearer {token}")), &keys);
+        assert_eq!(credentials, Credentials::User(user));
+        assert_eq!(credentials.user().unwrap(), user);
+        assert_eq!(Credentials::read(None, &keys), Credentials::Anonymous);
+        assert_eq!(
+            Credentials::read(Some(&format!("Bearer {token}x")), &keys),
+            Credentials::Rejected
+        );
         assert!(matches!(
-            Authentication::Anonymous.viewer(),
+            Credentials::Anonymous.user(),
             Err(AppError::Unauthenticated)
         ));
         assert!(matches!(
-            Authentication::Rejected.viewer(),
+            Credentials::Rejected.user(),
             Err(AppError::Unauthenticated)
         ));
-        let viewer = Arc::new(Viewer::new(Uuid::now_v7(), PlatformRole::User, []));
-        assert!(Authentication::Viewer(viewer).viewer().is_ok());
     }
 }

@@ -8,7 +8,7 @@
 //! may not read is absent exactly as it would be from its own lookup.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +19,8 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
     Iterable, ModelTrait, QueryResult, Statement, TryGetError,
 };
+
+use uuid::Uuid;
 
 use super::loaders::Lookup;
 use super::scope::{Scope, ScopedEntity};
@@ -206,9 +208,13 @@ fn deferred_fields<E: ScopedEntity>() -> Vec<String> {
 }
 
 /// The rows joined so far in one request, by lookup type: `Some(row)` (with the columns it
-/// was read with), or `None` for a key the viewer has no row for.
+/// was read with), or `None` for a key the viewer has no row for; and the organisations whose
+/// rows the request's scoped statements returned.
 #[derive(Default)]
-pub struct Prefetched(Mutex<Kept>);
+pub struct Prefetched {
+    rows: Mutex<Kept>,
+    organizations: Mutex<HashSet<Uuid>>,
+}
 
 type Kept = HashMap<TypeId, Box<dyn Any + Send>>;
 
@@ -227,7 +233,10 @@ impl Prefetched {
     /// Splits `keys` into the rows already known (present or known to be absent) and the keys
     /// still to be read. A lean row answers only a `lean` read.
     pub fn known<L: Lookup>(&self, keys: impl Iterator<Item = L::Key>, lean: bool) -> Known<L> {
-        let kept = self.0.lock().expect("the prefetch lock is never poisoned");
+        let kept = self
+            .rows
+            .lock()
+            .expect("the prefetch lock is never poisoned");
         let rows = kept
             .get(&TypeId::of::<L>())
             .and_then(|rows| rows.downcast_ref::<Rows<L>>());
@@ -247,9 +256,21 @@ impl Prefetched {
         known
     }
 
-    /// Forgets every row: what a mutation changed must be read again.
+    /// Whether a scoped statement of the request returned rows of `organization`.
+    pub fn has_read_from(&self, organization: Uuid) -> bool {
+        self.organizations
+            .lock()
+            .expect("the prefetch lock is never poisoned")
+            .contains(&organization)
+    }
+
+    /// Forgets every row and organisation: what a mutation changed must be read again.
     pub fn clear(&self) {
-        self.0
+        self.rows
+            .lock()
+            .expect("the prefetch lock is never poisoned")
+            .clear();
+        self.organizations
             .lock()
             .expect("the prefetch lock is never poisoned")
             .clear();
@@ -292,13 +313,20 @@ pub async fn read_shaped<E: ScopedEntity>(
     let results = db.query_all_raw(statement).await?;
     let mut parents = Vec::with_capacity(results.len());
     let mut kept = prefetched
-        .0
+        .rows
+        .lock()
+        .expect("the prefetch lock is never poisoned");
+    let mut organizations = prefetched
+        .organizations
         .lock()
         .expect("the prefetch lock is never poisoned");
     for result in &results {
         let parent = <E::Model as FromQueryResult>::from_query_result(result, "")?;
         for (joined, relation) in shape.relations::<E>(backend) {
             (relation.keep)(result, &parent, &joined, &mut kept)?;
+        }
+        if let Some(organization) = E::organization_of(&parent) {
+            organizations.insert(organization);
         }
         parents.push(Arc::new(parent));
     }

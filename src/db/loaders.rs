@@ -6,8 +6,8 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -47,7 +47,7 @@ pub type Loaders = DataLoader<ScopedReader>;
 /// Reads within one request's scope.
 pub struct ScopedReader {
     db: DatabaseConnection,
-    scope: RwLock<Scope>,
+    scope: Scope,
     /// To-one rows read with their parents, answered without a statement of their own.
     prefetched: Prefetched,
 }
@@ -158,7 +158,7 @@ impl ScopedReader {
         let loaders = DataLoader::new(
             Self {
                 db,
-                scope: RwLock::new(scope),
+                scope,
                 prefetched: Prefetched::default(),
             },
             spawner,
@@ -174,21 +174,16 @@ impl ScopedReader {
         &self.db
     }
 
-    /// Replaces the scope, after a mutation changed the viewer's memberships, and forgets the
-    /// rows read before it.
-    pub fn rescope(&self, scope: Scope) {
-        *self
-            .scope
-            .write()
-            .expect("the scope lock is never poisoned") = scope;
+    /// Forgets the rows read so far, after a mutation that may have changed them or the
+    /// viewer's memberships.
+    pub fn forget(&self) {
         self.prefetched.clear();
     }
 
-    fn scope(&self) -> Scope {
-        self.scope
-            .read()
-            .expect("the scope lock is never poisoned")
-            .clone()
+    /// Whether a statement of this request returned rows of `organization`, which it could
+    /// only do for an organisation the viewer may read.
+    pub fn has_read_from(&self, organization: Uuid) -> bool {
+        self.prefetched.has_read_from(organization)
     }
 
     /// The row of lookup `L` with `key` if an earlier read of this request joined it: `Some`
@@ -216,12 +211,12 @@ impl ScopedReader {
         &self,
         query: &ListQuery<OrganizationFilter, OrganizationSort>,
     ) -> Result<Page<organizations::Model>, DbErr> {
-        paging::page(&self.db, &self.scope(), &self.prefetched, query).await
+        paging::page(&self.db, &self.scope, &self.prefetched, query).await
     }
 
     /// How many organisations the viewer may read match `filter`.
     pub async fn organization_count(&self, filter: &OrganizationFilter) -> Result<i64, DbErr> {
-        paging::count(&self.db, &self.scope(), filter).await
+        paging::count(&self.db, &self.scope, filter).await
     }
 }
 
@@ -307,7 +302,7 @@ where
             if missing.is_empty() {
                 continue;
             }
-            let scope = self.scope();
+            let scope = self.scope;
             let backend = self.db.get_database_backend();
             let mut select = scope
                 .select::<L::Entity>()
@@ -449,7 +444,7 @@ where
         for (query, parents) in groups {
             let mut found = paging::pages_per_parent(
                 &self.db,
-                &self.scope(),
+                &self.scope,
                 &self.prefetched,
                 L::parent(),
                 &parents,
@@ -482,7 +477,7 @@ impl<L: ChildList> Loader<ChildCount<L>> for ScopedReader {
         let groups = parents_by(keys.iter().map(|key| (key.parent, key.filter.clone())));
         for (filter, parents) in groups {
             let found =
-                paging::counts_per_parent(&self.db, &self.scope(), L::parent(), &parents, &*filter)
+                paging::counts_per_parent(&self.db, &self.scope, L::parent(), &parents, &*filter)
                     .await?;
             for parent in parents {
                 let count = found.get(&parent).copied().unwrap_or_default();
@@ -515,7 +510,7 @@ impl Loader<PersonalDataOf> for ScopedReader {
             .select_only()
             .column(users::Column::Id)
             .filter(users::Column::Id.is_in(keys.iter().map(|key| key.0)))
-            .filter(self.scope().personal_data(users::Column::Id))
+            .filter(self.scope.personal_data(users::Column::Id))
             .into_tuple()
             .all(&self.db)
             .await?;
@@ -540,7 +535,7 @@ impl Loader<AnalyticsOf> for ScopedReader {
         keys: &[AnalyticsOf],
     ) -> Result<HashMap<AnalyticsOf, Self::Value>, LoadError> {
         let organizations: Vec<Uuid> = keys.iter().map(|key| key.0).collect();
-        let mut found = analytics::analytics(&self.db, &self.scope(), &organizations).await?;
+        let mut found = analytics::analytics(&self.db, &self.scope, &organizations).await?;
         Ok(keys
             .iter()
             .map(|key| (*key, Arc::new(found.remove(&key.0).unwrap_or_default())))

@@ -2,12 +2,16 @@
 //! through a [`Scope`]; a scope with no viewer matches nothing (deny by default), so a query
 //! that forgot its scope returns nothing rather than everything. Row-level security, when it
 //! comes, is added here and nowhere else.
+//!
+//! The viewer's memberships are not read beforehand: each condition asks the database, inside
+//! the statement it guards, which organisations the token's user is an active member of (or
+//! whether they are an active platform admin). A request that only reads therefore sends no
+//! statement of its own to authenticate, and every statement sees memberships as they are at
+//! that moment, so a revoked membership stops the very next read.
 
-use std::sync::Arc;
-
-use entity::enums::MemberRole;
-use entity::{assessment_scores, assessments, organization_members, organizations};
-use sea_orm::sea_query::{Query, SelectStatement};
+use entity::enums::{MemberRole, MemberStatus, PlatformRole, UserStatus};
+use entity::{assessment_scores, assessments, organization_members, organizations, users};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
@@ -15,55 +19,34 @@ use super::attach::{
     PersonOfMembership, Relation, RespondentOfAssessment, ScoreOfAssessmentRow,
     TwinOfOrganizationRow,
 };
-use crate::auth::viewer::{Authentication, Viewer};
 
-/// What one request may read.
-#[derive(Debug, Clone, Default)]
+/// What one request may read: whatever the user its token names may read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Scope {
     viewer: Option<Uuid>,
-    /// A platform admin reads every organisation that is not deleted.
-    platform: bool,
-    /// Organisations the viewer is an active member of.
-    member_of: Arc<[Uuid]>,
-    /// Organisations the viewer owns or administers.
-    administers: Arc<[Uuid]>,
 }
 
 impl Scope {
-    /// The scope of a viewer: their organisations, or all of them for a platform admin.
-    pub fn of(viewer: &Viewer) -> Self {
-        let administers = viewer
-            .organization_ids()
-            .filter(|id| {
-                viewer
-                    .role_in(*id)
-                    .is_some_and(|role| role.is_at_least(MemberRole::Admin))
-            })
-            .collect();
+    /// The scope of the user a verified token names.
+    pub fn of_user(user_id: Uuid) -> Self {
         Self {
-            viewer: Some(viewer.user_id),
-            platform: viewer.is_platform_admin(),
-            member_of: viewer.organization_ids().collect(),
-            administers,
+            viewer: Some(user_id),
         }
     }
 
-    /// The scope of a request: nothing at all unless there is a viewer.
-    pub fn for_request(authentication: &Authentication) -> Self {
-        match authentication {
-            Authentication::Viewer(viewer) => Self::of(viewer),
-            Authentication::Anonymous | Authentication::Rejected => Self::default(),
-        }
+    /// The user whose scope this is, if any.
+    pub fn viewer(&self) -> Option<Uuid> {
+        self.viewer
     }
 
     /// Rows whose organisation `column` is one the viewer is a member of.
     pub fn organizations(&self, column: impl ColumnTrait) -> Condition {
-        self.organization_condition(column, &self.member_of)
+        self.organization_condition(column, None)
     }
 
     /// Rows whose organisation `column` is one the viewer owns or administers.
     pub fn administered(&self, column: impl ColumnTrait) -> Condition {
-        self.organization_condition(column, &self.administers)
+        self.organization_condition(column, Some(&[MemberRole::Owner, MemberRole::Admin]))
     }
 
     /// People the viewer may know of: themselves and the members of their organisations.
@@ -82,13 +65,23 @@ impl Scope {
         E::find().filter(E::visible(self))
     }
 
-    fn organization_condition(&self, column: impl ColumnTrait, ids: &[Uuid]) -> Condition {
-        if self.platform {
-            Condition::all().add(column.in_subquery(live_organizations()))
-        } else {
+    /// `column IN (the viewer's live organisations, with one of `roles` when given; every live
+    /// organisation for an active platform admin)`.
+    fn organization_condition(
+        &self,
+        column: impl ColumnTrait,
+        roles: Option<&[MemberRole]>,
+    ) -> Condition {
+        let Some(viewer) = self.viewer else {
             // An empty list renders as `1 = 2`: nothing matches.
-            Condition::all().add(column.is_in(ids.iter().copied()))
-        }
+            return Condition::all().add(column.is_in(Vec::<Uuid>::new()));
+        };
+        let mut organizations = memberships_of(viewer, roles);
+        organizations.union(
+            UnionType::All,
+            every_organization_for_platform_admin(viewer),
+        );
+        Condition::all().add(column.in_subquery(organizations))
     }
 
     fn user_condition(&self, user_column: impl ColumnTrait, memberships: Condition) -> Condition {
@@ -100,8 +93,11 @@ impl Scope {
             .from(organization_members::Entity)
             .cond_where(memberships)
             .to_owned();
-        Condition::any()
+        let themselves = Condition::all()
             .add(user_column.eq(viewer))
+            .add(Expr::exists(active_user(viewer, None)));
+        Condition::any()
+            .add(themselves)
             .add(user_column.in_subquery(members))
     }
 }
@@ -110,12 +106,74 @@ fn member_column() -> organization_members::Column {
     organization_members::Column::OrganizationId
 }
 
-fn live_organizations() -> SelectStatement {
+const MEMBER: &str = "scope_member";
+const ORGANIZATION: &str = "scope_organization";
+const USER: &str = "scope_user";
+
+/// The live organisations `viewer` is an active member of (holding one of `roles`, if given),
+/// while the viewer is an active user.
+fn memberships_of(viewer: Uuid, roles: Option<&[MemberRole]>) -> SelectStatement {
+    let member = Alias::new(MEMBER);
+    let organization = Alias::new(ORGANIZATION);
+    let column = |name: organization_members::Column| Expr::col((member.clone(), name));
+    // A correlated EXISTS probes each membership's organisation by key; `IN (SELECT …)` made
+    // SQLite collect every live organisation first.
+    let live = Query::select()
+        .expr(Expr::val(1))
+        .from_as(organizations::Entity, organization.clone())
+        .and_where(
+            Expr::col((organization.clone(), organizations::Column::Id))
+                .equals((member.clone(), organization_members::Column::OrganizationId)),
+        )
+        .and_where(Expr::col((organization, organizations::Column::DeletedAt)).is_null())
+        .to_owned();
+    let mut memberships = Query::select()
+        .expr(column(organization_members::Column::OrganizationId))
+        .from_as(organization_members::Entity, member.clone())
+        .and_where(column(organization_members::Column::UserId).eq(viewer))
+        .and_where(column(organization_members::Column::Status).eq(MemberStatus::Active.as_str()))
+        .and_where(Expr::exists(live))
+        .and_where(Expr::exists(active_user(viewer, None)))
+        .to_owned();
+    if let Some(roles) = roles {
+        memberships.and_where(
+            column(organization_members::Column::Role)
+                .is_in(roles.iter().map(|role| role.as_str())),
+        );
+    }
+    memberships
+}
+
+/// Every live organisation when `viewer` is an active platform admin, none otherwise. The
+/// condition does not depend on the row, so the database decides it once per statement.
+fn every_organization_for_platform_admin(viewer: Uuid) -> SelectStatement {
+    let organization = Alias::new(ORGANIZATION);
     Query::select()
-        .column(organizations::Column::Id)
-        .from(organizations::Entity)
-        .and_where(organizations::Column::DeletedAt.is_null())
+        .expr(Expr::col((organization.clone(), organizations::Column::Id)))
+        .from_as(organizations::Entity, organization.clone())
+        .and_where(Expr::col((organization, organizations::Column::DeletedAt)).is_null())
+        .and_where(Expr::exists(active_user(
+            viewer,
+            Some(PlatformRole::PlatformAdmin),
+        )))
         .to_owned()
+}
+
+/// `viewer`, if they are an active user that is not deleted (and holds `platform_role`).
+fn active_user(viewer: Uuid, platform_role: Option<PlatformRole>) -> SelectStatement {
+    let user = Alias::new(USER);
+    let column = |name: users::Column| Expr::col((user.clone(), name));
+    let mut query = Query::select()
+        .expr(Expr::val(1))
+        .from_as(users::Entity, user.clone())
+        .and_where(column(users::Column::Id).eq(viewer))
+        .and_where(column(users::Column::Status).eq(UserStatus::Active.as_str()))
+        .and_where(column(users::Column::DeletedAt).is_null())
+        .to_owned();
+    if let Some(role) = platform_role {
+        query.and_where(column(users::Column::PlatformRole).eq(role.as_str()));
+    }
+    query
 }
 
 /// A table whose rows the scope decides on.
@@ -132,6 +190,11 @@ pub trait ScopedEntity: EntityTrait {
     fn deferred() -> &'static [Self::Column] {
         &[]
     }
+
+    /// The organisation a row belongs to, for rows the scope admits by their organisation.
+    fn organization_of(_row: &Self::Model) -> Option<Uuid> {
+        None
+    }
 }
 
 macro_rules! owned_by_organization {
@@ -139,6 +202,10 @@ macro_rules! owned_by_organization {
         $(impl ScopedEntity for entity::$module::Entity {
             fn visible(scope: &Scope) -> Condition {
                 scope.organizations(entity::$module::Column::OrganizationId)
+            }
+
+            fn organization_of(row: &entity::$module::Model) -> Option<Uuid> {
+                Some(row.organization_id)
             }
         })+
     };
@@ -153,6 +220,10 @@ impl ScopedEntity for organizations::Entity {
             .add(organizations::Column::DeletedAt.is_null())
     }
 
+    fn organization_of(row: &organizations::Model) -> Option<Uuid> {
+        Some(row.id)
+    }
+
     fn relations() -> &'static [Relation<Self>] {
         const RELATIONS: &[Relation<organizations::Entity>] =
             &[Relation::of::<TwinOfOrganizationRow>()];
@@ -163,6 +234,10 @@ impl ScopedEntity for organizations::Entity {
 impl ScopedEntity for assessments::Entity {
     fn visible(scope: &Scope) -> Condition {
         scope.organizations(assessments::Column::OrganizationId)
+    }
+
+    fn organization_of(row: &assessments::Model) -> Option<Uuid> {
+        Some(row.organization_id)
     }
 
     fn deferred() -> &'static [assessments::Column] {
@@ -186,6 +261,10 @@ impl ScopedEntity for assessment_scores::Entity {
         scope.organizations(assessment_scores::Column::OrganizationId)
     }
 
+    fn organization_of(row: &assessment_scores::Model) -> Option<Uuid> {
+        Some(row.organization_id)
+    }
+
     fn deferred() -> &'static [assessment_scores::Column] {
         use assessment_scores::Column;
         &[
@@ -200,6 +279,10 @@ impl ScopedEntity for assessment_scores::Entity {
 impl ScopedEntity for organization_members::Entity {
     fn visible(scope: &Scope) -> Condition {
         scope.organizations(organization_members::Column::OrganizationId)
+    }
+
+    fn organization_of(row: &organization_members::Model) -> Option<Uuid> {
+        Some(row.organization_id)
     }
 
     fn relations() -> &'static [Relation<Self>] {
@@ -234,49 +317,39 @@ impl ScopedEntity for entity::audit_log::Entity {
 mod tests {
     use super::*;
     use entity::assessments;
-    use entity::enums::PlatformRole;
     use sea_orm::{DbBackend, QueryTrait};
 
-    fn sql(scope: &Scope) -> String {
-        scope
-            .select::<assessments::Entity>()
-            .build(DbBackend::Postgres)
-            .to_string()
+    fn sql(select: Select<assessments::Entity>) -> String {
+        select.build(DbBackend::Postgres).to_string()
     }
 
     #[test]
     fn no_viewer_reads_nothing() {
-        assert!(sql(&Scope::default()).contains("1 = 2"));
-        assert!(sql(&Scope::for_request(&Authentication::Rejected)).contains("1 = 2"));
+        assert!(sql(Scope::default().select::<assessments::Entity>()).contains("1 = 2"));
     }
 
     #[test]
-    fn a_member_reads_only_their_organisations() {
-        let (mine, theirs) = (Uuid::now_v7(), Uuid::now_v7());
-        let viewer = Viewer::new(
-            Uuid::now_v7(),
-            PlatformRole::User,
-            [(mine, MemberRole::Viewer)],
+    fn a_viewer_reads_through_their_own_memberships_only() {
+        let viewer = Uuid::now_v7();
+        let sql = sql(Scope::of_user(viewer).select::<assessments::Entity>());
+        assert!(sql.contains(&format!("\"{MEMBER}\".\"user_id\" = '{viewer}'")));
+        assert!(sql.contains("\"status\" = 'active'"));
+        assert!(
+            sql.contains("'platform_admin'"),
+            "a platform admin reads every organisation"
         );
-        let sql = sql(&Scope::of(&viewer));
-        assert!(sql.contains(&mine.to_string()));
-        assert!(!sql.contains(&theirs.to_string()));
     }
 
     #[test]
     fn only_owners_and_admins_administer() {
-        let (owned, viewed) = (Uuid::now_v7(), Uuid::now_v7());
-        let viewer = Viewer::new(
-            Uuid::now_v7(),
-            PlatformRole::User,
-            [(owned, MemberRole::Owner), (viewed, MemberRole::Analyst)],
+        let scope = Scope::of_user(Uuid::now_v7());
+        let administered_sql = sql(assessments::Entity::find()
+            .filter(scope.administered(assessments::Column::OrganizationId)));
+        assert!(
+            administered_sql.contains("IN ('owner', 'admin')"),
+            "{administered_sql}"
         );
-        assert_eq!(&*Scope::of(&viewer).administers, &[owned]);
-    }
-
-    #[test]
-    fn a_platform_admin_reads_live_organisations() {
-        let viewer = Viewer::new(Uuid::now_v7(), PlatformRole::PlatformAdmin, []);
-        assert!(sql(&Scope::of(&viewer)).contains("\"deleted_at\" IS NULL"));
+        let member_sql = sql(scope.select::<assessments::Entity>());
+        assert!(!member_sql.contains("'owner'"), "{member_sql}");
     }
 }

@@ -3,60 +3,83 @@
 //! personal fields. Objects only ever come from scoped reads, so these guards are the second
 //! wall, not the first.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use async_graphql::{Context, Guard, Result};
 use entity::enums::MemberRole;
+use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use crate::auth::viewer::{self as auth, Authentication, Viewer};
+use crate::auth::viewer::{self as auth, Credentials, Viewer};
 use crate::db::loaders::{Loaders, PersonalDataOf};
 use crate::db::reference::Reference;
-use crate::db::scope::Scope;
 use crate::error::AppError;
 
-/// Who is asking, for the length of one request. A mutation may change the viewer's own
-/// memberships (creating an organisation makes them its owner), so each mutation refreshes it
-/// before its payload is read.
-pub struct Session(RwLock<Authentication>);
+/// Who is asking, for the length of one request: the token's user, and their memberships once
+/// a role check needed them. A read needs no more than the token, because its statements check
+/// membership themselves; a mutation may change the viewer's own memberships (creating an
+/// organisation makes them its owner), so each mutation reads them again before its payload.
+pub struct Session {
+    credentials: Credentials,
+    /// `None` until read; then `Some(None)` for a user who is not (or no longer) active.
+    viewer: Mutex<Option<Option<Arc<Viewer>>>>,
+}
 
 impl Session {
-    /// The session of a request that authenticated as `authentication`.
-    pub fn new(authentication: Authentication) -> Self {
-        Self(RwLock::new(authentication))
-    }
-
-    fn authentication(&self) -> Authentication {
-        self.0
-            .read()
-            .expect("the session lock is never poisoned")
-            .clone()
+    /// The session of a request that presented `credentials`.
+    pub fn new(credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            viewer: Mutex::new(None),
+        }
     }
 }
 
-/// The request's viewer, or `UNAUTHENTICATED`.
-pub fn viewer(ctx: &Context<'_>) -> Result<Arc<Viewer>, AppError> {
-    ctx.data::<Session>()
-        .map_err(|_| AppError::Unauthenticated)?
-        .authentication()
-        .viewer()
-        .cloned()
+fn session<'a>(ctx: &Context<'a>) -> Result<&'a Session, AppError> {
+    ctx.data::<Session>().map_err(|_| AppError::Unauthenticated)
 }
 
-/// Reads the viewer's memberships again and rescopes the request's loaders to them.
+/// The user the request's token names, without reading the database; `UNAUTHENTICATED` without
+/// a valid token.
+pub fn signed_in(ctx: &Context<'_>) -> Result<Uuid, AppError> {
+    session(ctx)?.credentials.user()
+}
+
+/// The request's viewer with their memberships (read once per request, on first need), or
+/// `UNAUTHENTICATED` for a missing or bad token and for a user who is not active.
+pub async fn viewer(ctx: &Context<'_>) -> Result<Arc<Viewer>, AppError> {
+    let session = session(ctx)?;
+    let user_id = session.credentials.user()?;
+    let mut viewer = session.viewer.lock().await;
+    let viewer = match &mut *viewer {
+        Some(viewer) => viewer.clone(),
+        unread => {
+            let read = auth::load(loaders(ctx)?.loader().db(), user_id)
+                .await?
+                .map(Arc::new);
+            unread.insert(read).clone()
+        }
+    };
+    viewer.ok_or(AppError::Unauthenticated)
+}
+
+/// What a root field found nothing for: either nothing visible, or a token whose user is not
+/// (or no longer) active, which is `UNAUTHENTICATED`. Only the empty answer pays for telling
+/// them apart.
+pub async fn found_nothing(ctx: &Context<'_>) -> Result<(), AppError> {
+    viewer(ctx).await.map(drop)
+}
+
+/// Reads the viewer's memberships again and forgets the rows the request read before.
 pub async fn refresh_viewer(ctx: &Context<'_>) -> Result<(), AppError> {
-    let user_id = viewer(ctx)?.user_id;
+    let session = session(ctx)?;
+    let user_id = session.credentials.user()?;
     let loaders = loaders(ctx)?;
-    let authentication = auth::load(loaders.loader().db(), user_id).await?;
-    loaders
-        .loader()
-        .rescope(Scope::for_request(&authentication));
-    if let Ok(session) = ctx.data::<Session>() {
-        *session
-            .0
-            .write()
-            .expect("the session lock is never poisoned") = authentication;
-    }
+    let read = auth::load(loaders.loader().db(), user_id)
+        .await?
+        .map(Arc::new);
+    loaders.loader().forget();
+    *session.viewer.lock().await = Some(read);
     Ok(())
 }
 
@@ -97,7 +120,15 @@ impl Guard for OrganizationRole {
     /// A member with too weak a role gets `FORBIDDEN`; anyone else `NOT_FOUND`, as if the
     /// organisation did not exist.
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
-        let viewer = viewer(ctx)?;
+        if let Some(organization) = self.organization_id
+            && self.weakest == MemberRole::Viewer
+            && loaders(ctx)?.loader().has_read_from(organization)
+        {
+            // A scoped statement of this request returned this organisation's rows: the
+            // database has just checked the membership this guard asks for.
+            return Ok(());
+        }
+        let viewer = viewer(ctx).await?;
         if viewer.is_platform_admin() {
             return Ok(());
         }
@@ -118,8 +149,7 @@ pub struct PersonalData(pub Uuid);
 
 impl Guard for PersonalData {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
-        let viewer = viewer(ctx)?;
-        if viewer.user_id == self.0 {
+        if signed_in(ctx)? == self.0 {
             return Ok(());
         }
         let readable = loaders(ctx)?

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::connection::{
     PageArgs, Paged, TotalCount, complexity, connection, page_limits, shape_of_nodes,
 };
-use super::guards::{loaders, reference, viewer};
+use super::guards::{found_nothing, loaders, reference, signed_in};
 use super::id::{GlobalId, NodeKind};
 use super::inputs::{OrganizationFilterInput, OrganizationOrder};
 use super::types::{
@@ -25,8 +25,8 @@ pub struct Query;
 impl Query {
     /// The signed-in person. Their memberships are on `User.memberships`.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
-        let viewer = viewer(ctx)?;
-        let user = find::<UserById>(ctx, viewer.user_id).await?;
+        // The scope admits the viewer's own row only while they are an active user.
+        let user = find::<UserById>(ctx, signed_in(ctx)?).await?;
         Ok(User(user.ok_or(AppError::Unauthenticated)?))
     }
 
@@ -38,7 +38,7 @@ impl Query {
         id: Option<ID>,
         slug: Option<String>,
     ) -> Result<Option<Organization>> {
-        viewer(ctx)?;
+        signed_in(ctx)?;
         let shape = shape_of::<entity::organizations::Entity>(ctx);
         let row = match (id, slug) {
             (Some(id), None) => {
@@ -54,6 +54,9 @@ impl Query {
                 .into());
             }
         };
+        if row.is_none() {
+            found_nothing(ctx).await?;
+        }
         Ok(row.map(Organization))
     }
 
@@ -74,7 +77,7 @@ impl Query {
         filter: Option<OrganizationFilterInput>,
         order_by: Option<OrganizationOrder>,
     ) -> Result<Paged<Organization>> {
-        viewer(ctx)?;
+        signed_in(ctx)?;
         let sort = OrganizationOrder::sort(order_by, BY_NAME);
         let page = PageArgs {
             first,
@@ -95,6 +98,9 @@ impl Query {
             .organizations(&query)
             .await
             .map_err(AppError::from)?;
+        if rows.rows.is_empty() {
+            found_nothing(ctx).await?;
+        }
         Ok(connection(
             &rows,
             sort.key,

@@ -7,12 +7,13 @@ use entity::enums::{MemberRole, PlatformRole};
 use entity::prelude::*;
 use entity::{organization_members, organizations, users};
 use orgraph::auth::token::TokenKeys;
-use orgraph::auth::viewer::{Authentication, Viewer, authenticate};
+use orgraph::auth::viewer::{Credentials, Viewer, load};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::helpers::*;
+use crate::world::{World, error_codes, global_id};
 
 async fn demo_database() -> TestDb {
     let test = migrated_database().await;
@@ -40,10 +41,16 @@ async fn organization_id(db: &DatabaseConnection, slug: &str) -> Uuid {
         .id
 }
 
-async fn viewer_of(db: &DatabaseConnection, authorization: Option<&str>) -> Authentication {
-    authenticate(authorization, &TokenKeys::new(TEST_JWT_SECRET), db)
-        .await
-        .expect("authentication reads the database")
+fn credentials(authorization: Option<&str>) -> Credentials {
+    Credentials::read(authorization, &TokenKeys::new(TEST_JWT_SECRET))
+}
+
+/// The viewer a token names, with their memberships as the database has them now.
+async fn viewer_of(db: &DatabaseConnection, authorization: Option<&str>) -> Option<Viewer> {
+    let Credentials::User(user_id) = credentials(authorization) else {
+        return None;
+    };
+    load(db, user_id).await.expect("the viewer's read works")
 }
 
 fn bearer(user: Uuid) -> String {
@@ -53,11 +60,8 @@ fn bearer(user: Uuid) -> String {
     format!("Bearer {token}")
 }
 
-fn expect_viewer(authentication: Authentication) -> Viewer {
-    match authentication {
-        Authentication::Viewer(viewer) => (*viewer).clone(),
-        other => panic!("expected a viewer, got {other:?}"),
-    }
+fn expect_viewer(viewer: Option<Viewer>) -> Viewer {
+    viewer.expect("an active viewer")
 }
 
 #[tokio::test]
@@ -151,7 +155,7 @@ async fn bad_credentials_are_rejected_and_no_credentials_are_anonymous() {
     let amara = user_id(db, "amara.okafor@northwind.example").await;
     let keys = TokenKeys::new(TEST_JWT_SECRET);
 
-    assert_eq!(viewer_of(db, None).await, Authentication::Anonymous);
+    assert_eq!(credentials(None), Credentials::Anonymous);
 
     let expired = keys.mint(amara, Duration::hours(-2)).unwrap();
     let forged = TokenKeys::new("some-other-secret-some-other-secret")
@@ -165,7 +169,6 @@ async fn bad_credentials_are_rejected_and_no_credentials_are_anonymous() {
             chrono::Utc::now().timestamp() + 3600
         )),
     );
-    let stranger = keys.mint(Uuid::now_v7(), Duration::hours(1)).unwrap();
     for (case, header) in [
         ("expired", format!("Bearer {expired}")),
         ("forged", format!("Bearer {forged}")),
@@ -173,18 +176,21 @@ async fn bad_credentials_are_rejected_and_no_credentials_are_anonymous() {
         ("malformed", "Bearer not.a.token".to_owned()),
         ("wrong scheme", format!("Basic {expired}")),
         ("empty", "Bearer ".to_owned()),
-        ("unknown user", format!("Bearer {stranger}")),
     ] {
-        assert_eq!(
-            viewer_of(db, Some(&header)).await,
-            Authentication::Rejected,
-            "{case}"
-        );
+        assert_eq!(credentials(Some(&header)), Credentials::Rejected, "{case}");
     }
-    assert!(matches!(
-        viewer_of(db, Some(&bearer(amara))).await,
-        Authentication::Viewer(_)
-    ));
+    let stranger = Uuid::now_v7();
+    let unknown = format!(
+        "Bearer {}",
+        keys.mint(stranger, Duration::hours(1)).unwrap()
+    );
+    assert_eq!(
+        credentials(Some(&unknown)),
+        Credentials::User(stranger),
+        "a well-signed token passes; the database decides whether its user is active"
+    );
+    assert_eq!(viewer_of(db, Some(&unknown)).await, None, "unknown user");
+    assert!(viewer_of(db, Some(&bearer(amara))).await.is_some());
 }
 
 #[tokio::test]
@@ -200,4 +206,109 @@ async fn reference_data_stays_public_whatever_the_token() {
         response["data"]["consentTypes"].as_array().map(Vec::len),
         Some(3)
     );
+}
+
+/// Root fields whose answer is empty for a user who may read nothing.
+const ROOT_READS: [&str; 5] = [
+    "{ viewer { id } }",
+    "query($org: ID!) { organization(id: $org) { id name } }",
+    "{ organizations { totalCount edges { node { id } } } }",
+    "query($assessment: ID!) { node(id: $assessment) { id } }",
+    "query($assessment: ID!) { nodes(ids: [$assessment]) { id } }",
+];
+
+fn root_variables(world: &World) -> serde_json::Value {
+    serde_json::json!({
+        "org": global_id("Organization", world.alpha.id),
+        "assessment": global_id("Assessment", world.alpha.assessment),
+    })
+}
+
+/// Reads check memberships inside their own statements, not in a read beforehand; a token
+/// whose user was suspended or deleted since it was minted still gets `UNAUTHENTICATED` from
+/// every root field, and no data.
+#[tokio::test]
+async fn a_suspended_or_deleted_users_token_reads_nothing_and_is_unauthenticated() {
+    let world = World::new().await;
+    let variables = root_variables(&world);
+    let (member, owner) = (world.alpha.person("member"), world.alpha.person("owner"));
+    for query in ROOT_READS {
+        let response = world.query(Some(member), query, variables.clone()).await;
+        assert!(response.get("errors").is_none(), "{query}: {response}");
+        assert!(
+            !response.to_string().contains(r#""node":null"#),
+            "{query}: {response}"
+        );
+    }
+
+    User::update_many()
+        .col_expr(users::Column::Status, Expr::value("suspended"))
+        .filter(users::Column::Id.eq(member.id))
+        .exec(&world.app.db)
+        .await
+        .unwrap();
+    User::update_many()
+        .col_expr(users::Column::DeletedAt, Expr::value(chrono::Utc::now()))
+        .filter(users::Column::Id.eq(owner.id))
+        .exec(&world.app.db)
+        .await
+        .unwrap();
+    for person in [member, owner] {
+        for query in ROOT_READS {
+            let response = world.query(Some(person), query, variables.clone()).await;
+            assert_eq!(
+                error_codes(&response),
+                ["UNAUTHENTICATED"],
+                "{query}: {response}"
+            );
+            let leaked = response.to_string();
+            assert!(
+                !leaked.contains(&world.alpha.slug) && !leaked.contains("\"id\":\""),
+                "{query}: {response}"
+            );
+        }
+    }
+}
+
+/// A membership taken away, or a platform admin's role, stops their reads on the next
+/// request; the user is still active, so the answer is "nothing here", not an error.
+#[tokio::test]
+async fn a_revoked_membership_or_platform_role_stops_the_next_read() {
+    let world = World::new().await;
+    let variables = root_variables(&world);
+    let organization = "query($org: ID!) { organization(id: $org) { id } }";
+    let analyst = world.alpha.person("analyst");
+    for person in [analyst, &world.platform_admin] {
+        let response = world
+            .query(Some(person), organization, variables.clone())
+            .await;
+        assert_eq!(
+            response["data"]["organization"]["id"], variables["org"],
+            "{response}"
+        );
+    }
+
+    OrganizationMember::delete_many()
+        .filter(organization_members::Column::UserId.eq(analyst.id))
+        .filter(organization_members::Column::OrganizationId.eq(world.alpha.id))
+        .exec(&world.app.db)
+        .await
+        .unwrap();
+    User::update_many()
+        .col_expr(users::Column::PlatformRole, Expr::value("user"))
+        .filter(users::Column::Id.eq(world.platform_admin.id))
+        .exec(&world.app.db)
+        .await
+        .unwrap();
+    for person in [analyst, &world.platform_admin] {
+        for (query, field) in [(organization, "organization"), (ROOT_READS[3], "node")] {
+            let response = world.query(Some(person), query, variables.clone()).await;
+            assert!(response.get("errors").is_none(), "{response}");
+            assert_eq!(
+                response["data"][field],
+                serde_json::Value::Null,
+                "{response}"
+            );
+        }
+    }
 }

@@ -81,7 +81,7 @@ impl AssessmentMutations {
         ctx: &Context<'_>,
         input: StartAssessmentInput,
     ) -> Result<StartAssessmentPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let organization = organization_key(&input.organization_id)?;
         let client = ClientMutationId {
             mutation: "startAssessment",
@@ -113,7 +113,7 @@ impl AssessmentMutations {
         ctx: &Context<'_>,
         input: SaveAssessmentResponsesInput,
     ) -> Result<AssessmentPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let id = assessment_key(&input.assessment_id)?;
         let assessment =
             assessments::save_responses(mutating.db, mutating.actor(), id, input.responses.0)
@@ -133,7 +133,7 @@ impl AssessmentMutations {
         ctx: &Context<'_>,
         input: AssessmentInput,
     ) -> Result<SubmitAssessmentPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let id = assessment_key(&input.assessment_id)?;
         let (assessment, score) =
             assessments::submit(mutating.db, reference(ctx)?, mutating.actor(), id).await?;
@@ -153,7 +153,7 @@ impl AssessmentMutations {
         ctx: &Context<'_>,
         input: AssessmentInput,
     ) -> Result<AssessmentPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let id = assessment_key(&input.assessment_id)?;
         let assessment = assessments::archive(mutating.db, mutating.actor(), id).await?;
         refresh_viewer(ctx).await?;

@@ -99,7 +99,7 @@ impl MemberMutations {
         ctx: &Context<'_>,
         input: AddMemberInput,
     ) -> Result<AddMemberPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let organization = organization_key(&input.organization_id)?;
         let client = ClientMutationId {
             mutation: "addMember",
@@ -130,7 +130,7 @@ impl MemberMutations {
         ctx: &Context<'_>,
         input: ChangeMemberRoleInput,
     ) -> Result<ChangeMemberRolePayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let id = membership_key(&input.membership_id)?;
         let member =
             members::change_role(mutating.db, mutating.actor(), id, input.role.into()).await?;
@@ -149,7 +149,7 @@ impl MemberMutations {
         ctx: &Context<'_>,
         input: RemoveMemberInput,
     ) -> Result<RemoveMemberPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let id = membership_key(&input.membership_id)?;
         members::remove(mutating.db, mutating.actor(), id).await?;
         refresh_viewer(ctx).await?;
@@ -167,7 +167,7 @@ impl MemberMutations {
         ctx: &Context<'_>,
         input: LeaveOrganizationInput,
     ) -> Result<LeaveOrganizationPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let organization = organization_key(&input.organization_id)?;
         let member = members::leave(mutating.db, mutating.actor(), organization).await?;
         refresh_viewer(ctx).await?;

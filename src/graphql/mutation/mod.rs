@@ -36,10 +36,10 @@ struct Mutating<'a> {
 }
 
 impl<'a> Mutating<'a> {
-    fn of(ctx: &Context<'a>) -> Result<Self, AppError> {
+    async fn of(ctx: &Context<'a>) -> Result<Self, AppError> {
         let missing = |what: &str| AppError::Internal(anyhow::anyhow!("no {what} in the request"));
         Ok(Self {
-            viewer: viewer(ctx)?,
+            viewer: viewer(ctx).await?,
             request: ctx
                 .data::<RequestMeta>()
                 .map_err(|_| missing("request metadata"))?,

@@ -83,7 +83,7 @@ impl OrganizationMutations {
         ctx: &Context<'_>,
         input: CreateOrganizationInput,
     ) -> Result<CreateOrganizationPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let client = ClientMutationId {
             mutation: "createOrganization",
             id: input.client_mutation_id.as_deref(),
@@ -113,7 +113,7 @@ impl OrganizationMutations {
         ctx: &Context<'_>,
         input: UpdateOrganizationInput,
     ) -> Result<UpdateOrganizationPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let id = organization_key(&input.organization_id)?;
         let changes = OrganizationChanges {
             name: input.name,
@@ -138,7 +138,7 @@ impl OrganizationMutations {
         ctx: &Context<'_>,
         input: DeleteOrganizationInput,
     ) -> Result<DeleteOrganizationPayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let id = organization_key(&input.organization_id)?;
         organizations::delete(mutating.db, mutating.actor(), id).await?;
         refresh_viewer(ctx).await?;

@@ -63,7 +63,7 @@ impl PeopleMutations {
         ctx: &Context<'_>,
         input: UpdateMyProfileInput,
     ) -> Result<UpdateMyProfilePayload> {
-        let mutating = Mutating::of(ctx)?;
+        let mutating = Mutating::of(ctx).await?;
         let changes = ProfileChanges {
             first_name: input.first_name,
             last_name: input.last_name,
@@ -100,7 +100,7 @@ impl PeopleMutations {
 }
 
 async fn decide(ctx: &Context<'_>, input: ConsentInput, granted: bool) -> Result<ConsentPayload> {
-    let mutating = Mutating::of(ctx)?;
+    let mutating = Mutating::of(ctx).await?;
     let consent_type = GlobalId::decode_as(
         &input.consent_type_id,
         NodeKind::ConsentType,

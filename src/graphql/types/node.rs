@@ -15,7 +15,7 @@ use crate::db::loaders::{
     ScoreById, SnapshotById, TwinById, UserById,
 };
 use crate::error::AppError;
-use crate::graphql::guards::{reference, viewer};
+use crate::graphql::guards::{found_nothing, reference, signed_in};
 use crate::graphql::id::{GlobalId, NodeKind};
 
 /// An object with a global ID.
@@ -57,8 +57,12 @@ pub async fn resolve_node(
             .await?
             .map(|row| Node::ConsentType(ConsentType(row))),
         tenant_kind => {
-            viewer(ctx)?;
-            resolve_tenant_node(ctx, &id, tenant_kind, field).await?
+            signed_in(ctx)?;
+            let node = resolve_tenant_node(ctx, &id, tenant_kind, field).await?;
+            if node.is_none() {
+                found_nothing(ctx).await?;
+            }
+            node
         }
     };
     Ok(node)

@@ -83,7 +83,7 @@ impl Organization {
 
     /// The viewer's own role here; `null` for a platform admin who is not a member.
     async fn viewer_role(&self, ctx: &Context<'_>) -> Result<Option<MemberRole>> {
-        Ok(viewer(ctx)?.role_in(self.0.id).map(MemberRole::from))
+        Ok(viewer(ctx).await?.role_in(self.0.id).map(MemberRole::from))
     }
 
     /// The organisation's memberships, earliest joined first unless `orderBy` says otherwise.
