@@ -11,7 +11,7 @@
 
 use entity::enums::{MemberRole, MemberStatus, PlatformRole, UserStatus};
 use entity::{assessment_scores, assessments, organization_members, organizations, users};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
@@ -41,23 +41,23 @@ impl Scope {
 
     /// Rows whose organisation `column` is one the viewer is a member of.
     pub fn organizations(&self, column: impl ColumnTrait) -> Condition {
-        self.organization_condition(column, None)
+        Self::organization_condition(column.into_expr(), self.organization_ids(None))
     }
 
     /// Rows whose organisation `column` is one the viewer owns or administers.
     pub fn administered(&self, column: impl ColumnTrait) -> Condition {
-        self.organization_condition(column, Some(&[MemberRole::Owner, MemberRole::Admin]))
+        Self::organization_condition(column.into_expr(), self.organization_ids(Some(ADMINISTER)))
     }
 
     /// People the viewer may know of: themselves and the members of their organisations.
     pub fn people(&self, user_column: impl ColumnTrait) -> Condition {
-        self.user_condition(user_column, self.organizations(member_column()))
+        self.user_condition(user_column, None)
     }
 
     /// People whose personal data (email, phone, consents) the viewer may read: themselves
     /// and the members of organisations the viewer owns or administers.
     pub fn personal_data(&self, user_column: impl ColumnTrait) -> Condition {
-        self.user_condition(user_column, self.administered(member_column()))
+        self.user_condition(user_column, Some(ADMINISTER))
     }
 
     /// The rows of tenant table `E` the viewer may read.
@@ -65,48 +65,66 @@ impl Scope {
         E::find().filter(E::visible(self))
     }
 
-    /// `column IN (the viewer's live organisations, with one of `roles` when given; every live
-    /// organisation for an active platform admin)`.
-    fn organization_condition(
-        &self,
-        column: impl ColumnTrait,
-        roles: Option<&[MemberRole]>,
-    ) -> Condition {
-        let Some(viewer) = self.viewer else {
-            // An empty list renders as `1 = 2`: nothing matches.
-            return Condition::all().add(column.is_in(Vec::<Uuid>::new()));
-        };
+    /// The viewer's live organisations (with one of `roles`, when given); every live
+    /// organisation for an active platform admin; `None` without a viewer.
+    fn organization_ids(&self, roles: Option<&[MemberRole]>) -> Option<SelectStatement> {
+        let viewer = self.viewer?;
         let mut organizations = memberships_of(viewer, roles);
         organizations.union(
             UnionType::All,
             every_organization_for_platform_admin(viewer),
         );
-        Condition::all().add(column.in_subquery(organizations))
+        Some(organizations)
     }
 
-    fn user_condition(&self, user_column: impl ColumnTrait, memberships: Condition) -> Condition {
+    fn organization_condition(column: Expr, organizations: Option<SelectStatement>) -> Condition {
+        match organizations {
+            Some(organizations) => Condition::all().add(column.in_subquery(organizations)),
+            // An empty list renders as `1 = 2`: nothing matches.
+            None => Condition::all().add(column.is_in(Vec::<Uuid>::new())),
+        }
+    }
+
+    /// The viewer themselves, while active, and anyone with a membership of one of the
+    /// viewer's organisations (held with one of `roles`, when given). The membership is
+    /// probed per person (a correlated EXISTS): `IN (every member of those organisations)`
+    /// made PostgreSQL scan all people and all memberships for a page of 50.
+    fn user_condition(
+        &self,
+        user_column: impl ColumnTrait,
+        roles: Option<&[MemberRole]>,
+    ) -> Condition {
         let Some(viewer) = self.viewer else {
             return Condition::all().add(user_column.is_in(Vec::<Uuid>::new()));
         };
-        let members = Query::select()
-            .column(organization_members::Column::UserId)
-            .from(organization_members::Entity)
-            .cond_where(memberships)
+        let person = user_column.into_expr();
+        let member = Alias::new(PERSON_MEMBER);
+        let membership = Query::select()
+            .expr(Expr::val(1))
+            .from_as(organization_members::Entity, member.clone())
+            .and_where(
+                Expr::col((member.clone(), organization_members::Column::UserId))
+                    .eq(person.clone()),
+            )
+            .cond_where(Self::organization_condition(
+                Expr::col((member, organization_members::Column::OrganizationId)),
+                self.organization_ids(roles),
+            ))
             .to_owned();
         let themselves = Condition::all()
-            .add(user_column.eq(viewer))
+            .add(person.eq(viewer))
             .add(Expr::exists(active_user(viewer, None)));
         Condition::any()
             .add(themselves)
-            .add(user_column.in_subquery(members))
+            .add(Expr::exists(membership))
     }
 }
 
-fn member_column() -> organization_members::Column {
-    organization_members::Column::OrganizationId
-}
+/// The roles that administer an organisation.
+const ADMINISTER: &[MemberRole] = &[MemberRole::Owner, MemberRole::Admin];
 
 const MEMBER: &str = "scope_member";
+const PERSON_MEMBER: &str = "scope_person_member";
 const ORGANIZATION: &str = "scope_organization";
 const USER: &str = "scope_user";
 
@@ -145,35 +163,51 @@ fn memberships_of(viewer: Uuid, roles: Option<&[MemberRole]>) -> SelectStatement
 }
 
 /// Every live organisation when `viewer` is an active platform admin, none otherwise. The
-/// condition does not depend on the row, so the database decides it once per statement.
+/// viewer's row leads the join, so for anyone else no organisation is even looked at (SQLite
+/// scanned every organisation when the role check was a condition on that scan).
 fn every_organization_for_platform_admin(viewer: Uuid) -> SelectStatement {
     let organization = Alias::new(ORGANIZATION);
-    Query::select()
+    let user = Alias::new(USER);
+    let mut query = Query::select()
         .expr(Expr::col((organization.clone(), organizations::Column::Id)))
-        .from_as(organizations::Entity, organization.clone())
-        .and_where(Expr::col((organization, organizations::Column::DeletedAt)).is_null())
-        .and_where(Expr::exists(active_user(
-            viewer,
-            Some(PlatformRole::PlatformAdmin),
-        )))
-        .to_owned()
+        .from_as(users::Entity, user.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            organizations::Entity,
+            organization.clone(),
+            Expr::col((organization, organizations::Column::DeletedAt)).is_null(),
+        )
+        .to_owned();
+    for condition in user_conditions(viewer, Some(PlatformRole::PlatformAdmin)) {
+        query.and_where(condition);
+    }
+    query
 }
 
 /// `viewer`, if they are an active user that is not deleted (and holds `platform_role`).
 fn active_user(viewer: Uuid, platform_role: Option<PlatformRole>) -> SelectStatement {
-    let user = Alias::new(USER);
-    let column = |name: users::Column| Expr::col((user.clone(), name));
     let mut query = Query::select()
         .expr(Expr::val(1))
-        .from_as(users::Entity, user.clone())
-        .and_where(column(users::Column::Id).eq(viewer))
-        .and_where(column(users::Column::Status).eq(UserStatus::Active.as_str()))
-        .and_where(column(users::Column::DeletedAt).is_null())
+        .from_as(users::Entity, Alias::new(USER))
         .to_owned();
-    if let Some(role) = platform_role {
-        query.and_where(column(users::Column::PlatformRole).eq(role.as_str()));
+    for condition in user_conditions(viewer, platform_role) {
+        query.and_where(condition);
     }
     query
+}
+
+/// The conditions on the viewer's own row (aliased [`USER`]) for [`active_user`].
+fn user_conditions(viewer: Uuid, platform_role: Option<PlatformRole>) -> Vec<Expr> {
+    let column = |name: users::Column| Expr::col((Alias::new(USER), name));
+    let mut conditions = vec![
+        column(users::Column::Id).eq(viewer),
+        column(users::Column::Status).eq(UserStatus::Active.as_str()),
+        column(users::Column::DeletedAt).is_null(),
+    ];
+    if let Some(role) = platform_role {
+        conditions.push(column(users::Column::PlatformRole).eq(role.as_str()));
+    }
+    conditions
 }
 
 /// A table whose rows the scope decides on.

@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use entity::enums::{AssessmentType, CompanySize, MemberRole};
-use sea_orm::{DatabaseConnection, Iterable};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Iterable};
 
 use super::factory::{Factory, ScoreRange};
 use super::{Dataset, Load, ROWS_PER_BATCH, SeedSummary};
@@ -111,7 +111,11 @@ pub async fn synthetic(
         }
     }
     load.write(data).await?;
-    Ok(load.commit().await?)
+    let summary = load.commit().await?;
+    // A bulk load leaves the planner's statistics describing the tables as they were; without
+    // fresh ones, PostgreSQL plans scoped reads as scans until autovacuum catches up.
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(summary)
 }
 
 impl SyntheticSize {
