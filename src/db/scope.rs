@@ -85,10 +85,11 @@ impl Scope {
         }
     }
 
-    /// The viewer themselves, while active, and anyone with a membership of one of the
-    /// viewer's organisations (held with one of `roles`, when given). The membership is
-    /// probed per person (a correlated EXISTS): `IN (every member of those organisations)`
-    /// made PostgreSQL scan all people and all memberships for a page of 50.
+    /// The viewer themselves and anyone with a membership of one of the viewer's
+    /// organisations (the viewer holding one of `roles` there, when given), while the viewer
+    /// is active. Each person's memberships are probed by key: `IN (every member of those
+    /// organisations)` made PostgreSQL scan all people and memberships for a page of 50, and
+    /// SQLite built the viewer's organisations again for every person.
     fn user_condition(
         &self,
         user_column: impl ColumnTrait,
@@ -99,24 +100,28 @@ impl Scope {
         };
         let person = user_column.into_expr();
         let member = Alias::new(PERSON_MEMBER);
+        let shared = Expr::col((member.clone(), organization_members::Column::OrganizationId));
         let membership = Query::select()
             .expr(Expr::val(1))
             .from_as(organization_members::Entity, member.clone())
-            .and_where(
-                Expr::col((member.clone(), organization_members::Column::UserId))
-                    .eq(person.clone()),
+            .and_where(Expr::col((member, organization_members::Column::UserId)).eq(person.clone()))
+            .and_where(Expr::exists(live_organization(shared.clone())))
+            .cond_where(
+                Condition::any()
+                    .add(Expr::exists(membership_in(viewer, shared, roles)))
+                    .add(Expr::exists(active_user(
+                        viewer,
+                        Some(PlatformRole::PlatformAdmin),
+                    ))),
             )
-            .cond_where(Self::organization_condition(
-                Expr::col((member, organization_members::Column::OrganizationId)),
-                self.organization_ids(roles),
-            ))
             .to_owned();
-        let themselves = Condition::all()
-            .add(person.eq(viewer))
-            .add(Expr::exists(active_user(viewer, None)));
-        Condition::any()
-            .add(themselves)
-            .add(Expr::exists(membership))
+        Condition::all()
+            .add(Expr::exists(active_user(viewer, None)))
+            .add(
+                Condition::any()
+                    .add(person.eq(viewer))
+                    .add(Expr::exists(membership)),
+            )
     }
 }
 
@@ -132,34 +137,59 @@ const USER: &str = "scope_user";
 /// while the viewer is an active user.
 fn memberships_of(viewer: Uuid, roles: Option<&[MemberRole]>) -> SelectStatement {
     let member = Alias::new(MEMBER);
-    let organization = Alias::new(ORGANIZATION);
     let column = |name: organization_members::Column| Expr::col((member.clone(), name));
-    // A correlated EXISTS probes each membership's organisation by key; `IN (SELECT …)` made
-    // SQLite collect every live organisation first.
-    let live = Query::select()
-        .expr(Expr::val(1))
-        .from_as(organizations::Entity, organization.clone())
-        .and_where(
-            Expr::col((organization.clone(), organizations::Column::Id))
-                .equals((member.clone(), organization_members::Column::OrganizationId)),
-        )
-        .and_where(Expr::col((organization, organizations::Column::DeletedAt)).is_null())
-        .to_owned();
     let mut memberships = Query::select()
         .expr(column(organization_members::Column::OrganizationId))
         .from_as(organization_members::Entity, member.clone())
         .and_where(column(organization_members::Column::UserId).eq(viewer))
         .and_where(column(organization_members::Column::Status).eq(MemberStatus::Active.as_str()))
-        .and_where(Expr::exists(live))
+        // A correlated EXISTS probes each membership's organisation by key; `IN (SELECT …)`
+        // made SQLite collect every live organisation first.
+        .and_where(Expr::exists(live_organization(column(
+            organization_members::Column::OrganizationId,
+        ))))
         .and_where(Expr::exists(active_user(viewer, None)))
         .to_owned();
     if let Some(roles) = roles {
-        memberships.and_where(
-            column(organization_members::Column::Role)
-                .is_in(roles.iter().map(|role| role.as_str())),
-        );
+        memberships.and_where(column(organization_members::Column::Role).is_in(role_names(roles)));
     }
     memberships
+}
+
+/// `viewer`'s active membership of `organization` (with one of `roles`, if given).
+fn membership_in(
+    viewer: Uuid,
+    organization: Expr,
+    roles: Option<&[MemberRole]>,
+) -> SelectStatement {
+    let member = Alias::new(MEMBER);
+    let column = |name: organization_members::Column| Expr::col((member.clone(), name));
+    let mut membership = Query::select()
+        .expr(Expr::val(1))
+        .from_as(organization_members::Entity, member.clone())
+        .and_where(column(organization_members::Column::OrganizationId).eq(organization))
+        .and_where(column(organization_members::Column::UserId).eq(viewer))
+        .and_where(column(organization_members::Column::Status).eq(MemberStatus::Active.as_str()))
+        .to_owned();
+    if let Some(roles) = roles {
+        membership.and_where(column(organization_members::Column::Role).is_in(role_names(roles)));
+    }
+    membership
+}
+
+/// `organization`, if it is not deleted.
+fn live_organization(organization: Expr) -> SelectStatement {
+    let alias = Alias::new(ORGANIZATION);
+    Query::select()
+        .expr(Expr::val(1))
+        .from_as(organizations::Entity, alias.clone())
+        .and_where(Expr::col((alias.clone(), organizations::Column::Id)).eq(organization))
+        .and_where(Expr::col((alias, organizations::Column::DeletedAt)).is_null())
+        .to_owned()
+}
+
+fn role_names(roles: &[MemberRole]) -> impl Iterator<Item = &'static str> + '_ {
+    roles.iter().map(|role| role.as_str())
 }
 
 /// Every live organisation when `viewer` is an active platform admin, none otherwise. The

@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use entity::enums::{AssessmentType, CompanySize, MemberRole};
-use sea_orm::{ConnectionTrait, DatabaseConnection, Iterable};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Iterable};
 
 use super::factory::{Factory, ScoreRange};
 use super::{Dataset, Load, ROWS_PER_BATCH, SeedSummary};
@@ -113,8 +113,12 @@ pub async fn synthetic(
     load.write(data).await?;
     let summary = load.commit().await?;
     // A bulk load leaves the planner's statistics describing the tables as they were; without
-    // fresh ones, PostgreSQL plans scoped reads as scans until autovacuum catches up.
-    db.execute_unprepared("ANALYZE").await?;
+    // fresh ones, PostgreSQL plans scoped reads as scans until autovacuum catches up. Not on
+    // SQLite: with statistics (its build keeps STAT4) it prepares a statement again each time
+    // a bound key changes.
+    if db.get_database_backend() == DbBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
     Ok(summary)
 }
 
