@@ -33,10 +33,11 @@ pub trait ToOne: Send + Sync + 'static {
     /// The field of the parent's GraphQL type that reads the child.
     const FIELD: &'static str;
     /// Whether the database already proves the child visible whenever the parent is: the
-    /// child belongs to the parent's organisation by a composite foreign key, or is joined on
-    /// the organisation's own id. Such a join leaves out the child's scope condition, whose
-    /// repeated organisation parameter misleads PostgreSQL's generic plans on large tenants
-    /// into reading every child of the organisation.
+    /// child belongs to the parent's organisation by a composite foreign key, is joined on the
+    /// organisation's own id, or is the person a visible membership is of. Such a join keeps
+    /// only the child's [`ScopedEntity::existing`] condition and leaves out its scope, whose
+    /// subqueries cost a probe per row and whose repeated organisation parameter misled
+    /// PostgreSQL's generic plans on large tenants into reading every child.
     const IMPLIED_BY_PARENT: bool;
     /// The parent column holding the child's key.
     fn parent_column() -> <Self::Parent as EntityTrait>::Column;
@@ -338,9 +339,11 @@ fn join<T: ToOne>(select: &mut SelectStatement, scope: &Scope, joined: &Joined) 
     let mut on = Condition::all().add(
         Expr::col((child, T::Child::column())).equals((T::Parent::default(), T::parent_column())),
     );
-    if !T::IMPLIED_BY_PARENT {
-        on = on.add(ChildEntity::<T>::visible(scope));
-    }
+    on = on.add(if T::IMPLIED_BY_PARENT {
+        ChildEntity::<T>::existing()
+    } else {
+        ChildEntity::<T>::visible(scope)
+    });
     select.join(JoinType::LeftJoin, child, on);
     for column in <ChildEntity<T> as EntityTrait>::Column::iter() {
         let presence = Expr::col((child, T::Child::column()));
@@ -417,9 +420,10 @@ to_one! {
     /// The person who answered an assessment; people follow their own rule.
     RespondentOfAssessment: assessments.UserId as "respondent"
         => super::loaders::UserById, implied by parent: false;
-    /// The person a membership is of.
+    /// The person a membership is of: anyone with a membership of one of the viewer's
+    /// organisations is someone the viewer may know of.
     PersonOfMembership: organization_members.UserId as "user"
-        => super::loaders::UserById, implied by parent: false;
+        => super::loaders::UserById, implied by parent: true;
     /// An organisation's digital twin, joined on the organisation's id.
     TwinOfOrganizationRow: organizations.Id as "digitalTwin"
         => super::loaders::TwinOfOrganization, implied by parent: true;

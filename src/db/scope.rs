@@ -34,11 +34,6 @@ impl Scope {
         }
     }
 
-    /// The user whose scope this is, if any.
-    pub fn viewer(&self) -> Option<Uuid> {
-        self.viewer
-    }
-
     /// Rows whose organisation `column` is one the viewer is a member of.
     pub fn organizations(&self, column: impl ColumnTrait) -> Condition {
         Self::organization_condition(column.into_expr(), self.organization_ids(None))
@@ -255,6 +250,11 @@ pub trait ScopedEntity: EntityTrait {
         &[]
     }
 
+    /// What any row must satisfy to exist for anyone (not deleted), whoever the viewer.
+    fn existing() -> Condition {
+        Condition::all()
+    }
+
     /// The organisation a row belongs to, for rows the scope admits by their organisation.
     fn organization_of(_row: &Self::Model) -> Option<Uuid> {
         None
@@ -358,9 +358,11 @@ impl ScopedEntity for organization_members::Entity {
 
 impl ScopedEntity for entity::users::Entity {
     fn visible(scope: &Scope) -> Condition {
-        Condition::all()
-            .add(scope.people(entity::users::Column::Id))
-            .add(entity::users::Column::DeletedAt.is_null())
+        Self::existing().add(scope.people(entity::users::Column::Id))
+    }
+
+    fn existing() -> Condition {
+        Condition::all().add(entity::users::Column::DeletedAt.is_null())
     }
 }
 

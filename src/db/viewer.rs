@@ -1,5 +1,6 @@
-//! The read that establishes who a viewer is. It is the one place that reads memberships
-//! without an organisation scope, because it is what the scope is made of.
+//! The read of a viewer's memberships and roles, for role checks. Beside the scope's own
+//! membership subqueries (`db::scope`), it is the one place that reads memberships without an
+//! organisation scope.
 
 use entity::enums::{MemberRole, MemberStatus, PlatformRole, UserStatus};
 use entity::{organization_members, organizations, users};
@@ -18,8 +19,7 @@ pub struct ActiveUser {
     pub memberships: Vec<(Uuid, MemberRole)>,
 }
 
-/// The user, if active and not deleted, with their memberships: one statement, because every
-/// request starts with it.
+/// The user, if active and not deleted, with their memberships: one statement.
 pub async fn active_user(
     db: &DatabaseConnection,
     user_id: Uuid,
