@@ -131,24 +131,17 @@ const USER: &str = "scope_user";
 /// The live organisations `viewer` is an active member of (holding one of `roles`, if given),
 /// while the viewer is an active user.
 fn memberships_of(viewer: Uuid, roles: Option<&[MemberRole]>) -> SelectStatement {
-    let member = Alias::new(MEMBER);
-    let column = |name: organization_members::Column| Expr::col((member.clone(), name));
-    let mut memberships = Query::select()
-        .expr(column(organization_members::Column::OrganizationId))
-        .from_as(organization_members::Entity, member.clone())
-        .and_where(column(organization_members::Column::UserId).eq(viewer))
-        .and_where(column(organization_members::Column::Status).eq(MemberStatus::Active.as_str()))
+    let organization = Expr::col((
+        Alias::new(MEMBER),
+        organization_members::Column::OrganizationId,
+    ));
+    active_memberships(viewer, roles)
+        .expr(organization.clone())
         // A correlated EXISTS probes each membership's organisation by key; `IN (SELECT …)`
         // made SQLite collect every live organisation first.
-        .and_where(Expr::exists(live_organization(column(
-            organization_members::Column::OrganizationId,
-        ))))
+        .and_where(Expr::exists(live_organization(organization)))
         .and_where(Expr::exists(active_user(viewer, None)))
-        .to_owned();
-    if let Some(roles) = roles {
-        memberships.and_where(column(organization_members::Column::Role).is_in(role_names(roles)));
-    }
-    memberships
+        .to_owned()
 }
 
 /// `viewer`'s active membership of `organization` (with one of `roles`, if given).
@@ -157,19 +150,34 @@ fn membership_in(
     organization: Expr,
     roles: Option<&[MemberRole]>,
 ) -> SelectStatement {
-    let member = Alias::new(MEMBER);
-    let column = |name: organization_members::Column| Expr::col((member.clone(), name));
-    let mut membership = Query::select()
+    active_memberships(viewer, roles)
         .expr(Expr::val(1))
-        .from_as(organization_members::Entity, member.clone())
-        .and_where(column(organization_members::Column::OrganizationId).eq(organization))
+        .and_where(
+            Expr::col((
+                Alias::new(MEMBER),
+                organization_members::Column::OrganizationId,
+            ))
+            .eq(organization),
+        )
+        .to_owned()
+}
+
+/// `viewer`'s active memberships (aliased [`MEMBER`]), holding one of `roles` if given; the
+/// caller picks what to select.
+fn active_memberships(viewer: Uuid, roles: Option<&[MemberRole]>) -> SelectStatement {
+    let column = |name: organization_members::Column| Expr::col((Alias::new(MEMBER), name));
+    let mut memberships = Query::select()
+        .from_as(organization_members::Entity, Alias::new(MEMBER))
         .and_where(column(organization_members::Column::UserId).eq(viewer))
         .and_where(column(organization_members::Column::Status).eq(MemberStatus::Active.as_str()))
         .to_owned();
     if let Some(roles) = roles {
-        membership.and_where(column(organization_members::Column::Role).is_in(role_names(roles)));
+        memberships.and_where(
+            column(organization_members::Column::Role)
+                .is_in(roles.iter().map(|role| role.as_str())),
+        );
     }
-    membership
+    memberships
 }
 
 /// `organization`, if it is not deleted.
@@ -181,10 +189,6 @@ fn live_organization(organization: Expr) -> SelectStatement {
         .and_where(Expr::col((alias.clone(), organizations::Column::Id)).eq(organization))
         .and_where(Expr::col((alias, organizations::Column::DeletedAt)).is_null())
         .to_owned()
-}
-
-fn role_names(roles: &[MemberRole]) -> impl Iterator<Item = &'static str> + '_ {
-    roles.iter().map(|role| role.as_str())
 }
 
 /// Every live organisation when `viewer` is an active platform admin, none otherwise. The
@@ -279,9 +283,11 @@ owned_by_organization!(organization_digital_twins, digital_twin_snapshots);
 
 impl ScopedEntity for organizations::Entity {
     fn visible(scope: &Scope) -> Condition {
-        scope
-            .organizations(organizations::Column::Id)
-            .add(organizations::Column::DeletedAt.is_null())
+        Self::existing().add(scope.organizations(organizations::Column::Id))
+    }
+
+    fn existing() -> Condition {
+        Condition::all().add(organizations::Column::DeletedAt.is_null())
     }
 
     fn organization_of(row: &organizations::Model) -> Option<Uuid> {

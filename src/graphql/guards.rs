@@ -53,14 +53,15 @@ pub async fn viewer(ctx: &Context<'_>) -> Result<Arc<Viewer>, AppError> {
     let mut viewer = session.viewer.lock().await;
     let viewer = match &mut *viewer {
         Some(viewer) => viewer.clone(),
-        unread => {
-            let read = auth::load(loaders(ctx)?.loader().db(), user_id)
-                .await?
-                .map(Arc::new);
-            unread.insert(read).clone()
-        }
+        unread => unread.insert(read_viewer(ctx, user_id).await?).clone(),
     };
     viewer.ok_or(AppError::Unauthenticated)
+}
+
+/// The user's memberships as the database has them now; `None` for a user who is not active.
+async fn read_viewer(ctx: &Context<'_>, user_id: Uuid) -> Result<Option<Arc<Viewer>>, AppError> {
+    let viewer = auth::load(loaders(ctx)?.loader().db(), user_id).await?;
+    Ok(viewer.map(Arc::new))
 }
 
 /// What a root field found nothing for: either nothing visible, or a token whose user is not
@@ -73,12 +74,8 @@ pub async fn found_nothing(ctx: &Context<'_>) -> Result<(), AppError> {
 /// Reads the viewer's memberships again and forgets the rows the request read before.
 pub async fn refresh_viewer(ctx: &Context<'_>) -> Result<(), AppError> {
     let session = session(ctx)?;
-    let user_id = session.credentials.user()?;
-    let loaders = loaders(ctx)?;
-    let read = auth::load(loaders.loader().db(), user_id)
-        .await?
-        .map(Arc::new);
-    loaders.loader().forget();
+    let read = read_viewer(ctx, session.credentials.user()?).await?;
+    loaders(ctx)?.loader().forget();
     *session.viewer.lock().await = Some(read);
     Ok(())
 }
