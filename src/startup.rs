@@ -1,6 +1,7 @@
 //! Building and running the HTTP server.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use async_graphql::ErrorExtensions;
@@ -26,6 +27,7 @@ use crate::db::reference::Reference;
 use crate::db::scope::Scope;
 use crate::error::AppError;
 use crate::graphql::connection::PageLimits;
+use crate::graphql::documents::ParsedDocuments;
 use crate::graphql::guards::Session;
 use crate::graphql::{OrgraphSchema, schema_builder, tag_uncoded_errors};
 use crate::{db, seed};
@@ -37,7 +39,12 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Token keys, derived once from the secret.
     pub keys: TokenKeys,
+    /// Documents already parsed, by their text.
+    pub documents: Arc<ParsedDocuments>,
 }
+
+/// The memory parsed documents may take: hundreds of distinct client queries.
+const PARSED_DOCUMENTS_MEMORY: u64 = 16 << 20;
 
 /// A migrated database and a bound listener, ready to serve.
 pub struct Application {
@@ -73,6 +80,7 @@ impl Application {
             schema: executable_schema(settings, reference)?,
             db: db.clone(),
             keys: settings.token_keys()?,
+            documents: Arc::new(ParsedDocuments::new(PARSED_DOCUMENTS_MEMORY)),
         };
         Ok(Self {
             listener,
@@ -185,7 +193,9 @@ async fn execute(
     let (db, statements) = db::counting(&state.db);
     let (loaders, loads) = ScopedReader::loaders(db, scope);
     let execution = state.schema.execute(
-        request
+        state
+            .documents
+            .attach(request)
             .data(Session::new(credentials))
             .data(loaders)
             .data(request_meta(headers, client)),
@@ -234,7 +244,9 @@ async fn graphql_get(
     )
     .await
     {
-        Ok(request) if names_a_mutation(&request.0) => {
+        // GraphQL over HTTP runs mutations only on POST, so a link or an image tag can never
+        // change data.
+        Ok(request) if state.documents.holds_a_mutation(&request.0.query) => {
             let error = AppError::BadUserInput {
                 message: "mutations must be sent with POST".into(),
                 field: None,
@@ -252,16 +264,6 @@ async fn graphql_get(
         Ok(request) => execute(&state, &headers, client, request.into_inner()).await,
         Err(rejection) => rejection.into_response(),
     }
-}
-
-/// Whether a GET request's document holds a mutation: GraphQL over HTTP runs those only on
-/// POST, so a link or an image tag can never change data.
-fn names_a_mutation(request: &async_graphql::Request) -> bool {
-    async_graphql::parser::parse_query(&request.query).is_ok_and(|document| {
-        document.operations.iter().any(|(_, operation)| {
-            operation.node.ty == async_graphql::parser::types::OperationType::Mutation
-        })
-    })
 }
 
 async fn healthz() -> &'static str {

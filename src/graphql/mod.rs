@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, root fields, and the SDL that `schema.graphql` must equal.
 
 pub mod connection;
+pub mod documents;
 pub mod enums;
 mod error_codes;
 pub mod guards;
