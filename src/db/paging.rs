@@ -10,7 +10,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, WindowStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, WindowStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable, ModelTrait,
     PrimaryKeyToColumn, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Value,
@@ -23,9 +23,6 @@ use super::scope::{Scope, ScopedEntity};
 
 /// The window column that numbers each parent's rows.
 const ROW_NUMBER: &str = "page_row";
-/// The numbered keys, and their key column.
-const NUMBERED: &str = "numbered";
-const PAGE_KEY: &str = "page_key";
 
 /// A position in a list: the sort column's value and the primary key of one row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -284,9 +281,11 @@ where
     } else {
         Order::Asc
     };
-    // The window numbers keys only; the rows of the pages (and what they attach) are read
-    // afterwards, so wide columns are neither sorted nor read for rows beyond the pages.
-    let key = primary_key::<E>();
+    // The window numbers the children in a subquery named like their table, so the page's
+    // select list and joins read the numbered rows as they would read the table. PostgreSQL
+    // drops the subquery's columns the page does not select (a deferred document is never
+    // sorted); numbering keys only and reading the rows again by key cost an index probe
+    // per row and a bound list the planner planned again on every execution.
     let mut numbered = positioned(
         query
             .filter
@@ -294,28 +293,25 @@ where
             .filter(parent.is_in(parents.iter().copied())),
         query,
     )
-    .select_only()
-    .column_as(key, PAGE_KEY)
     .into_query();
+    let key = primary_key::<E>();
+    let sort = query.sort.key.column();
     numbered.expr_window_as(
         Func::cust("ROW_NUMBER"),
         WindowStatement::partition_by((E::default(), parent))
-            .order_by((E::default(), query.sort.key.column()), order.clone())
-            .order_by((E::default(), key), order)
+            .order_by((E::default(), sort), order.clone())
+            .order_by((E::default(), key), order.clone())
             .to_owned(),
         ROW_NUMBER,
     );
-    let numbered_column = |name: &str| Expr::col((Alias::new(NUMBERED), Alias::new(name)));
-    let mut page_rows = E::find().into_query();
-    page_rows
-        .join_subquery(
-            JoinType::InnerJoin,
-            numbered,
-            Alias::new(NUMBERED),
-            numbered_column(PAGE_KEY).equals((E::default(), key)),
-        )
-        .and_where(numbered_column(ROW_NUMBER).lte(query.page.size + 1))
-        .order_by_expr(numbered_column(ROW_NUMBER), Order::Asc);
+    // Pages come out in the window's own order, which PostgreSQL then needs no sort for.
+    let mut page_rows = Query::select()
+        .from_subquery(numbered, E::default())
+        .and_where(Expr::col((E::default(), Alias::new(ROW_NUMBER))).lte(query.page.size + 1))
+        .order_by((E::default(), parent), Order::Asc)
+        .order_by((E::default(), sort), order.clone())
+        .order_by((E::default(), key), order)
+        .to_owned();
     let backend = db.get_database_backend();
     shape_select::<E>(&mut page_rows, scope, query.shape, backend);
     let statement = backend.build(&page_rows);
