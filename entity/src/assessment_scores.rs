@@ -34,6 +34,23 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::read_by_position!(
+    id,
+    assessment_id,
+    organization_id,
+    overall_score,
+    bracket,
+    category_scores,
+    recommendations,
+    next_steps,
+    insights,
+    confidence,
+    swot,
+    maturity_level,
+    created_at,
+    updated_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -24,6 +24,20 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::read_by_position!(
+    id,
+    organization_id,
+    user_id,
+    assessment_type,
+    version,
+    responses,
+    metadata,
+    status,
+    completed_at,
+    created_at,
+    updated_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

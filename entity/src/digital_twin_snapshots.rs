@@ -23,6 +23,21 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::read_by_position!(
+    id,
+    twin_id,
+    organization_id,
+    maturity_level,
+    maturity_score,
+    ai_readiness_score,
+    assessment_count,
+    state,
+    reason,
+    captured_at,
+    created_at,
+    updated_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -3,6 +3,8 @@
 //! These are storage types. The GraphQL API wraps them in its own types; a table is never the
 //! API by accident.
 
+use sea_orm::{QueryResult, TryGetError};
+
 pub mod assessment_scores;
 pub mod assessments;
 pub mod audit_log;
@@ -35,4 +37,38 @@ pub mod prelude {
     pub use super::organizations::Entity as Organization;
     pub use super::user_consents::Entity as UserConsent;
     pub use super::users::Entity as User;
+}
+
+/// A model read by position: its columns, in the order of its `Column` enumeration, start at
+/// one known column of a row. orgraph's reads place every table's columns so; reading them by
+/// name formatted each joined column's alias and hashed every name, once per row and column.
+pub trait ReadByPosition: Sized {
+    /// The model's fields, in column order.
+    const FIELDS: &'static [&'static str];
+
+    /// The model from the columns of `row` that start at `first`.
+    fn read_at(row: &QueryResult, first: usize) -> Result<Self, TryGetError>;
+}
+
+/// Implements [`ReadByPosition`] for the module's `Model`; the fields are listed in column
+/// order, which orgraph's tests hold to the `Column` enumeration.
+#[macro_export]
+macro_rules! read_by_position {
+    ($($field:ident),+ $(,)?) => {
+        impl $crate::ReadByPosition for Model {
+            const FIELDS: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            fn read_at(
+                row: &sea_orm::QueryResult,
+                first: usize,
+            ) -> Result<Self, sea_orm::TryGetError> {
+                let mut position = first..;
+                Ok(Self {
+                    $($field: row.try_get_by_index_nullable(
+                        position.next().expect("an endless range"),
+                    )?),+
+                })
+            }
+        }
+    };
 }

@@ -27,6 +27,21 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::read_by_position!(
+    id,
+    organization_id,
+    maturity_level,
+    maturity_score,
+    ai_readiness_score,
+    technology_inventory,
+    skills_inventory,
+    readiness_indicators,
+    assessment_count,
+    computed_at,
+    created_at,
+    updated_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -19,6 +19,18 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
+crate::read_by_position!(
+    id,
+    organization_id,
+    user_id,
+    role,
+    department,
+    status,
+    joined_at,
+    created_at,
+    updated_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -22,6 +22,19 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
 }
 
+crate::read_by_position!(
+    id,
+    name,
+    slug,
+    industry,
+    company_size,
+    settings,
+    status,
+    created_at,
+    updated_at,
+    deleted_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::organization_members::Entity")]

@@ -25,6 +25,24 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
 }
 
+crate::read_by_position!(
+    id,
+    email,
+    first_name,
+    last_name,
+    phone,
+    title,
+    timezone,
+    linkedin_url,
+    profile_pic_url,
+    platform_role,
+    status,
+    anonymized_at,
+    created_at,
+    updated_at,
+    deleted_at,
+);
+
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::organization_members::Entity")]

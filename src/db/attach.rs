@@ -16,10 +16,11 @@ use sea_orm::sea_query::{
     Alias, CaseStatement, Expr, ExprTrait, JoinType, SelectExpr, SelectStatement,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    Iterable, ModelTrait, QueryResult, Statement, TryGetError,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, ModelTrait,
+    QueryResult, Statement, TryGetError,
 };
 
+use entity::ReadByPosition;
 use uuid::Uuid;
 
 use super::loaders::Lookup;
@@ -46,6 +47,8 @@ pub trait ToOne: Send + Sync + 'static {
 /// A [`ToOne`] of `E` with its types erased, so that a table can list its relations.
 pub struct Relation<E: EntityTrait> {
     field: &'static str,
+    /// How many columns the child's row takes.
+    width: usize,
     deferred_fields: fn() -> Vec<String>,
     join: fn(&mut SelectStatement, &Scope, &Joined),
     keep: fn(&QueryResult, &E::Model, &Joined, &mut Kept) -> Result<(), DbErr>,
@@ -57,6 +60,7 @@ impl<E: EntityTrait> Relation<E> {
     pub const fn of<T: ToOne<Parent = E>>() -> Self {
         Self {
             field: T::FIELD,
+            width: <ChildEntity<T> as EntityTrait>::Model::FIELDS.len(),
             deferred_fields: deferred_fields::<ChildEntity<T>>,
             join: join::<T>,
             keep: keep::<T>,
@@ -67,9 +71,11 @@ impl<E: EntityTrait> Relation<E> {
 
 type ChildEntity<T> = <<T as ToOne>::Child as Lookup>::Entity;
 
-/// How one relation is joined into a read: its columns' alias prefix and which it reads.
+/// How one relation is joined into a read: its columns' alias prefix, the position of its
+/// first column, and which columns it reads.
 struct Joined {
     prefix: String,
+    first: usize,
     columns: Columns,
 }
 
@@ -165,17 +171,22 @@ impl Shape {
         self,
         backend: DbBackend,
     ) -> impl Iterator<Item = (Joined, &'static Relation<E>)> {
+        // Each joined row's columns follow the parent's and those of the relations before it.
         E::relations()
             .iter()
             .enumerate()
             .filter(move |(index, _)| self.relations & (1 << index) != 0)
-            .map(move |(index, relation)| {
-                let columns = Columns {
-                    lean: self.lean_relations & (1 << index) != 0,
-                    backend,
+            .scan(E::Model::FIELDS.len(), move |first, (index, relation)| {
+                let joined = Joined {
+                    prefix: format!("attached{index}_"),
+                    first: *first,
+                    columns: Columns {
+                        lean: self.lean_relations & (1 << index) != 0,
+                        backend,
+                    },
                 };
-                let prefix = format!("attached{index}_");
-                (Joined { prefix, columns }, relation)
+                *first += relation.width;
+                Some((joined, relation))
             })
     }
 }
@@ -322,7 +333,7 @@ pub async fn read_shaped<E: ScopedEntity>(
         .lock()
         .expect("the prefetch lock is never poisoned");
     for result in &results {
-        let parent = <E::Model as FromQueryResult>::from_query_result(result, "")?;
+        let parent = E::Model::read_at(result, 0)?;
         for (joined, relation) in shape.relations::<E>(backend) {
             (relation.keep)(result, &parent, &joined, &mut kept)?;
         }
@@ -376,10 +387,8 @@ fn keep<T: ToOne>(
         // A parent without the key (a null foreign key) has nothing attached.
         return Ok(());
     };
-    let row = match <<T::Child as Lookup>::Entity as EntityTrait>::Model::from_query_result_nullable(
-        result,
-        &joined.prefix,
-    ) {
+    // A missing row is all nulls, and its first required column fails to read.
+    let row = match <ChildEntity<T> as EntityTrait>::Model::read_at(result, joined.first) {
         Ok(row) => Some((Arc::new(row), joined.columns)),
         Err(TryGetError::Null(_)) => None,
         Err(TryGetError::DbErr(error)) => return Err(error),

@@ -95,10 +95,15 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(json)
     }
 
+    /// Reads a cursor of any order; `None` if it is malformed.
+    pub fn parse(text: &str) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
     /// Reads a cursor for `sort`; `None` if it is malformed or was made for another order.
     pub fn decode<K: SortKey>(text: &str, sort: K) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        let cursor: Self = serde_json::from_slice(&bytes).ok()?;
+        let cursor = Self::parse(text)?;
         let fits = cursor.order == sort.name()
             && cursor.value.kind() == sort.kind()
             && cursor.key.kind() == K::KEY_KIND;
@@ -453,6 +458,8 @@ mod tests {
         let mut other_order = cursor();
         other_order.order = "name".into();
         assert_eq!(Cursor::decode(&other_order.encode(), ByCreation), None);
+        assert_eq!(Cursor::parse(&other_order.encode()), Some(other_order));
+        assert_eq!(Cursor::parse("not a cursor"), None);
         let mut wrong_type = cursor();
         wrong_type.value = CursorValue::Text("2026-01-01".into());
         assert_eq!(Cursor::decode(&wrong_type.encode(), ByCreation), None);

@@ -9,6 +9,7 @@
 //! statement of its own to authenticate, and every statement sees memberships as they are at
 //! that moment, so a revoked membership stops the very next read.
 
+use entity::ReadByPosition;
 use entity::enums::{MemberRole, MemberStatus, PlatformRole, UserStatus};
 use entity::{assessment_scores, assessments, organization_members, organizations, users};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
@@ -269,7 +270,7 @@ fn one() -> Expr {
 }
 
 /// A table whose rows the scope decides on.
-pub trait ScopedEntity: EntityTrait {
+pub trait ScopedEntity: EntityTrait<Model: ReadByPosition> {
     /// The condition that keeps only rows the scope may read.
     fn visible(scope: &Scope) -> Condition;
 
@@ -418,7 +419,30 @@ impl ScopedEntity for entity::audit_log::Entity {
 mod tests {
     use super::*;
     use entity::assessments;
-    use sea_orm::{DbBackend, QueryTrait};
+    use sea_orm::{DbBackend, Iterable, QueryTrait};
+
+    fn read_in_column_order<E: ScopedEntity>() {
+        let columns: Vec<&str> = E::Column::iter()
+            .map(|column| sea_orm::IdenStatic::as_str(&column))
+            .collect();
+        assert_eq!(E::Model::FIELDS, columns, "{}", E::default().table_name());
+    }
+
+    /// Reads decode rows by position: a model whose fields were listed out of column order
+    /// would take one column's value for another.
+    #[test]
+    fn every_scoped_table_is_read_by_position_in_column_order() {
+        read_in_column_order::<organizations::Entity>();
+        read_in_column_order::<users::Entity>();
+        read_in_column_order::<organization_members::Entity>();
+        read_in_column_order::<assessments::Entity>();
+        read_in_column_order::<assessment_scores::Entity>();
+        read_in_column_order::<entity::organization_digital_twins::Entity>();
+        read_in_column_order::<entity::digital_twin_snapshots::Entity>();
+        read_in_column_order::<entity::user_consents::Entity>();
+        read_in_column_order::<entity::consent_types::Entity>();
+        read_in_column_order::<entity::audit_log::Entity>();
+    }
 
     fn sql(select: Select<assessments::Entity>) -> String {
         select.build(DbBackend::Postgres).to_string()

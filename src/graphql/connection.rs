@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use async_graphql::async_trait::async_trait;
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
 use async_graphql::dataloader::Loader;
 use async_graphql::{Context, Object, OutputType, Result};
 use sea_orm::EntityTrait;
@@ -22,7 +22,22 @@ use crate::db::scope::ScopedEntity;
 use crate::error::AppError;
 
 /// A connection of `Node`s with `totalCount`.
-pub type Paged<N> = Connection<String, N, TotalCount, EmptyFields>;
+pub type Paged<N> = Connection<Cursor, N, TotalCount, EmptyFields>;
+
+/// Edges hold their cursor as it is and encode it only when a client selects it.
+impl CursorType for Cursor {
+    type Error = &'static str;
+
+    /// Lists read `after` and `before` with [`Cursor::decode`], which also checks that the
+    /// cursor was made for their order.
+    fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
+        Cursor::parse(text).ok_or("not a cursor of this API")
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.encode()
+    }
+}
 
 /// The biggest page a client may ask for (`ORGRAPH_MAX_PAGE_SIZE`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +192,7 @@ where
     connection.edges = page
         .rows
         .iter()
-        .map(|row| Edge::new(cursor_of::<K>(row, sort).encode(), node(row.clone())))
+        .map(|row| Edge::new(cursor_of::<K>(row, sort), node(row.clone())))
         .collect();
     connection
 }
