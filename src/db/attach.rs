@@ -12,9 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
-use sea_orm::sea_query::{
-    Alias, CaseStatement, Expr, ExprTrait, JoinType, SelectExpr, SelectStatement,
-};
+use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, JoinType, SelectStatement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, ModelTrait,
     QueryResult, Statement, TryGetError,
@@ -71,10 +69,9 @@ impl<E: EntityTrait> Relation<E> {
 
 type ChildEntity<T> = <<T as ToOne>::Child as Lookup>::Entity;
 
-/// How one relation is joined into a read: its columns' alias prefix, the position of its
-/// first column, and which columns it reads.
+/// How one relation is joined into a read: the position of its first column, and which
+/// columns it reads.
 struct Joined {
-    prefix: String,
     first: usize,
     columns: Columns,
 }
@@ -178,7 +175,6 @@ impl Shape {
             .filter(move |(index, _)| self.relations & (1 << index) != 0)
             .scan(E::Model::FIELDS.len(), move |first, (index, relation)| {
                 let joined = Joined {
-                    prefix: format!("attached{index}_"),
                     first: *first,
                     columns: Columns {
                         lean: self.lean_relations & (1 << index) != 0,
@@ -289,8 +285,8 @@ impl Prefetched {
     }
 }
 
-/// A read of `E`'s rows in `shape`: its select list, and the joins and prefixed columns of
-/// its relations, replace those of `select`.
+/// A read of `E`'s rows in `shape`: its select list, then the joins and columns of its
+/// relations in order, replace those of `select`.
 pub fn shape_select<E: ScopedEntity>(
     select: &mut SelectStatement,
     scope: &Scope,
@@ -302,11 +298,9 @@ pub fn shape_select<E: ScopedEntity>(
         backend,
     };
     select.clear_selects();
+    // Rows are read by position, so columns need no aliases (nor their rendering).
     for column in E::Column::iter() {
-        select.expr_as(
-            columns.expr::<E>(column, None),
-            Alias::new(sea_orm::IdenStatic::as_str(&column)),
-        );
+        select.expr(columns.expr::<E>(column, None));
     }
     for (joined, relation) in shape.relations::<E>(backend) {
         (relation.join)(select, scope, &joined);
@@ -358,20 +352,11 @@ fn join<T: ToOne>(select: &mut SelectStatement, scope: &Scope, joined: &Joined) 
     select.join(JoinType::LeftJoin, child, on);
     for column in <ChildEntity<T> as EntityTrait>::Column::iter() {
         let presence = Expr::col((child, T::Child::column()));
-        select.expr(SelectExpr {
-            expr: joined
+        select.expr(
+            joined
                 .columns
                 .expr::<ChildEntity<T>>(column, Some(presence)),
-            alias: Some(
-                Alias::new(format!(
-                    "{}{}",
-                    joined.prefix,
-                    sea_orm::IdenStatic::as_str(&column)
-                ))
-                .into(),
-            ),
-            window: None,
-        });
+        );
     }
 }
 
