@@ -307,6 +307,17 @@ pub fn shape_select<E: ScopedEntity>(
     }
 }
 
+/// Selects into `select` the columns of `E` that a read in `shape` takes from it (a lean read
+/// leaves out the deferred ones): the select list of a subquery that [`shape_select`] reads.
+pub fn select_read_columns<E: ScopedEntity>(select: &mut SelectStatement, shape: Shape) {
+    select.clear_selects();
+    for column in E::Column::iter() {
+        if !(shape.lean && is_deferred::<E>(column)) {
+            select.column((E::default(), column));
+        }
+    }
+}
+
 /// Runs a read of `E` built with [`shape_select`]: the parents, in order, with the attached
 /// rows kept in `prefetched`.
 pub async fn read_shaped<E: ScopedEntity>(

@@ -18,7 +18,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::attach::{Prefetched, Shape, read_shaped, shape_select};
+use super::attach::{Prefetched, Shape, read_shaped, select_read_columns, shape_select};
 use super::scope::{Scope, ScopedEntity};
 
 /// The window column that numbers each parent's rows.
@@ -287,10 +287,10 @@ where
         Order::Asc
     };
     // The window numbers the children in a subquery named like their table, so the page's
-    // select list and joins read the numbered rows as they would read the table. PostgreSQL
-    // drops the subquery's columns the page does not select (a deferred document is never
-    // sorted); numbering keys only and reading the rows again by key cost an index probe
-    // per row and a bound list the planner planned again on every execution.
+    // select list and joins read the numbered rows as they would read the table. The
+    // subquery selects only the columns the page reads, so a deferred document is never
+    // sorted; numbering keys only and reading the rows again by key cost an index probe per
+    // row.
     let mut numbered = positioned(
         query
             .filter
@@ -299,6 +299,7 @@ where
         query,
     )
     .into_query();
+    select_read_columns::<E>(&mut numbered, query.shape);
     let key = primary_key::<E>();
     let sort = query.sort.key.column();
     numbered.expr_window_as(

@@ -253,6 +253,28 @@ async fn documents_are_read_only_when_selected_and_always_whole_when_they_are() 
     assert_eq!(listed["score"]["recommendations"], recommendations);
     assert_eq!(listed["score"]["swot"], json!({ "strengths": ["people"] }));
     assert_eq!(statements, 2, "{response}");
+
+    // So does a page per parent (each member's assessments), whose rows are numbered in a
+    // subquery that reads the documents only when they are selected.
+    let response = world
+        .query(
+            Some(member),
+            "query($org: ID!) { organization(id: $org) { members(first: 10) { nodes {
+               user { assessments(first: 5) { nodes { responses } } } } } } }",
+            json!({ "org": global_id("Organization", alpha.id) }),
+        )
+        .await;
+    let members = response["data"]["organization"]["members"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("members: {response}"));
+    assert!(members.len() > 1, "pages for several parents: {response}");
+    let answers: Vec<&Value> = members
+        .iter()
+        .filter_map(|member| member["user"]["assessments"]["nodes"].as_array())
+        .flatten()
+        .map(|assessment| &assessment["responses"])
+        .collect();
+    assert!(answers.contains(&&json!({ "q1": 3 })), "{response}");
 }
 
 /// The member guard on objects trusts a statement of the same request that returned the
