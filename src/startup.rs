@@ -16,15 +16,15 @@ use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
-use uuid::Uuid;
 
-use crate::audit::{Pseudonymizer, RequestMeta};
+use crate::audit::{Pseudonymizer, RequestOrigin};
 use crate::auth::token::TokenKeys;
 use crate::auth::viewer::Credentials;
 use crate::config::Settings;
 use crate::db::loaders::ScopedReader;
 use crate::db::reference::Reference;
 use crate::db::scope::Scope;
+use crate::db::templates::StatementTemplates;
 use crate::error::AppError;
 use crate::graphql::connection::PageLimits;
 use crate::graphql::documents::ParsedDocuments;
@@ -38,13 +38,18 @@ pub struct AppState {
     pub schema: OrgraphSchema,
     pub db: DatabaseConnection,
     /// Token keys, derived once from the secret.
-    pub keys: TokenKeys,
+    pub keys: Arc<TokenKeys>,
     /// Documents already parsed, by their text.
     pub documents: Arc<ParsedDocuments>,
+    /// Reads by key already rendered, by their shape.
+    pub templates: Arc<StatementTemplates>,
 }
 
 /// The memory parsed documents may take: hundreds of distinct client queries.
 const PARSED_DOCUMENTS_MEMORY: u64 = 16 << 20;
+
+/// The memory rendered reads by key may take: about a thousand shapes of a few kilobytes.
+const STATEMENT_TEMPLATES_MEMORY: u64 = 4 << 20;
 
 /// A migrated database and a bound listener, ready to serve.
 pub struct Application {
@@ -79,8 +84,9 @@ impl Application {
         let state = AppState {
             schema: executable_schema(settings, reference)?,
             db: db.clone(),
-            keys: settings.token_keys()?,
+            keys: Arc::new(settings.token_keys()?),
             documents: Arc::new(ParsedDocuments::new(PARSED_DOCUMENTS_MEMORY)),
+            templates: Arc::new(StatementTemplates::new(STATEMENT_TEMPLATES_MEMORY)),
         };
         Ok(Self {
             listener,
@@ -154,9 +160,9 @@ async fn graphql_post(
     execute(&state, &headers, client, request.into_inner()).await
 }
 
-/// The request id (a sane `x-request-id` from the client or proxy, else a new one), the
-/// client's address and user agent, for the audit log.
-fn request_meta(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestMeta {
+/// Where the request came from, for the audit log: a sane `x-request-id` from the client or
+/// proxy, the client's address and user agent.
+fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestOrigin {
     let header = |name: &str, max: usize| {
         headers
             .get(name)
@@ -164,11 +170,11 @@ fn request_meta(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestMeta 
             .filter(|value| !value.is_empty() && value.len() <= max)
             .map(str::to_owned)
     };
-    RequestMeta {
-        request_id: header("x-request-id", 100).unwrap_or_else(|| Uuid::now_v7().to_string()),
-        ip_address: client.map(|address| address.ip().to_string()),
-        user_agent: header("user-agent", 500),
-    }
+    RequestOrigin::new(
+        header("x-request-id", 100),
+        client.map(|address| address.ip()),
+        header("user-agent", 500),
+    )
 }
 
 /// The response header that tells how many SQL statements a request sent.
@@ -191,14 +197,14 @@ async fn execute(
         Credentials::Anonymous | Credentials::Rejected => Scope::default(),
     };
     let (db, statements) = db::counting(&state.db);
-    let (loaders, loads) = ScopedReader::loaders(db, scope);
+    let (loaders, loads) = ScopedReader::loaders(db, scope, state.templates.clone());
     let execution = state.schema.execute(
         state
             .documents
             .attach(request)
             .data(Session::new(credentials))
             .data(loaders)
-            .data(request_meta(headers, client)),
+            .data(request_origin(headers, client)),
     );
     let mut response = loads.run_beside(execution).await;
     tag_uncoded_errors(&mut response);

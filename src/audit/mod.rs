@@ -10,6 +10,9 @@
 mod canonical;
 mod pseudonym;
 
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_log;
 use entity::enums::AuditOperation;
@@ -31,6 +34,45 @@ pub struct RequestMeta {
     pub request_id: String,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+}
+
+/// Where a request came from, as it arrived. Its [`RequestMeta`] is made on first use: only
+/// changes are audited, and a new request id costs a random draw that reads never need.
+#[derive(Debug, Default)]
+pub struct RequestOrigin {
+    /// A sane `x-request-id` from the client or proxy.
+    pub request_id: Option<String>,
+    pub client: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    meta: OnceLock<RequestMeta>,
+}
+
+impl RequestOrigin {
+    pub fn new(
+        request_id: Option<String>,
+        client: Option<IpAddr>,
+        user_agent: Option<String>,
+    ) -> Self {
+        Self {
+            request_id,
+            client,
+            user_agent,
+            meta: OnceLock::new(),
+        }
+    }
+
+    /// The request's metadata, the same for every change it makes: its id is the client's
+    /// when it sent one, else a new one.
+    pub fn meta(&self) -> &RequestMeta {
+        self.meta.get_or_init(|| RequestMeta {
+            request_id: self
+                .request_id
+                .clone()
+                .unwrap_or_else(|| Uuid::now_v7().to_string()),
+            ip_address: self.client.map(|address| address.to_string()),
+            user_agent: self.user_agent.clone(),
+        })
+    }
 }
 
 /// One change to record.
@@ -267,4 +309,22 @@ async fn serialise_appends(tx: &impl ConnectionTrait) -> Result<(), DbErr> {
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_has_one_id_for_all_its_changes() {
+        let origin = RequestOrigin::new(None, Some(IpAddr::from([10, 0, 0, 7])), None);
+        let first = origin.meta().request_id.clone();
+        assert!(Uuid::parse_str(&first).is_ok(), "{first}");
+        assert_eq!(origin.meta().request_id, first);
+        assert_eq!(origin.meta().ip_address.as_deref(), Some("10.0.0.7"));
+        let named = RequestOrigin::new(Some("req-42".into()), None, Some("curl".into()));
+        assert_eq!(named.meta().request_id, "req-42");
+        assert_eq!(named.meta().user_agent.as_deref(), Some("curl"));
+        assert_eq!(named.meta().ip_address, None);
+    }
 }

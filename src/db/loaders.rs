@@ -32,6 +32,7 @@ use super::attach::{Known, Prefetched, Shape, read_shaped, shape_select};
 use super::lists::{ChildList, OrganizationFilter, OrganizationSort};
 use super::paging::{self, ListQuery, Page};
 use super::scope::{Scope, ScopedEntity};
+use super::templates::{ReadShape, StatementTemplates};
 
 /// The largest batch one statement answers. Large enough that the children of a full page
 /// of full pages (100 × 100) stay one statement; small enough for SQLite's 32 766 parameters.
@@ -50,6 +51,8 @@ pub struct ScopedReader {
     scope: Scope,
     /// To-one rows read with their parents, answered without a statement of their own.
     prefetched: Prefetched,
+    /// Reads by key rendered before, by any request.
+    templates: Arc<StatementTemplates>,
 }
 
 /// A batch load waiting to run.
@@ -148,8 +151,12 @@ impl Wake for Progress {
 
 impl ScopedReader {
     /// Loaders for one request, and the queue their loads run in: `db` should be the request's
-    /// own (counting) handle.
-    pub fn loaders(db: DatabaseConnection, scope: Scope) -> (Loaders, LoadQueue) {
+    /// own (counting) handle, `templates` those of its database.
+    pub fn loaders(
+        db: DatabaseConnection,
+        scope: Scope,
+        templates: Arc<StatementTemplates>,
+    ) -> (Loaders, LoadQueue) {
         let (sender, receiver) = unbounded_channel::<Load>();
         let spawner = move |load: Load| {
             // The queue outlives the loaders; a closed queue means the request is over.
@@ -160,6 +167,7 @@ impl ScopedReader {
                 db,
                 scope,
                 prefetched: Prefetched::default(),
+                templates,
             },
             spawner,
         )
@@ -304,12 +312,20 @@ where
             }
             let scope = self.scope;
             let backend = self.db.get_database_backend();
-            let mut select = scope
-                .select::<L::Entity>()
-                .filter(L::column().is_in(missing))
-                .into_query();
-            shape_select::<L::Entity>(&mut select, &scope, shape, backend);
-            let statement = backend.build(&select);
+            let keys: Vec<Value> = missing.into_iter().map(Into::into).collect();
+            let statement = self.templates.statement(
+                ReadShape::of::<L>(shape, scope.viewer().is_some(), keys.len()),
+                scope.viewer(),
+                &keys,
+                || {
+                    let mut select = scope
+                        .select::<L::Entity>()
+                        .filter(L::column().is_in(keys.iter().cloned()))
+                        .into_query();
+                    shape_select::<L::Entity>(&mut select, &scope, shape, backend);
+                    backend.build(&select)
+                },
+            );
             let rows =
                 read_shaped::<L::Entity>(&self.db, statement, shape, &self.prefetched).await?;
             found.extend(rows.into_iter().filter_map(|row| {

@@ -7,6 +7,7 @@ pub mod loaders;
 pub mod paging;
 pub mod reference;
 pub mod scope;
+pub mod templates;
 pub mod viewer;
 
 use std::path::Path;

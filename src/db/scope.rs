@@ -35,6 +35,11 @@ impl Scope {
         }
     }
 
+    /// The user the token names, if any.
+    pub fn viewer(&self) -> Option<Uuid> {
+        self.viewer
+    }
+
     /// Rows whose organisation `column` is one the viewer is a member of.
     pub fn organizations(&self, column: impl ColumnTrait) -> Condition {
         Self::organization_condition(column.into_expr(), self.organization_ids(None))

@@ -279,21 +279,28 @@ async fn documents_are_read_only_when_selected_and_always_whole_when_they_are() 
 
 /// The member guard on objects trusts a statement of the same request that returned the
 /// organisation's rows; only a statement scoped to the viewer can have, and a mutation's
-/// `forget` drops that trust.
+/// `forget` drops that trust. The viewers share one rendered read, each bound to its own
+/// viewer: the first one's membership never lets the others in.
 #[tokio::test]
 async fn only_rows_a_scoped_read_returned_vouch_for_their_organisation() {
     use orgraph::db::loaders::{AssessmentById, Find, ScopedReader};
     use orgraph::db::scope::Scope;
+    use orgraph::db::templates::StatementTemplates;
+    use std::sync::Arc;
 
     let world = World::new().await;
     let alpha = &world.alpha;
+    let templates = Arc::new(StatementTemplates::new(1 << 20));
     for (person, visible) in [
         (alpha.person("viewer"), true),
         (world.beta.person("owner"), false),
         (&world.outsider, false),
     ] {
-        let (loaders, loads) =
-            ScopedReader::loaders(world.app.db.clone(), Scope::of_user(person.id));
+        let (loaders, loads) = ScopedReader::loaders(
+            world.app.db.clone(),
+            Scope::of_user(person.id),
+            templates.clone(),
+        );
         let reader = loaders.loader();
         assert!(!reader.has_read_from(alpha.id));
         let row = loads
@@ -305,5 +312,6 @@ async fn only_rows_a_scoped_read_returned_vouch_for_their_organisation() {
         assert!(!reader.has_read_from(world.beta.id));
         reader.forget();
         assert!(!reader.has_read_from(alpha.id));
+        assert_eq!(templates.kept(), 1, "one shape, rendered once");
     }
 }

@@ -618,3 +618,56 @@ async fn concurrent_mutations_each_append_one_audit_row_and_one_event_in_one_ord
         2 * EACH
     );
 }
+
+/// Every change of one request carries that request's id: the client's `x-request-id` when it
+/// sent one, else one made for the request; and the client's address.
+#[tokio::test]
+async fn the_changes_of_one_request_share_its_request_id() {
+    let ledger = Ledger::new().await;
+    let two_members = r#"mutation($a: AddMemberInput!, $b: AddMemberInput!) {
+      a: addMember(input: $a) { membership { id } } b: addMember(input: $b) { membership { id } } }"#;
+    let member = |email: &str| json!({ "organizationId": ledger.organization_id(), "email": email, "role": "VIEWER" });
+    for (request_id, emails) in [
+        (None, ["one@alpha.example", "two@alpha.example"]),
+        (
+            Some("trace-7"),
+            ["three@alpha.example", "four@alpha.example"],
+        ),
+    ] {
+        let before = ledger.audit_rows().await.len();
+        let mut request = ledger
+            .client
+            .post(format!("http://{}/graphql", ledger.address))
+            .header("authorization", bearer(&ledger.owner))
+            .json(&json!({ "query": two_members,
+                "variables": { "a": member(emails[0]), "b": member(emails[1]) } }));
+        if let Some(request_id) = request_id {
+            request = request.header("x-request-id", request_id);
+        }
+        let response: Value = request.send().await.unwrap().json().await.unwrap();
+        assert!(response.get("errors").is_none(), "{response}");
+        let rows = ledger.audit_rows().await;
+        let new = &rows[before..];
+        assert_eq!(new.len(), 2, "{new:?}");
+        let ids: Vec<_> = new.iter().map(|row| row.request_id.clone()).collect();
+        assert_eq!(ids[0], ids[1]);
+        match request_id {
+            Some(sent) => assert_eq!(ids[0].as_deref(), Some(sent)),
+            None => assert!(
+                ids[0]
+                    .as_deref()
+                    .is_some_and(|id| Uuid::parse_str(id).is_ok())
+            ),
+        }
+        assert!(
+            new.iter()
+                .all(|row| row.ip_address.as_deref() == Some("127.0.0.1"))
+        );
+    }
+    let earlier = ledger.audit_rows().await;
+    assert_ne!(
+        earlier[earlier.len() - 4].request_id,
+        earlier[earlier.len() - 2].request_id,
+        "each request has its own id"
+    );
+}

@@ -13,7 +13,7 @@ use async_graphql::{Context, MergedObject};
 use sea_orm::DatabaseConnection;
 
 use super::guards::{loaders, viewer};
-use crate::audit::{Pseudonymizer, RequestMeta};
+use crate::audit::{Pseudonymizer, RequestMeta, RequestOrigin};
 use crate::auth::viewer::Viewer;
 use crate::error::AppError;
 use crate::service::Actor;
@@ -41,8 +41,9 @@ impl<'a> Mutating<'a> {
         Ok(Self {
             viewer: viewer(ctx).await?,
             request: ctx
-                .data::<RequestMeta>()
-                .map_err(|_| missing("request metadata"))?,
+                .data::<RequestOrigin>()
+                .map_err(|_| missing("request origin"))?
+                .meta(),
             pseudonymizer: ctx
                 .data::<Pseudonymizer>()
                 .map_err(|_| missing("pseudonymizer"))?,
