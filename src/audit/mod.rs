@@ -38,12 +38,12 @@ pub struct RequestMeta {
 
 /// Where a request came from, as it arrived. Its [`RequestMeta`] is made on first use: only
 /// changes are audited, and a new request id costs a random draw that reads never need.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RequestOrigin {
     /// A sane `x-request-id` from the client or proxy.
-    pub request_id: Option<String>,
-    pub client: Option<IpAddr>,
-    pub user_agent: Option<String>,
+    request_id: Option<String>,
+    client: Option<IpAddr>,
+    user_agent: Option<String>,
     meta: OnceLock<RequestMeta>,
 }
 

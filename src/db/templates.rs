@@ -83,7 +83,7 @@ impl StatementTemplates {
 const EXPECTED_SHAPES: usize = 1024;
 
 /// A rendered statement and where each of its parameters comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Template {
     statement: Statement,
     parameters: Vec<Parameter>,
