@@ -310,9 +310,13 @@ where
             if missing.is_empty() {
                 continue;
             }
-            let scope = self.scope;
-            let backend = self.db.get_database_backend();
             let keys: Vec<Value> = missing.into_iter().map(Into::into).collect();
+            let scope = if keys.len() == 1 {
+                self.scope.probing_each_row()
+            } else {
+                self.scope
+            };
+            let backend = self.db.get_database_backend();
             let statement = self.templates.statement(
                 ReadShape::of::<L>(shape, scope.viewer().is_some(), keys.len()),
                 scope.viewer(),

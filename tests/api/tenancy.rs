@@ -6,6 +6,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use entity::{assessments, audit_log, organization_members, organizations};
+use orgraph::db::scope::Scope;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -493,5 +495,114 @@ async fn only_owners_and_admins_of_the_org_read_its_audit_log() {
             let by_node = assert_same_as_unknown(&world, viewer, NODE, pair).await;
             assert_eq!(by_node, null_at("node"), "alpha's {role}");
         }
+    }
+}
+
+/// The ids of the rows of `E` that `scope` admits, in order.
+async fn admitted<E>(world: &World, scope: Scope, id: impl Fn(&E::Model) -> String) -> Vec<String>
+where
+    E: orgraph::db::scope::ScopedEntity,
+    E::Model: sea_orm::FromQueryResult + Send + Sync,
+{
+    let mut ids: Vec<String> = scope
+        .select::<E>()
+        .all(&world.app.db)
+        .await
+        .expect("a scoped read")
+        .iter()
+        .map(id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// What `scope` admits of organisations, assessments, memberships and the audit log, as
+/// (organisation slug or row kind, id) pairs the test can compare.
+async fn admitted_everywhere(world: &World, scope: Scope) -> Value {
+    json!({
+        "organizations": admitted::<organizations::Entity>(world, scope, |row| row.slug.clone()).await,
+        "assessments": admitted::<assessments::Entity>(world, scope, |row| row.id.to_string()).await,
+        "members": admitted::<organization_members::Entity>(world, scope, |row| row.id.to_string()).await,
+        "audit": admitted::<audit_log::Entity>(world, scope, |row| row.id.to_string()).await,
+    })
+}
+
+/// Reads of one row by key probe the row's organisation; pages match it against the set of
+/// the viewer's organisations. Both forms must admit exactly the same rows for every kind of
+/// viewer: members in every role, a suspended membership, suspended and deleted users, an
+/// active and a suspended platform admin, and the member of a deleted organisation.
+#[tokio::test]
+async fn a_probe_of_each_row_admits_what_the_set_of_organisations_admits() {
+    let world = World::new().await;
+    let db = &world.app.db;
+    let deleted_org = Uuid::now_v7();
+    rows::organization(deleted_org, "gone")
+        .set("deleted_at", chrono::Utc::now())
+        .insert(db)
+        .await
+        .unwrap();
+    let mut viewers: Vec<(&str, Uuid)> = ROLES
+        .iter()
+        .map(|role| (*role, world.alpha.person(role).id))
+        .collect();
+    viewers.extend([
+        ("beta owner", world.beta.person("owner").id),
+        ("outsider", world.outsider.id),
+        ("platform admin", world.platform_admin.id),
+    ]);
+    for (case, user, membership, platform_role) in [
+        ("suspended membership", None, Some("suspended"), "user"),
+        (
+            "suspended user",
+            Some(("status", "suspended")),
+            None,
+            "user",
+        ),
+        ("deleted user", Some(("deleted_at", "")), None, "user"),
+        (
+            "suspended platform admin",
+            Some(("status", "suspended")),
+            None,
+            "platform_admin",
+        ),
+        ("member of a deleted organisation", None, None, "user"),
+    ] {
+        let id = Uuid::now_v7();
+        let mut row = rows::user(id, &format!("{id}@example.com"))
+            .set("platform_role", platform_role.to_owned());
+        match user {
+            Some(("deleted_at", _)) => row = row.set("deleted_at", chrono::Utc::now()),
+            Some((column, value)) => row = row.set(column, value.to_owned()),
+            None => {}
+        }
+        row.insert(db).await.unwrap();
+        let organization = if case.contains("deleted organisation") {
+            deleted_org
+        } else {
+            world.alpha.id
+        };
+        rows::member(organization, id)
+            .set("status", membership.unwrap_or("active").to_owned())
+            .insert(db)
+            .await
+            .unwrap();
+        viewers.push((case, id));
+    }
+
+    for (case, viewer) in viewers {
+        let set = admitted_everywhere(&world, Scope::of_user(viewer)).await;
+        let probe = admitted_everywhere(&world, Scope::of_user(viewer).probing_each_row()).await;
+        assert_eq!(probe, set, "{case}");
+        let organizations = &set["organizations"];
+        let expected: &[&str] = match case {
+            "platform admin" => &["alpha", "beta"],
+            "beta owner" => &["beta"],
+            "owner" | "admin" | "analyst" | "member" | "viewer" => &["alpha"],
+            _ => &[],
+        };
+        assert_eq!(organizations, &json!(expected), "{case}");
+        let audit = set["audit"].as_array().map_or(0, Vec::len);
+        let administers = ["owner", "admin", "beta owner", "platform admin"].contains(&case);
+        assert_eq!(audit > 0, administers, "{case}: {set}");
     }
 }
