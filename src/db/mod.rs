@@ -44,6 +44,9 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
+        })
+        .map_sqlx_sqlite_pool_opts(|pool| {
+            pool.after_connect(|connection, _| Box::pin(plan_without_bound_values(connection)))
         });
     Database::connect(options).await.with_context(|| {
         format!(
@@ -51,6 +54,34 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
             redact(&settings.database_url)
         )
     })
+}
+
+/// Turns on SQLite's query planner stability guarantee for `connection`: plans no longer
+/// depend on the values bound to them. Without it SQLite 3.51 plans a page with the value
+/// bound to its `LIMIT`, so every execution of a kept statement re-prepared it (`dashboard`:
+/// three in ten of the bench process's samples were in `sqlite3Reprepare`).
+async fn plan_without_bound_values(
+    connection: &mut sea_orm::sqlx::SqliteConnection,
+) -> Result<(), sea_orm::sqlx::Error> {
+    use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
+    let mut handle = connection.lock_handle().await?;
+    // SAFETY: the handle is this open connection's, locked against its worker thread for the
+    // call; this option takes an int and an optional `int *` for the previous setting.
+    let status = unsafe {
+        sqlite3_db_config(
+            handle.as_raw_handle().as_ptr(),
+            SQLITE_DBCONFIG_ENABLE_QPSG,
+            1,
+            std::ptr::null_mut::<std::ffi::c_int>(),
+        )
+    };
+    if status == SQLITE_OK {
+        Ok(())
+    } else {
+        Err(sea_orm::sqlx::Error::Configuration(
+            format!("SQLite refused its query planner setting (status {status})").into(),
+        ))
+    }
 }
 
 /// Applies every pending migration.
@@ -117,7 +148,35 @@ fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{Settings, connect, redact};
+
+    #[tokio::test]
+    async fn sqlite_connections_plan_without_bound_values() {
+        use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let settings = Settings {
+            database_url: format!("sqlite://{}/planner.db", folder.path().display()),
+            ..Settings::default()
+        };
+        let db = connect(&settings).await.expect("connects");
+        let mut connection = db
+            .get_sqlite_connection_pool()
+            .acquire()
+            .await
+            .expect("a pooled connection");
+        let mut handle = connection.lock_handle().await.expect("the handle");
+        let mut enabled: std::ffi::c_int = -1;
+        // SAFETY: an open, locked connection; -1 reads the setting without changing it.
+        let status = unsafe {
+            sqlite3_db_config(
+                handle.as_raw_handle().as_ptr(),
+                SQLITE_DBCONFIG_ENABLE_QPSG,
+                -1,
+                &mut enabled,
+            )
+        };
+        assert_eq!((status, enabled), (SQLITE_OK, 1));
+    }
 
     #[test]
     fn redact_hides_the_password_only() {
