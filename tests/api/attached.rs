@@ -164,6 +164,85 @@ async fn a_joined_person_follows_the_rules_of_their_own_lookup() {
     );
 }
 
+/// A respondent with a membership of the assessment's organisation is known to its members at
+/// once; one who left it is known only to those who share another organisation with them.
+#[tokio::test]
+async fn a_respondent_who_left_is_known_only_through_another_shared_organisation() {
+    let world = World::new().await;
+    let (alpha, beta) = (&world.alpha, &world.beta);
+    let db = &world.app.db;
+    let left = Uuid::now_v7();
+    rows::user(left, "left@beta.example")
+        .insert(db)
+        .await
+        .unwrap();
+    rows::member(beta.id, left).insert(db).await.unwrap();
+    let answered = Uuid::now_v7();
+    rows::assessment(answered, alpha.id, left)
+        .insert(db)
+        .await
+        .unwrap();
+    let both = Uuid::now_v7();
+    rows::user(both, "both@alpha.example")
+        .insert(db)
+        .await
+        .unwrap();
+    for organization in [alpha.id, beta.id] {
+        rows::member(organization, both).insert(db).await.unwrap();
+    }
+    let both = crate::world::Person {
+        id: both,
+        email: "both@alpha.example".to_owned(),
+    };
+
+    let respondents = |response: &Value| -> Vec<(Value, Value)> {
+        response["data"]["organization"]["assessments"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("assessments: {response}"))
+            .iter()
+            .map(|edge| {
+                (
+                    edge["node"]["id"].clone(),
+                    edge["node"]["respondent"]["id"].clone(),
+                )
+            })
+            .collect()
+    };
+    let organization = json!({ "id": global_id("Organization", alpha.id) });
+    let node = json!({ "id": global_id("Assessment", answered) });
+    let expected_owner = json!(global_id("User", alpha.person("owner").id));
+    for (viewer, sees_who_left) in [(alpha.person("member"), false), (&both, true)] {
+        let expected_left = match sees_who_left {
+            true => json!(global_id("User", left)),
+            false => Value::Null,
+        };
+        let listed = respondents(
+            &world
+                .query(Some(viewer), ORGANIZATION, organization.clone())
+                .await,
+        );
+        assert!(
+            listed.contains(&(
+                json!(global_id("Assessment", answered)),
+                expected_left.clone()
+            )),
+            "{listed:?}"
+        );
+        assert!(
+            listed.contains(&(
+                json!(global_id("Assessment", alpha.assessment)),
+                expected_owner.clone()
+            )),
+            "a member's respondent is known: {listed:?}"
+        );
+        let found = world.query(Some(viewer), ASSESSMENT, node.clone()).await;
+        assert_eq!(
+            found["data"]["node"]["respondent"]["id"], expected_left,
+            "{found}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn another_organisations_member_reaches_nothing_through_a_join() {
     let world = World::new().await;
