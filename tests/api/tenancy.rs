@@ -11,9 +11,10 @@ use orgraph::db::scope::Scope;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::rows;
+use crate::rows::{self, Row};
 use crate::world::{
     ORGANIZATION_TREE, Org, Person, ROLES, World, error_codes, global_id, id_variables,
+    shared_member,
 };
 
 const NODE: &str = r#"
@@ -161,25 +162,6 @@ fn assert_no_trace(response: &Value, keys: &[Uuid]) {
 fn alpha_keys(world: &World) -> Vec<Uuid> {
     let objects = objects(&world.alpha).into_iter();
     objects.filter_map(|(_, key)| key.parse().ok()).collect()
-}
-
-/// A plain member of both alpha and beta, with an assessment in each and a consent record;
-/// returned with their (membership, assessment) in alpha, then in beta.
-async fn shared_member(world: &World) -> (Person, [(Uuid, Uuid); 2]) {
-    let db = &world.app.db;
-    let (id, email) = (Uuid::now_v7(), "shared@example.com".to_owned());
-    rows::user(id, &email).insert(db).await.expect("user");
-    let mut rows = [(Uuid::nil(), Uuid::nil()); 2];
-    for (org, slot) in [&world.alpha, &world.beta].into_iter().zip(&mut rows) {
-        *slot = (Uuid::now_v7(), Uuid::now_v7());
-        let member = rows::member(org.id, id).set("id", slot.0);
-        member.insert(db).await.expect("membership");
-        let assessment = rows::assessment(slot.1, org.id, id);
-        assessment.insert(db).await.expect("assessment");
-    }
-    let consent = rows::user_consent(id, world.consent_type);
-    consent.insert(db).await.expect("consent");
-    (Person { id, email }, rows)
 }
 
 #[tokio::test]
@@ -498,7 +480,7 @@ async fn only_owners_and_admins_of_the_org_read_its_audit_log() {
     }
 }
 
-/// The ids of the rows of `E` that `scope` admits, in order.
+/// The ids of the rows of `E` that `scope` admits, sorted.
 async fn admitted<E>(world: &World, scope: Scope, id: impl Fn(&E::Model) -> String) -> Vec<String>
 where
     E: orgraph::db::scope::ScopedEntity,
@@ -516,8 +498,8 @@ where
     ids
 }
 
-/// What `scope` admits of organisations, assessments, memberships and the audit log, as
-/// (organisation slug or row kind, id) pairs the test can compare.
+/// What `scope` admits of organisations (their slugs), assessments, memberships and the audit
+/// log (their ids), by kind.
 async fn admitted_everywhere(world: &World, scope: Scope) -> Value {
     json!({
         "organizations": admitted::<organizations::Entity>(world, scope, |row| row.slug.clone()).await,
@@ -550,39 +532,34 @@ async fn a_probe_of_each_row_admits_what_the_set_of_organisations_admits() {
         ("outsider", world.outsider.id),
         ("platform admin", world.platform_admin.id),
     ]);
-    for (case, user, membership, platform_role) in [
-        ("suspended membership", None, Some("suspended"), "user"),
-        (
-            "suspended user",
-            Some(("status", "suspended")),
-            None,
-            "user",
-        ),
-        ("deleted user", Some(("deleted_at", "")), None, "user"),
+    let person = |platform_role: &str| {
+        let id = Uuid::now_v7();
+        let row = rows::user(id, &format!("{id}@example.com"));
+        (id, row.set("platform_role", platform_role.to_owned()))
+    };
+    let suspended = |(id, row): (Uuid, Row)| (id, row.set("status", "suspended".to_owned()));
+    let deleted = |(id, row): (Uuid, Row)| (id, row.set("deleted_at", chrono::Utc::now()));
+    let alpha = world.alpha.id;
+    for (case, (id, user), organization, membership) in [
+        ("suspended membership", person("user"), alpha, "suspended"),
+        ("suspended user", suspended(person("user")), alpha, "active"),
+        ("deleted user", deleted(person("user")), alpha, "active"),
         (
             "suspended platform admin",
-            Some(("status", "suspended")),
-            None,
-            "platform_admin",
+            suspended(person("platform_admin")),
+            alpha,
+            "active",
         ),
-        ("member of a deleted organisation", None, None, "user"),
+        (
+            "member of a deleted organisation",
+            person("user"),
+            deleted_org,
+            "active",
+        ),
     ] {
-        let id = Uuid::now_v7();
-        let mut row = rows::user(id, &format!("{id}@example.com"))
-            .set("platform_role", platform_role.to_owned());
-        match user {
-            Some(("deleted_at", _)) => row = row.set("deleted_at", chrono::Utc::now()),
-            Some((column, value)) => row = row.set(column, value.to_owned()),
-            None => {}
-        }
-        row.insert(db).await.unwrap();
-        let organization = if case.contains("deleted organisation") {
-            deleted_org
-        } else {
-            world.alpha.id
-        };
+        user.insert(db).await.unwrap();
         rows::member(organization, id)
-            .set("status", membership.unwrap_or("active").to_owned())
+            .set("status", membership.to_owned())
             .insert(db)
             .await
             .unwrap();

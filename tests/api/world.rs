@@ -249,6 +249,25 @@ async fn organization(app: &TestApp, slug: &str, consent_type: Uuid) -> Org {
     }
 }
 
+/// A plain member of both alpha and beta, with an assessment in each and a consent record;
+/// returned with their (membership, assessment) in alpha, then in beta.
+pub async fn shared_member(world: &World) -> (Person, [(Uuid, Uuid); 2]) {
+    let db = &world.app.db;
+    let (id, email) = (Uuid::now_v7(), "shared@example.com".to_owned());
+    rows::user(id, &email).insert(db).await.expect("user");
+    let mut rows = [(Uuid::nil(), Uuid::nil()); 2];
+    for (org, slot) in [&world.alpha, &world.beta].into_iter().zip(&mut rows) {
+        *slot = (Uuid::now_v7(), Uuid::now_v7());
+        let member = rows::member(org.id, id).set("id", slot.0);
+        member.insert(db).await.expect("membership");
+        let assessment = rows::assessment(slot.1, org.id, id);
+        assessment.insert(db).await.expect("assessment");
+    }
+    let consent = rows::user_consent(id, world.consent_type);
+    consent.insert(db).await.expect("consent");
+    (Person { id, email }, rows)
+}
+
 /// A query that reads every field of an organisation reachable from it, so a test can
 /// compare what two viewers see.
 pub const ORGANIZATION_TREE: &str = r#"
