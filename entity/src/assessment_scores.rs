@@ -40,13 +40,21 @@ crate::read_by_position!(
     organization_id,
     overall_score,
     bracket,
+    #[when_selected]
     category_scores,
+    #[when_selected]
     recommendations,
+    #[when_selected]
     next_steps,
+    #[when_selected]
     insights,
+    #[when_selected]
     confidence,
+    #[when_selected]
     swot,
+    #[when_selected]
     maturity_level,
+    #[when_selected]
     created_at,
     updated_at,
 );

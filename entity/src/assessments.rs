@@ -29,10 +29,14 @@ crate::read_by_position!(
     organization_id,
     user_id,
     assessment_type,
+    #[when_selected]
     version,
+    #[when_selected]
     responses,
+    #[when_selected]
     metadata,
     status,
+    #[when_selected]
     completed_at,
     created_at,
     updated_at,

@@ -27,10 +27,13 @@ crate::read_by_position!(
     id,
     twin_id,
     organization_id,
+    #[when_selected]
     maturity_level,
     maturity_score,
     ai_readiness_score,
+    #[when_selected]
     assessment_count,
+    #[when_selected]
     state,
     reason,
     captured_at,

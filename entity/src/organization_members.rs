@@ -24,6 +24,7 @@ crate::read_by_position!(
     organization_id,
     user_id,
     role,
+    #[when_selected]
     department,
     status,
     joined_at,

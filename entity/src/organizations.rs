@@ -25,12 +25,17 @@ pub struct Model {
 crate::read_by_position!(
     id,
     name,
+    #[when_selected]
     slug,
+    #[when_selected]
     industry,
+    #[when_selected]
     company_size,
+    #[when_selected]
     settings,
     status,
     created_at,
+    #[when_selected]
     updated_at,
     deleted_at,
 );

@@ -27,13 +27,19 @@ pub struct Model {
 
 crate::read_by_position!(
     id,
+    #[when_selected]
     email,
     first_name,
     last_name,
+    #[when_selected]
     phone,
+    #[when_selected]
     title,
+    #[when_selected]
     timezone,
+    #[when_selected]
     linkedin_url,
+    #[when_selected]
     profile_pic_url,
     platform_role,
     status,

@@ -1,7 +1,7 @@
 //! The shape of a read: which columns it fetches and which to-one relations it joins.
 //!
-//! JSON documents (an assessment's answers, a score's categories and advice) are read only when
-//! the query selects them. A to-one relation the query selects with its parents (an
+//! Columns that one field shows and nothing else reads (JSON documents such as an assessment's
+//! answers, texts, timestamps for display) are read only when the query selects that field. A to-one relation the query selects with its parents (an
 //! assessment's score or respondent, a membership's person, an organisation's twin) is joined
 //! onto the parents' statement and kept for the rest of the request, so the field that reads it
 //! costs no round trip. The child's own scope is part of the join condition: a row the viewer
@@ -12,10 +12,10 @@ use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::{Arc, Mutex};
 
-use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, JoinType, SelectStatement};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, SelectStatement};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, Iterable, ModelTrait,
-    QueryResult, Statement, TryGetError,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Iterable, ModelTrait, QueryResult,
+    Statement, TryGetError,
 };
 
 use entity::ReadByPosition;
@@ -45,9 +45,9 @@ pub trait ToOne: Send + Sync + 'static {
 /// A [`ToOne`] of `E` with its types erased, so that a table can list its relations.
 pub struct Relation<E: EntityTrait> {
     field: &'static str,
-    /// How many columns the child's row takes.
+    /// How many columns the child's whole row takes.
     width: usize,
-    deferred_fields: fn() -> Vec<String>,
+    omitted_unless: fn(&Selected<'_>) -> u32,
     join: fn(&mut SelectStatement, &Scope, &Joined),
     keep: fn(&QueryResult, &E::Model, &Joined, &mut Kept) -> Result<(), DbErr>,
     parent: PhantomData<E>,
@@ -59,7 +59,7 @@ impl<E: EntityTrait> Relation<E> {
         Self {
             field: T::FIELD,
             width: <ChildEntity<T> as EntityTrait>::Model::FIELDS.len(),
-            deferred_fields: deferred_fields::<ChildEntity<T>>,
+            omitted_unless: omitted_unless::<ChildEntity<T>>,
             join: join::<T>,
             keep: keep::<T>,
             parent: PhantomData,
@@ -69,150 +69,133 @@ impl<E: EntityTrait> Relation<E> {
 
 type ChildEntity<T> = <<T as ToOne>::Child as Lookup>::Entity;
 
-/// How one relation is joined into a read: the position of its first column, and which
-/// columns it reads.
+/// How one relation is joined into a read: the position of its first column, and which of
+/// its columns it leaves out.
 struct Joined {
     first: usize,
-    columns: Columns,
+    omitted: u32,
 }
 
-/// Which columns a read fetches: all, or all but the table's deferred ones (JSON documents),
-/// which are then read as empty JSON placeholders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Columns {
-    lean: bool,
-    backend: DbBackend,
+/// The columns of `E` a read leaves out as `omitted` says, in column order.
+fn read_columns<E: ScopedEntity>(omitted: u32) -> impl Iterator<Item = E::Column> {
+    E::Column::iter()
+        .enumerate()
+        .filter(move |(index, _)| omitted & (1 << index) == 0)
+        .map(|(_, column)| column)
 }
 
-impl Columns {
-    /// The select expression of `column` of `E`. A joined row passes the column that is null
-    /// exactly when the row is missing, so that its placeholders are null then too.
-    fn expr<E: ScopedEntity>(self, column: E::Column, presence: Option<Expr>) -> Expr {
-        if !(self.lean && is_deferred::<E>(column)) {
-            return column.select_as(column.into_expr());
-        }
-        let placeholder = Expr::cust(if self.backend == DbBackend::Postgres {
-            "'{}'::jsonb"
-        } else {
-            "'{}'"
-        });
-        match presence {
-            Some(present) => CaseStatement::new()
-                .case(present.is_null(), Expr::cust("NULL"))
-                .finally(placeholder)
-                .into(),
-            None => placeholder,
-        }
-    }
-}
+/// The most to-one relations one table's reads can join.
+pub const MAX_RELATIONS: usize = 2;
 
-/// What a read fetches: whether it leaves out its rows' deferred columns, and which of the
-/// table's relations it joins (bit `i` is `relations()[i]`), each lean or not.
+/// What a read fetches: which of the rows' columns it leaves out (bit `i` is the `i`th column,
+/// one of [`ReadByPosition::READ_WHEN_SELECTED`]), and which of the table's relations it joins
+/// (`relations[i]` is `relations()[i]`), each with the columns it leaves out.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Shape {
-    lean: bool,
-    relations: u8,
-    lean_relations: u8,
+    omitted: u32,
+    relations: [Option<u32>; MAX_RELATIONS],
 }
 
 impl Shape {
     /// Every column, no relation.
     pub const NONE: Self = Self {
-        lean: false,
-        relations: 0,
-        lean_relations: 0,
+        omitted: 0,
+        relations: [None; MAX_RELATIONS],
     };
 
     /// The shape a query's selection asks for: `selected(path)` tells whether the selection
-    /// reads the field at `path` (GraphQL names). Deferred columns are left out unless a field
-    /// of the same name (camel-cased) is selected.
+    /// reads the field at `path` (GraphQL names). A column that may be left out is read only
+    /// when a field of its name (camel-cased) is selected.
     pub fn selected<E: ScopedEntity>(selected: impl Fn(&[&str]) -> bool) -> Self {
-        // Lean only where there is something to leave out, so that a read of a table without
-        // deferred columns has one shape.
-        let lean = |prefix: Option<&str>, fields: Vec<String>| {
-            !fields.is_empty()
-                && !fields.iter().any(|field| match prefix {
-                    Some(relation) => selected(&[relation, field]),
-                    None => selected(&[field]),
-                })
-        };
         let mut shape = Self {
-            lean: lean(None, deferred_fields::<E>()),
+            omitted: omitted_unless::<E>(&|field| selected(&[field])),
             ..Self::NONE
         };
         for (index, relation) in E::relations().iter().enumerate() {
             if selected(&[relation.field]) {
-                shape.relations |= 1 << index;
-                if lean(Some(relation.field), (relation.deferred_fields)()) {
-                    shape.lean_relations |= 1 << index;
-                }
+                shape.relations[index] = Some((relation.omitted_unless)(&|field| {
+                    selected(&[relation.field, field])
+                }));
             }
         }
         shape
     }
 
-    /// Whether the rows themselves leave out their deferred columns.
-    pub fn lean(self) -> bool {
-        self.lean
+    /// The columns the rows themselves leave out.
+    pub fn omitted(self) -> u32 {
+        self.omitted
     }
 
     /// The same read without relations.
     pub fn alone(self) -> Self {
         Self {
-            lean: self.lean,
+            omitted: self.omitted,
             ..Self::NONE
         }
     }
 
-    fn relations<E: ScopedEntity>(
-        self,
-        backend: DbBackend,
-    ) -> impl Iterator<Item = (Joined, &'static Relation<E>)> {
+    fn relations<E: ScopedEntity>(self) -> impl Iterator<Item = (Joined, &'static Relation<E>)> {
         // Each joined row's columns follow the parent's and those of the relations before it.
+        let parent_width = read_width::<E>(self.omitted);
         E::relations()
             .iter()
-            .enumerate()
-            .filter(move |(index, _)| self.relations & (1 << index) != 0)
-            .scan(E::Model::FIELDS.len(), move |first, (index, relation)| {
+            .zip(self.relations)
+            .filter_map(|(relation, omitted)| Some((relation, omitted?)))
+            .scan(parent_width, |first, (relation, omitted)| {
                 let joined = Joined {
                     first: *first,
-                    columns: Columns {
-                        lean: self.lean_relations & (1 << index) != 0,
-                        backend,
-                    },
+                    omitted,
                 };
-                *first += relation.width;
+                *first += relation.width - omitted.count_ones() as usize;
                 Some((joined, relation))
             })
     }
 }
 
-fn is_deferred<E: ScopedEntity>(column: E::Column) -> bool {
-    let name = sea_orm::IdenStatic::as_str(&column);
-    E::deferred()
-        .iter()
-        .any(|deferred| sea_orm::IdenStatic::as_str(deferred) == name)
+/// Whether the field of a name is selected, among the fields of one object.
+type Selected<'a> = dyn Fn(&str) -> bool + 'a;
+
+/// How many columns a read of `E` leaving out `omitted` takes.
+fn read_width<E: ScopedEntity>(omitted: u32) -> usize {
+    E::Model::FIELDS.len() - omitted.count_ones() as usize
 }
 
-/// The GraphQL names of `E`'s deferred columns: their names, camel-cased.
-fn deferred_fields<E: ScopedEntity>() -> Vec<String> {
-    E::deferred()
+/// The columns of `E` a read leaves out unless `selected(field)` says the field of their name
+/// (camel-cased) is selected.
+fn omitted_unless<E: ScopedEntity>(selected: &Selected<'_>) -> u32 {
+    let optional = E::Model::READ_WHEN_SELECTED;
+    E::Model::FIELDS
         .iter()
-        .map(|column| {
-            let mut field = String::new();
-            for (index, word) in sea_orm::IdenStatic::as_str(column).split('_').enumerate() {
-                let mut letters = word.chars();
-                match letters.next() {
-                    Some(first) if index > 0 => {
-                        field.extend(first.to_uppercase());
-                        field.push_str(letters.as_str());
-                    }
-                    _ => field.push_str(word),
-                }
-            }
-            field
+        .enumerate()
+        .filter(|&(index, column)| {
+            optional & (1 << index) != 0 && !camel_case(column, |field| selected(field))
         })
-        .collect()
+        .fold(0, |omitted, (index, _)| omitted | (1 << index))
+}
+
+/// The longest column name a read can leave out.
+pub const MAX_OPTIONAL_COLUMN_NAME: usize = 48;
+
+/// Calls `with` on `column`'s name as a GraphQL field's (`maturity_level` → `maturityLevel`),
+/// spelled on the stack: shapes are worked out for every object a query shows.
+fn camel_case<R>(column: &str, with: impl FnOnce(&str) -> R) -> R {
+    let mut field = [0u8; MAX_OPTIONAL_COLUMN_NAME];
+    let mut length = 0;
+    let mut word_starts = false;
+    for byte in column.bytes() {
+        if byte == b'_' {
+            word_starts = true;
+            continue;
+        }
+        field[length] = if word_starts {
+            byte.to_ascii_uppercase()
+        } else {
+            byte
+        };
+        word_starts = false;
+        length += 1;
+    }
+    with(std::str::from_utf8(&field[..length]).expect("column names are ASCII"))
 }
 
 /// The rows joined so far in one request, by lookup type: `Some(row)` (with the columns it
@@ -235,12 +218,14 @@ pub struct Known<L: Lookup> {
 /// A row of lookup `L`.
 type Row<L> = <<L as Lookup>::Entity as EntityTrait>::Model;
 
-type Rows<L> = HashMap<<L as Lookup>::Key, Option<(Arc<Row<L>>, Columns)>>;
+/// Each row with the columns it was read without.
+type Rows<L> = HashMap<<L as Lookup>::Key, Option<(Arc<Row<L>>, u32)>>;
 
 impl Prefetched {
     /// Splits `keys` into the rows already known (present or known to be absent) and the keys
-    /// still to be read. A lean row answers only a `lean` read.
-    pub fn known<L: Lookup>(&self, keys: impl Iterator<Item = L::Key>, lean: bool) -> Known<L> {
+    /// still to be read. A row answers a read that leaves out `omitted` when it holds every
+    /// column that read takes.
+    pub fn known<L: Lookup>(&self, keys: impl Iterator<Item = L::Key>, omitted: u32) -> Known<L> {
         let kept = self
             .rows
             .lock()
@@ -254,7 +239,7 @@ impl Prefetched {
         };
         for key in keys {
             match rows.and_then(|rows| rows.get(&key)) {
-                Some(Some((row, columns))) if lean || !columns.lean => {
+                Some(Some((row, left_out))) if left_out & !omitted == 0 => {
                     known.found.push((key, row.clone()))
                 }
                 Some(None) => {}
@@ -287,34 +272,23 @@ impl Prefetched {
 
 /// A read of `E`'s rows in `shape`: its select list, then the joins and columns of its
 /// relations in order, replace those of `select`.
-pub fn shape_select<E: ScopedEntity>(
-    select: &mut SelectStatement,
-    scope: &Scope,
-    shape: Shape,
-    backend: DbBackend,
-) {
-    let columns = Columns {
-        lean: shape.lean,
-        backend,
-    };
+pub fn shape_select<E: ScopedEntity>(select: &mut SelectStatement, scope: &Scope, shape: Shape) {
     select.clear_selects();
     // Rows are read by position, so columns need no aliases (nor their rendering).
-    for column in E::Column::iter() {
-        select.expr(columns.expr::<E>(column, None));
+    for column in read_columns::<E>(shape.omitted) {
+        select.expr(column.select_as(column.into_expr()));
     }
-    for (joined, relation) in shape.relations::<E>(backend) {
+    for (joined, relation) in shape.relations::<E>() {
         (relation.join)(select, scope, &joined);
     }
 }
 
-/// Selects into `select` the columns of `E` that a read in `shape` takes from it (a lean read
-/// leaves out the deferred ones): the select list of a subquery that [`shape_select`] reads.
+/// Selects into `select` the columns of `E` that a read in `shape` takes from it: the select
+/// list of a subquery that [`shape_select`] reads.
 pub fn select_read_columns<E: ScopedEntity>(select: &mut SelectStatement, shape: Shape) {
     select.clear_selects();
-    for column in E::Column::iter() {
-        if !(shape.lean && is_deferred::<E>(column)) {
-            select.column((E::default(), column));
-        }
+    for column in read_columns::<E>(shape.omitted) {
+        select.column((E::default(), column));
     }
 }
 
@@ -326,7 +300,6 @@ pub async fn read_shaped<E: ScopedEntity>(
     shape: Shape,
     prefetched: &Prefetched,
 ) -> Result<Vec<Arc<E::Model>>, DbErr> {
-    let backend = db.get_database_backend();
     let results = db.query_all_raw(statement).await?;
     let mut parents = Vec::with_capacity(results.len());
     let mut kept = prefetched
@@ -338,8 +311,8 @@ pub async fn read_shaped<E: ScopedEntity>(
         .lock()
         .expect("the prefetch lock is never poisoned");
     for result in &results {
-        let parent = E::Model::read_at(result, 0)?;
-        for (joined, relation) in shape.relations::<E>(backend) {
+        let parent = E::Model::read_at(result, 0, shape.omitted)?;
+        for (joined, relation) in shape.relations::<E>() {
             (relation.keep)(result, &parent, &joined, &mut kept)?;
         }
         if let Some(organization) = E::organization_of(&parent) {
@@ -361,13 +334,8 @@ fn join<T: ToOne>(select: &mut SelectStatement, scope: &Scope, joined: &Joined) 
         ChildEntity::<T>::visible(scope)
     });
     select.join(JoinType::LeftJoin, child, on);
-    for column in <ChildEntity<T> as EntityTrait>::Column::iter() {
-        let presence = Expr::col((child, T::Child::column()));
-        select.expr(
-            joined
-                .columns
-                .expr::<ChildEntity<T>>(column, Some(presence)),
-        );
+    for column in read_columns::<ChildEntity<T>>(joined.omitted) {
+        select.expr(column.select_as(column.into_expr()));
     }
 }
 
@@ -384,11 +352,13 @@ fn keep<T: ToOne>(
         return Ok(());
     };
     // A missing row is all nulls, and its first required column fails to read.
-    let row = match <ChildEntity<T> as EntityTrait>::Model::read_at(result, joined.first) {
-        Ok(row) => Some((Arc::new(row), joined.columns)),
-        Err(TryGetError::Null(_)) => None,
-        Err(TryGetError::DbErr(error)) => return Err(error),
-    };
+    let row =
+        match <ChildEntity<T> as EntityTrait>::Model::read_at(result, joined.first, joined.omitted)
+        {
+            Ok(row) => Some((Arc::new(row), joined.omitted)),
+            Err(TryGetError::Null(_)) => None,
+            Err(TryGetError::DbErr(error)) => return Err(error),
+        };
     kept.entry(TypeId::of::<T::Child>())
         .or_insert_with(|| Box::new(Rows::<T::Child>::new()))
         .downcast_mut::<Rows<T::Child>>()
@@ -432,4 +402,47 @@ to_one! {
     /// An organisation's digital twin, joined on the organisation's id.
     TwinOfOrganizationRow: organizations.Id as "digitalTwin"
         => super::loaders::TwinOfOrganization, implied by parent: true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_are_spelled_as_fields() {
+        for (column, field) in [
+            ("id", "id"),
+            ("maturity_level", "maturityLevel"),
+            ("linkedin_url", "linkedinUrl"),
+            ("ai_readiness_score", "aiReadinessScore"),
+        ] {
+            camel_case(column, |spelled| assert_eq!(spelled, field));
+        }
+    }
+
+    #[test]
+    fn a_read_leaves_out_only_optional_columns_whose_field_is_not_selected() {
+        use entity::assessment_scores::Model;
+        let selected = ["overallScore", "insights"];
+        let omitted =
+            omitted_unless::<entity::assessment_scores::Entity>(&|field| selected.contains(&field));
+        let left_out: Vec<&str> = Model::FIELDS
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| omitted & (1 << index) != 0)
+            .map(|(_, column)| *column)
+            .collect();
+        assert_eq!(
+            left_out,
+            [
+                "category_scores",
+                "recommendations",
+                "next_steps",
+                "confidence",
+                "swot",
+                "maturity_level",
+                "created_at",
+            ]
+        );
+    }
 }

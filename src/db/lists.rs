@@ -260,3 +260,35 @@ impl TimeRange {
             .apply_if(self.until, |select, until| select.filter(column.lt(until)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use entity::ReadByPosition;
+    use sea_orm::{EntityTrait, Iterable};
+
+    use super::*;
+    use crate::db::scope::ScopedEntity;
+
+    /// A cursor is built from the row's sort column, so a read never leaves that column out.
+    fn always_read<K: SortKey<Entity: ScopedEntity>>(keys: &[K]) {
+        for &key in keys {
+            let column = key.name();
+            let index = <K::Entity as EntityTrait>::Column::iter()
+                .position(|other| sea_orm::IdenStatic::as_str(&other) == column)
+                .expect("a column of the table");
+            let optional =
+                <<K::Entity as EntityTrait>::Model as ReadByPosition>::READ_WHEN_SELECTED;
+            assert_eq!(optional & (1 << index), 0, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn sort_columns_are_read_whatever_is_selected() {
+        always_read(&[OrganizationSort::Name, OrganizationSort::CreatedAt]);
+        always_read(&[MemberSort::JoinedAt]);
+        always_read(&[AssessmentSort::CreatedAt, AssessmentSort::UpdatedAt]);
+        always_read(&[SnapshotSort::CapturedAt]);
+        always_read(&[ConsentSort::RecordedAt]);
+        always_read(&[AuditSort::Sequence]);
+    }
+}

@@ -206,7 +206,7 @@ impl ScopedReader {
         }
         let known = self
             .prefetched
-            .known::<L>(std::iter::once(key.clone()), shape.lean());
+            .known::<L>(std::iter::once(key.clone()), shape.omitted());
         match (known.found.into_iter().next(), known.missing.is_empty()) {
             (Some((_, row)), _) => Some(Some(row)),
             (None, true) => Some(None),
@@ -293,7 +293,8 @@ where
         for (shape, keys) in groups {
             // Rows joined onto an earlier read need no statement, unless this read joins more.
             let known = if shape == shape.alone() {
-                self.prefetched.known::<L>(keys.into_iter(), shape.lean())
+                self.prefetched
+                    .known::<L>(keys.into_iter(), shape.omitted())
             } else {
                 Known {
                     found: Vec::new(),
@@ -326,7 +327,7 @@ where
                         .select::<L::Entity>()
                         .filter(L::column().is_in(keys.iter().cloned()))
                         .into_query();
-                    shape_select::<L::Entity>(&mut select, &scope, shape, backend);
+                    shape_select::<L::Entity>(&mut select, &scope, shape);
                     backend.build(&select)
                 },
             );

@@ -250,7 +250,7 @@ where
         .limit(query.page.size + 1)
         .into_query();
     let backend = db.get_database_backend();
-    shape_select::<E>(&mut statement, scope, query.shape, backend);
+    shape_select::<E>(&mut statement, scope, query.shape);
     let statement = backend.build(&statement);
     let rows = read_shaped::<E>(db, statement, query.shape, prefetched).await?;
     Ok(Page::new(rows, &query.page))
@@ -288,7 +288,7 @@ where
     };
     // The window numbers the children in a subquery named like their table, so the page's
     // select list and joins read the numbered rows as they would read the table. The
-    // subquery selects only the columns the page reads, so a deferred document is never
+    // subquery selects only the columns the page reads, so a column left out is never
     // sorted; numbering keys only and reading the rows again by key cost an index probe per
     // row.
     let mut numbered = positioned(
@@ -319,7 +319,7 @@ where
         .order_by((E::default(), key), order)
         .to_owned();
     let backend = db.get_database_backend();
-    shape_select::<E>(&mut page_rows, scope, query.shape, backend);
+    shape_select::<E>(&mut page_rows, scope, query.shape);
     let statement = backend.build(&page_rows);
     let rows = read_shaped::<E>(db, statement, query.shape, prefetched).await?;
     let mut by_parent: HashMap<Uuid, Vec<Arc<E::Model>>> = HashMap::new();

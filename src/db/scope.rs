@@ -331,11 +331,6 @@ pub trait ScopedEntity: EntityTrait<Model: ReadByPosition> {
         &[]
     }
 
-    /// The JSON documents a read leaves out unless the query selects them.
-    fn deferred() -> &'static [Self::Column] {
-        &[]
-    }
-
     /// What any row must satisfy to exist for anyone (not deleted), whoever the viewer.
     fn existing() -> Condition {
         Condition::all()
@@ -392,13 +387,6 @@ impl ScopedEntity for assessments::Entity {
         Some(row.organization_id)
     }
 
-    fn deferred() -> &'static [assessments::Column] {
-        &[
-            assessments::Column::Responses,
-            assessments::Column::Metadata,
-        ]
-    }
-
     fn relations() -> &'static [Relation<Self>] {
         const RELATIONS: &[Relation<assessments::Entity>] = &[
             Relation::of::<ScoreOfAssessmentRow>(),
@@ -415,16 +403,6 @@ impl ScopedEntity for assessment_scores::Entity {
 
     fn organization_of(row: &assessment_scores::Model) -> Option<Uuid> {
         Some(row.organization_id)
-    }
-
-    fn deferred() -> &'static [assessment_scores::Column] {
-        use assessment_scores::Column;
-        &[
-            Column::CategoryScores,
-            Column::Recommendations,
-            Column::NextSteps,
-            Column::Swot,
-        ]
     }
 }
 
@@ -470,6 +448,7 @@ impl ScopedEntity for entity::audit_log::Entity {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::attach::{MAX_OPTIONAL_COLUMN_NAME, MAX_RELATIONS};
     use entity::assessments;
     use sea_orm::{DbBackend, Iterable, QueryTrait};
 
@@ -477,11 +456,21 @@ mod tests {
         let columns: Vec<&str> = E::Column::iter()
             .map(|column| sea_orm::IdenStatic::as_str(&column))
             .collect();
-        assert_eq!(E::Model::FIELDS, columns, "{}", E::default().table_name());
+        let table = E::default().table_name();
+        assert_eq!(E::Model::FIELDS, columns, "{table}");
+        // A shape holds the columns left out as bits of a u32, and spells their names as
+        // fields in a fixed buffer.
+        assert!(columns.len() <= 32, "{table}");
+        for (index, column) in columns.iter().enumerate() {
+            if E::Model::READ_WHEN_SELECTED & (1 << index) != 0 {
+                assert!(column.len() <= MAX_OPTIONAL_COLUMN_NAME, "{table}.{column}");
+            }
+        }
+        assert!(E::relations().len() <= MAX_RELATIONS, "{table}");
     }
 
     /// Reads decode rows by position: a model whose fields were listed out of column order
-    /// would take one column's value for another.
+    /// would take one column's value for another; and what a read may leave out fits a shape.
     #[test]
     fn every_scoped_table_is_read_by_position_in_column_order() {
         read_in_column_order::<organizations::Entity>();

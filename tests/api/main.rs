@@ -8,6 +8,7 @@ mod attached;
 mod audit;
 mod auth;
 mod cli;
+mod columns;
 mod constraints;
 mod helpers;
 mod loading;

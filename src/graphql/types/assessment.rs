@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::{assessment_scores, assessments};
+use entity::assessments;
 
-use super::{AssessmentScore, Organization, User, find, find_shaped, related, shape_of};
+use super::{AssessmentScore, Organization, User, find_selected, related};
 use crate::db::loaders::{OrganizationById, ScoreOfAssessment, UserById};
 use crate::graphql::enums::{AssessmentStatus, AssessmentType};
 use crate::graphql::guards::OrganizationRole;
@@ -66,13 +66,14 @@ impl Assessment {
 
     /// Who answered; `null` once they no longer share an organisation with the viewer.
     async fn respondent(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        Ok(find::<UserById>(ctx, self.0.user_id).await?.map(User))
+        Ok(find_selected::<UserById>(ctx, self.0.user_id)
+            .await?
+            .map(User))
     }
 
     /// The score, once the assessment is completed.
     async fn score(&self, ctx: &Context<'_>) -> Result<Option<AssessmentScore>> {
-        let shape = shape_of::<assessment_scores::Entity>(ctx);
-        Ok(find_shaped::<ScoreOfAssessment>(ctx, self.0.id, shape)
+        Ok(find_selected::<ScoreOfAssessment>(ctx, self.0.id)
             .await?
             .map(AssessmentScore))
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::audit_log;
 use entity::enums::MemberRole;
 
-use super::{Organization, User, find};
+use super::{Organization, User, find_selected};
 use crate::db::loaders::{OrganizationById, UserById};
 use crate::graphql::enums::AuditOperation;
 use crate::graphql::guards::OrganizationRole;
@@ -38,7 +38,7 @@ impl AuditEntry {
         let Some(actor) = self.0.actor_user_id else {
             return Ok(None);
         };
-        Ok(find::<UserById>(ctx, actor).await?.map(User))
+        Ok(find_selected::<UserById>(ctx, actor).await?.map(User))
     }
 
     /// The table changed.
@@ -76,7 +76,7 @@ impl AuditEntry {
         let Some(organization) = self.0.organization_id else {
             return Ok(None);
         };
-        Ok(find::<OrganizationById>(ctx, organization)
+        Ok(find_selected::<OrganizationById>(ctx, organization)
             .await?
             .map(Organization))
     }

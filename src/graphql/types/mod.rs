@@ -92,6 +92,18 @@ where
     Ok(loaders.load_one(Find::<L> { key, shape }).await?)
 }
 
+/// Like [`find`], reading the columns and relations the current field's selection shows: for
+/// a field whose value is the row's object.
+pub async fn find_selected<L: Lookup>(
+    ctx: &Context<'_>,
+    key: L::Key,
+) -> Result<Option<Row<L>>, AppError>
+where
+    ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
+{
+    find_shaped::<L>(ctx, key, shape_of::<L::Entity>(ctx)).await
+}
+
 /// The shape of a read of `E` that the current field's selection asks for.
 pub fn shape_of<E: ScopedEntity>(ctx: &Context<'_>) -> Shape {
     let selection = ctx.look_ahead();
@@ -106,14 +118,14 @@ pub fn reads(selection: &Lookahead<'_>, path: &[&str]) -> bool {
     }
 }
 
-/// Like [`find`], for a relation the database guarantees (a foreign key within one
+/// Like [`find_selected`], for a relation the database guarantees (a foreign key within one
 /// organisation): a missing row is an internal error, not a client's.
 pub async fn related<L: Lookup>(ctx: &Context<'_>, key: L::Key) -> Result<Row<L>, AppError>
 where
     ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
     L::Key: std::fmt::Debug,
 {
-    find::<L>(ctx, key.clone()).await?.ok_or_else(|| {
+    find_selected::<L>(ctx, key.clone()).await?.ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "related row {key:?} is missing or out of scope"
         ))

@@ -3,12 +3,11 @@
 //! existed.
 
 use async_graphql::{Context, ID, Interface};
-use entity::{assessments, organization_members, organizations};
 
 use super::{
     Assessment, AssessmentScore, AuditEntry, ConsentType, DigitalTwin, DigitalTwinSnapshot,
     MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, find,
-    find_shaped, shape_of,
+    find_selected,
 };
 use crate::db::loaders::{
     AssessmentById, AuditEntryById, ConsentById, ConsentTypeById, MembershipById, OrganizationById,
@@ -75,41 +74,31 @@ async fn resolve_tenant_node(
     field: &str,
 ) -> Result<Option<Node>, AppError> {
     Ok(match kind {
-        NodeKind::Organization => find_shaped::<OrganizationById>(
-            ctx,
-            id.key(field)?,
-            shape_of::<organizations::Entity>(ctx),
-        )
-        .await?
-        .map(|row| Node::Organization(Organization(row))),
-        NodeKind::User => find::<UserById>(ctx, id.key(field)?)
+        NodeKind::Organization => find_selected::<OrganizationById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::Organization(Organization(row))),
+        NodeKind::User => find_selected::<UserById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::User(User(row))),
-        NodeKind::Membership => find_shaped::<MembershipById>(
-            ctx,
-            id.key(field)?,
-            shape_of::<organization_members::Entity>(ctx),
-        )
-        .await?
-        .map(|row| Node::Membership(Membership(row))),
-        NodeKind::Assessment => {
-            find_shaped::<AssessmentById>(ctx, id.key(field)?, shape_of::<assessments::Entity>(ctx))
-                .await?
-                .map(|row| Node::Assessment(Assessment(row)))
-        }
-        NodeKind::AssessmentScore => find::<ScoreById>(ctx, id.key(field)?)
+        NodeKind::Membership => find_selected::<MembershipById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::Membership(Membership(row))),
+        NodeKind::Assessment => find_selected::<AssessmentById>(ctx, id.key(field)?)
+            .await?
+            .map(|row| Node::Assessment(Assessment(row))),
+        NodeKind::AssessmentScore => find_selected::<ScoreById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::AssessmentScore(AssessmentScore(row))),
-        NodeKind::DigitalTwin => find::<TwinById>(ctx, id.key(field)?)
+        NodeKind::DigitalTwin => find_selected::<TwinById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::DigitalTwin(DigitalTwin(row))),
-        NodeKind::DigitalTwinSnapshot => find::<SnapshotById>(ctx, id.key(field)?)
+        NodeKind::DigitalTwinSnapshot => find_selected::<SnapshotById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::DigitalTwinSnapshot(DigitalTwinSnapshot(row))),
-        NodeKind::UserConsent => find::<ConsentById>(ctx, id.key(field)?)
+        NodeKind::UserConsent => find_selected::<ConsentById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::UserConsent(UserConsent(row))),
-        NodeKind::AuditEntry => find::<AuditEntryById>(ctx, id.key(field)?)
+        NodeKind::AuditEntry => find_selected::<AuditEntryById>(ctx, id.key(field)?)
             .await?
             .map(|row| Node::AuditEntry(AuditEntry(row))),
         NodeKind::MaturityLevel | NodeKind::MaturityCriterion | NodeKind::ConsentType => None,

@@ -7,7 +7,9 @@ use chrono::{DateTime, Utc};
 use entity::enums::MemberRole as StoredRole;
 use entity::organizations;
 
-use super::{Assessment, AuditEntry, DigitalTwin, Membership, OrganizationAnalytics, find};
+use super::{
+    Assessment, AuditEntry, DigitalTwin, Membership, OrganizationAnalytics, find_selected,
+};
 use crate::db::lists::{
     AssessmentSort, AssessmentsOfOrganization, AuditOfOrganization, AuditSort, MemberSort,
     MembersOfOrganization,
@@ -159,7 +161,7 @@ impl Organization {
 
     /// The organisation's digital twin, once its first assessment has been scored.
     async fn digital_twin(&self, ctx: &Context<'_>) -> Result<Option<DigitalTwin>> {
-        Ok(find::<TwinOfOrganization>(ctx, self.0.id)
+        Ok(find_selected::<TwinOfOrganization>(ctx, self.0.id)
             .await?
             .map(DigitalTwin))
     }
