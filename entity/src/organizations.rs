@@ -25,7 +25,6 @@ pub struct Model {
 crate::read_by_position!(
     id,
     name,
-    #[when_selected]
     slug,
     #[when_selected]
     industry,

@@ -404,9 +404,33 @@ to_one! {
         => super::loaders::TwinOfOrganization, implied by parent: true;
 }
 
+/// Fails unless reads of `E` always take `column`: a key rows are matched by, a sort column
+/// cursors are built from, or the column a relation or page groups rows by.
+#[cfg(test)]
+pub fn assert_always_read<E: ScopedEntity>(column: E::Column) {
+    let name = sea_orm::IdenStatic::as_str(&column);
+    let index = E::Model::FIELDS
+        .iter()
+        .position(|field| *field == name)
+        .expect("a column of the table");
+    assert_eq!(E::Model::READ_WHEN_SELECTED & (1 << index), 0, "{name}");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn relations_always_read_their_keys() {
+        fn keys<T: ToOne>() {
+            assert_always_read::<T::Parent>(T::parent_column());
+            assert_always_read::<ChildEntity<T>>(T::Child::column());
+        }
+        keys::<ScoreOfAssessmentRow>();
+        keys::<RespondentOfAssessment>();
+        keys::<PersonOfMembership>();
+        keys::<TwinOfOrganizationRow>();
+    }
 
     #[test]
     fn columns_are_spelled_as_fields() {

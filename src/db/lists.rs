@@ -263,32 +263,34 @@ impl TimeRange {
 
 #[cfg(test)]
 mod tests {
-    use entity::ReadByPosition;
-    use sea_orm::{EntityTrait, Iterable};
-
     use super::*;
-    use crate::db::scope::ScopedEntity;
+    use crate::db::attach::assert_always_read;
 
-    /// A cursor is built from the row's sort column, so a read never leaves that column out.
     fn always_read<K: SortKey<Entity: ScopedEntity>>(keys: &[K]) {
         for &key in keys {
-            let column = key.name();
-            let index = <K::Entity as EntityTrait>::Column::iter()
-                .position(|other| sea_orm::IdenStatic::as_str(&other) == column)
-                .expect("a column of the table");
-            let optional =
-                <<K::Entity as EntityTrait>::Model as ReadByPosition>::READ_WHEN_SELECTED;
-            assert_eq!(optional & (1 << index), 0, "{key:?}");
+            assert_always_read::<K::Entity>(key.column());
         }
     }
 
+    /// Cursors are built from the row's sort column, and pages of many parents grouped by the
+    /// parent column: reads never leave those out.
     #[test]
-    fn sort_columns_are_read_whatever_is_selected() {
+    fn sort_and_parent_columns_are_read_whatever_is_selected() {
         always_read(&[OrganizationSort::Name, OrganizationSort::CreatedAt]);
         always_read(&[MemberSort::JoinedAt]);
         always_read(&[AssessmentSort::CreatedAt, AssessmentSort::UpdatedAt]);
         always_read(&[SnapshotSort::CapturedAt]);
         always_read(&[ConsentSort::RecordedAt]);
         always_read(&[AuditSort::Sequence]);
+        fn parent<L: ChildList>() {
+            assert_always_read::<L::Entity>(L::parent());
+        }
+        parent::<MembersOfOrganization>();
+        parent::<MembershipsOfUser>();
+        parent::<AssessmentsOfOrganization>();
+        parent::<AssessmentsOfUser>();
+        parent::<SnapshotsOfTwin>();
+        parent::<ConsentsOfUser>();
+        parent::<AuditOfOrganization>();
     }
 }

@@ -563,3 +563,31 @@ impl Loader<AnalyticsOf> for ScopedReader {
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::attach::assert_always_read;
+
+    /// A batch's rows are matched to their keys by the lookup's column: reads never leave it
+    /// out, whatever the query selects.
+    #[test]
+    fn lookup_columns_are_read_whatever_is_selected() {
+        fn key<L: Lookup>() {
+            assert_always_read::<L::Entity>(L::column());
+        }
+        key::<OrganizationById>();
+        key::<OrganizationBySlug>();
+        key::<UserById>();
+        key::<MembershipById>();
+        key::<AssessmentById>();
+        key::<ScoreById>();
+        key::<ScoreOfAssessment>();
+        key::<TwinById>();
+        key::<TwinOfOrganization>();
+        key::<SnapshotById>();
+        key::<ConsentById>();
+        key::<AuditEntryById>();
+        key::<ConsentTypeById>();
+    }
+}

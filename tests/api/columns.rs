@@ -25,6 +25,10 @@ const READS: &[(&str, &str)] = &[
     ),
     (
         "Organization",
+        "query { organization(slug: \"alpha\") { SELECTION } }",
+    ),
+    (
+        "Organization",
         "query($org: ID!) { node(id: $org) { ... on Organization { SELECTION } } }",
     ),
     (
