@@ -1,8 +1,9 @@
 //! The shape of a read: which columns it fetches and which to-one relations it joins.
 //!
 //! Columns that one field shows and nothing else reads (JSON documents such as an assessment's
-//! answers, texts, timestamps for display) are read only when the query selects that field. A to-one relation the query selects with its parents (an
-//! assessment's score or respondent, a membership's person, an organisation's twin) is joined
+//! answers, texts, timestamps for display) are read only when the query selects that field. A
+//! to-one relation the query selects with its parents (an assessment's score or respondent, a
+//! membership's person, an organisation's twin) is joined
 //! onto the parents' statement and kept for the rest of the request, so the field that reads it
 //! costs no round trip. The child's own scope is part of the join condition: a row the viewer
 //! may not read is absent exactly as it would be from its own lookup.

@@ -10,7 +10,7 @@ use super::guards::{found_nothing, loaders, reference, signed_in};
 use super::id::{GlobalId, NodeKind};
 use super::inputs::{OrganizationFilterInput, OrganizationOrder};
 use super::types::{
-    ConsentType, MaturityLevel, Node, Organization, User, find, find_shaped, resolve_node, shape_of,
+    ConsentType, MaturityLevel, Node, Organization, User, find, find_selected, resolve_node,
 };
 use crate::db;
 use crate::db::lists::{OrganizationFilter, OrganizationSort};
@@ -39,13 +39,12 @@ impl Query {
         slug: Option<String>,
     ) -> Result<Option<Organization>> {
         signed_in(ctx)?;
-        let shape = shape_of::<entity::organizations::Entity>(ctx);
         let row = match (id, slug) {
             (Some(id), None) => {
                 let key: Uuid = GlobalId::decode_as(&id, NodeKind::Organization, "id")?;
-                find_shaped::<OrganizationById>(ctx, key, shape).await?
+                find_selected::<OrganizationById>(ctx, key).await?
             }
-            (None, Some(slug)) => find_shaped::<OrganizationBySlug>(ctx, slug, shape).await?,
+            (None, Some(slug)) => find_selected::<OrganizationBySlug>(ctx, slug).await?,
             _ => {
                 return Err(AppError::BadUserInput {
                     message: "pass exactly one of `id` and `slug`".into(),

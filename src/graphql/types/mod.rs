@@ -75,7 +75,7 @@ where
 }
 
 /// Like [`find`], reading the row in `shape`: its columns, and the to-one relations with it.
-pub async fn find_shaped<L: Lookup>(
+async fn find_shaped<L: Lookup>(
     ctx: &Context<'_>,
     key: L::Key,
     shape: Shape,
