@@ -27,20 +27,19 @@ use crate::db::scope::Scope;
 use crate::db::templates::StatementTemplates;
 use crate::error::AppError;
 use crate::graphql::connection::PageLimits;
-use crate::graphql::documents::ParsedDocuments;
+use crate::graphql::executor::Executor;
 use crate::graphql::guards::Session;
-use crate::graphql::{OrgraphSchema, schema_builder, tag_uncoded_errors};
+use crate::graphql::{schema_builder, tag_uncoded_errors};
 use crate::{db, seed};
 
 /// Shared by every request.
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: OrgraphSchema,
+    /// The schema, and the documents it has parsed and validated.
+    pub executor: Arc<Executor>,
     pub db: DatabaseConnection,
     /// Token keys, derived once from the secret.
     pub keys: Arc<TokenKeys>,
-    /// Documents already parsed, by their text.
-    pub documents: Arc<ParsedDocuments>,
     /// Reads by key already rendered, by their shape.
     pub templates: Arc<StatementTemplates>,
 }
@@ -82,10 +81,9 @@ impl Application {
             .await
             .context("reading the reference tables")?;
         let state = AppState {
-            schema: executable_schema(settings, reference)?,
+            executor: Arc::new(executor(settings, reference)?),
             db: db.clone(),
             keys: Arc::new(settings.token_keys()?),
-            documents: Arc::new(ParsedDocuments::new(PARSED_DOCUMENTS_MEMORY)),
             templates: Arc::new(StatementTemplates::new(STATEMENT_TEMPLATES_MEMORY)),
         };
         Ok(Self {
@@ -124,21 +122,24 @@ impl Application {
 
 /// The schema with the configured limits and the reference data. The database is not schema
 /// data: each request brings its own counted handle inside its loaders.
-fn executable_schema(settings: &Settings, reference: Reference) -> anyhow::Result<OrgraphSchema> {
-    let secret = settings.resolve_jwt_secret()?;
-    let builder = schema_builder()
-        .data(PageLimits {
-            max_page_size: settings.max_page_size,
-        })
-        .data(Pseudonymizer::new(secret.as_bytes()))
-        .data(reference)
-        .limit_depth(settings.max_query_depth)
-        .limit_complexity(settings.max_query_complexity);
-    Ok(if settings.introspection {
-        builder.finish()
-    } else {
-        builder.disable_introspection().finish()
-    })
+fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executor> {
+    let pseudonymizer = Pseudonymizer::new(settings.resolve_jwt_secret()?.as_bytes());
+    let configured = || {
+        let builder = schema_builder()
+            .data(PageLimits {
+                max_page_size: settings.max_page_size,
+            })
+            .data(pseudonymizer.clone())
+            .data(reference.clone())
+            .limit_depth(settings.max_query_depth)
+            .limit_complexity(settings.max_query_complexity);
+        if settings.introspection {
+            builder
+        } else {
+            builder.disable_introspection()
+        }
+    };
+    Ok(Executor::new(configured, PARSED_DOCUMENTS_MEMORY))
 }
 
 /// The routes of the API contract.
@@ -198,10 +199,8 @@ async fn execute(
     };
     let (db, statements) = db::counting(&state.db);
     let (loaders, loads) = ScopedReader::loaders(db, scope, state.templates.clone());
-    let execution = state.schema.execute(
-        state
-            .documents
-            .attach(request)
+    let execution = state.executor.execute(
+        request
             .data(Session::new(credentials))
             .data(loaders)
             .data(request_origin(headers, client)),
@@ -225,7 +224,7 @@ async fn graphql_get(
     let client = client.map(|Extension(ConnectInfo(address))| address);
     let headers = request.headers();
     if headers.contains_key(header::UPGRADE) {
-        return GraphQLSubscription::new(state.schema.clone())
+        return GraphQLSubscription::new(state.executor.schema().clone())
             .oneshot(request)
             .await
             .into_response();
@@ -252,7 +251,7 @@ async fn graphql_get(
     {
         // GraphQL over HTTP runs mutations only on POST, so a link or an image tag can never
         // change data.
-        Ok(request) if state.documents.holds_a_mutation(&request.0.query) => {
+        Ok(request) if state.executor.holds_a_mutation(&request.0.query) => {
             let error = AppError::BadUserInput {
                 message: "mutations must be sent with POST".into(),
                 field: None,

@@ -4,12 +4,14 @@ pub mod connection;
 pub mod documents;
 pub mod enums;
 mod error_codes;
+pub mod executor;
 pub mod guards;
 pub mod id;
 pub mod inputs;
 mod mutation;
 mod query;
 pub mod types;
+mod variables;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 

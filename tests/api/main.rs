@@ -22,5 +22,6 @@ mod schema;
 mod seed;
 mod server;
 mod tenancy;
+mod validation;
 mod viewer;
 mod world;

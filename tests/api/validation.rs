@@ -1,0 +1,90 @@
+//! A document is validated in full until it has passed once; later requests with its text have
+//! only their variable values checked (`graphql::executor`). What validation refuses must stay
+//! refused on every request, and a document another viewer made known answers only what the
+//! next viewer may see.
+
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::world::{World, error_codes, global_id, id_variables};
+
+const LOOKUP: &str = "query Lookup($id: ID!) { node(id: $id) { ... on Assessment { id status } } }";
+
+/// Whether `response` is a request error: no data at all, and one error naming `variable`.
+fn refuses_variable(response: &Value, variable: &str) -> bool {
+    let message = response["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default();
+    response["data"].is_null()
+        && message.contains(&format!("\"${variable}\""))
+        && error_codes(response) == ["BAD_USER_INPUT"]
+}
+
+#[tokio::test]
+async fn variable_values_are_checked_before_and_after_the_document_is_known_valid() {
+    let world = World::new().await;
+    let owner = world.alpha.person("owner");
+    let assessment = global_id("Assessment", world.alpha.assessment);
+    let bad_values = [json!({}), json!({ "id": null }), json!({ "id": true })];
+    // Bad values first, while the document has not passed validation yet, then again after a
+    // good request made it known valid.
+    for round in ["unvalidated", "validated"] {
+        for variables in &bad_values {
+            let response = world.query(Some(owner), LOOKUP, variables.clone()).await;
+            assert!(
+                refuses_variable(&response, "id"),
+                "{round} {variables}: {response}"
+            );
+        }
+        let answered = world
+            .query(Some(owner), LOOKUP, id_variables(&assessment))
+            .await;
+        assert_eq!(answered["data"]["node"]["id"], json!(assessment), "{round}");
+    }
+}
+
+#[tokio::test]
+async fn a_known_document_still_reads_only_within_the_next_viewers_scope() {
+    let world = World::new().await;
+    let assessment = global_id("Assessment", world.alpha.assessment);
+    let variables = id_variables(&assessment);
+    let member = world.alpha.person("member");
+    let seen = world.query(Some(member), LOOKUP, variables.clone()).await;
+    assert_eq!(seen["data"]["node"]["id"], json!(assessment), "{seen}");
+    for stranger in [world.beta.person("owner"), &world.outsider] {
+        let response = world.query(Some(stranger), LOOKUP, variables.clone()).await;
+        assert_eq!(response, json!({ "data": { "node": null } }));
+    }
+}
+
+#[tokio::test]
+async fn a_document_that_failed_validation_fails_it_every_time() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        let unknown_field = app.graphql("{ consentTypes { code shoeSize } }").await;
+        assert!(unknown_field["data"].is_null(), "{unknown_field}");
+        let error = &unknown_field["errors"][0];
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("shoeSize")
+        );
+        // Validation errors point at the document; an executor's error would carry a path.
+        assert!(error.get("path").is_none(), "{unknown_field}");
+    }
+}
+
+#[tokio::test]
+async fn limits_follow_each_requests_variables_once_the_document_is_known_valid() {
+    let app = spawn_app_with(|settings| settings.max_query_complexity = 500).await;
+    let nested = "query Nested($size: Int!) { organizations(first: $size) { edges { node { \
+                  members(first: $size) { edges { node { id } } } } } } }";
+    let small = app.post_graphql(nested, json!({ "size": 2 }), None).await;
+    let small: Value = small.json().await.unwrap();
+    assert_eq!(error_codes(&small), ["UNAUTHENTICATED"], "{small}");
+    let large = app.post_graphql(nested, json!({ "size": 100 }), None).await;
+    let large: Value = large.json().await.unwrap();
+    assert_eq!(error_codes(&large), ["QUERY_TOO_COMPLEX"], "{large}");
+    assert!(large["data"].is_null());
+}
