@@ -59,6 +59,10 @@ struct Args {
     /// profile one of them.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
+    /// Drive orgraph alone, without the baseline, so that the peak memory printed is orgraph's
+    /// (with its pool and the load driver, which share the process).
+    #[arg(long)]
+    without_baseline: bool,
 }
 
 impl Args {
@@ -93,7 +97,10 @@ async fn main() -> anyhow::Result<()> {
     let fixture = Fixture::load(&db, &keys).await?;
     let address = application.local_addr();
     tokio::spawn(application.run_until_stopped());
-    let baseline = spawn_baseline(db.clone(), keys).await?;
+    let baseline = match args.without_baseline {
+        true => None,
+        false => Some(spawn_baseline(db.clone(), keys).await?),
+    };
 
     println!(
         "data set: {} orgs × {} members × {} assessments (+1 org of {LARGE_ORG_MEMBERS} members); \
@@ -120,12 +127,17 @@ async fn main() -> anyhow::Result<()> {
         let orgraph = driver
             .run(&graphql, |i| fixture.graphql_body(name, members, i))
             .await;
-        let base = driver
-            .run_get(&format!("http://{baseline}/{name}"), |i| {
-                fixture.baseline_query(name, members, i)
-            })
-            .await;
-        table.push(Row::new(name, orgraph, Some(base)));
+        let base = match &baseline {
+            Some(baseline) => Some(
+                driver
+                    .run_get(&format!("http://{baseline}/{name}"), |i| {
+                        fixture.baseline_query(name, members, i)
+                    })
+                    .await,
+            ),
+            None => None,
+        };
+        table.push(Row::new(name, orgraph, base));
     }
     for members in [10, 50, 200] {
         let name = "members";
@@ -135,16 +147,17 @@ async fn main() -> anyhow::Result<()> {
         let orgraph = driver
             .run(&graphql, |i| fixture.graphql_body(name, Some(members), i))
             .await;
-        let base = driver
-            .run_get(&format!("http://{baseline}/{name}"), |i| {
-                fixture.baseline_query(name, Some(members), i)
-            })
-            .await;
-        table.push(Row::new(
-            &format!("members ×{members}"),
-            orgraph,
-            Some(base),
-        ));
+        let base = match &baseline {
+            Some(baseline) => Some(
+                driver
+                    .run_get(&format!("http://{baseline}/{name}"), |i| {
+                        fixture.baseline_query(name, Some(members), i)
+                    })
+                    .await,
+            ),
+            None => None,
+        };
+        table.push(Row::new(&format!("members ×{members}"), orgraph, base));
     }
     if args.runs("analytics") {
         let analytics = driver
@@ -166,7 +179,12 @@ async fn main() -> anyhow::Result<()> {
     }
     print_table(&table);
     println!(
-        "peak memory (whole bench process: server, pool and load driver): {} MB",
+        "peak memory (whole bench process: server, pool and load driver{}): {} MB",
+        if args.without_baseline {
+            "; no baseline"
+        } else {
+            ", and the baseline"
+        },
         peak_memory_mb()
     );
     Ok(())

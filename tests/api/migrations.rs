@@ -98,7 +98,7 @@ async fn maturity_levels_cover_zero_to_five_without_gaps() {
 }
 
 #[tokio::test]
-async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
+async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_bounded_heap() {
     if on_postgres() {
         return;
     }
@@ -121,4 +121,9 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
         .try_get_by_index(0)
         .unwrap();
     assert_eq!((journal.as_str(), foreign_keys), ("wal", 1));
+    let heap_limit: i64 = pragma("PRAGMA soft_heap_limit")
+        .await
+        .try_get_by_index(0)
+        .unwrap();
+    assert_eq!(heap_limit, orgraph::db::SQLITE_HEAP_LIMIT as i64);
 }
