@@ -124,19 +124,9 @@ async fn main() -> anyhow::Result<()> {
         if !args.runs(name) {
             continue;
         }
-        let orgraph = driver
-            .run(&graphql, |i| fixture.graphql_body(name, members, i))
+        let (orgraph, base) = driver
+            .compare(&graphql, baseline, &fixture, name, members)
             .await;
-        let base = match &baseline {
-            Some(baseline) => Some(
-                driver
-                    .run_get(&format!("http://{baseline}/{name}"), |i| {
-                        fixture.baseline_query(name, members, i)
-                    })
-                    .await,
-            ),
-            None => None,
-        };
         table.push(Row::new(name, orgraph, base));
     }
     for members in [10, 50, 200] {
@@ -144,19 +134,9 @@ async fn main() -> anyhow::Result<()> {
         if !args.runs(name) {
             continue;
         }
-        let orgraph = driver
-            .run(&graphql, |i| fixture.graphql_body(name, Some(members), i))
+        let (orgraph, base) = driver
+            .compare(&graphql, baseline, &fixture, name, Some(members))
             .await;
-        let base = match &baseline {
-            Some(baseline) => Some(
-                driver
-                    .run_get(&format!("http://{baseline}/{name}"), |i| {
-                        fixture.baseline_query(name, Some(members), i)
-                    })
-                    .await,
-            ),
-            None => None,
-        };
         table.push(Row::new(&format!("members ×{members}"), orgraph, base));
     }
     if args.runs("analytics") {
@@ -412,6 +392,30 @@ impl Driver {
             measure: Duration::from_secs(args.seconds),
             warmup: Duration::from_secs(args.warmup),
         }
+    }
+
+    /// orgraph's run of scenario `name`, then the baseline's when it is served.
+    async fn compare(
+        &self,
+        graphql: &str,
+        baseline: Option<SocketAddr>,
+        fixture: &Fixture,
+        name: &str,
+        members: Option<u32>,
+    ) -> (Measured, Option<Measured>) {
+        let orgraph = self
+            .run(graphql, |i| fixture.graphql_body(name, members, i))
+            .await;
+        let base = match baseline {
+            Some(baseline) => Some(
+                self.run_get(&format!("http://{baseline}/{name}"), |i| {
+                    fixture.baseline_query(name, members, i)
+                })
+                .await,
+            ),
+            None => None,
+        };
+        (orgraph, base)
     }
 
     async fn run(&self, url: &str, body: impl Fn(usize) -> Json_ + Sync) -> Measured {

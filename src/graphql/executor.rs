@@ -108,3 +108,39 @@ impl Extension for RecordValidDocuments {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graphql::schema_builder;
+
+    /// Whether `executor` holds `query` as known valid.
+    fn known_valid(executor: &Executor, query: &str) -> bool {
+        executor.documents.parse(query).unwrap().is_validated()
+    }
+
+    #[tokio::test]
+    async fn only_a_document_that_passed_every_rule_is_known_valid() {
+        let executor = Executor::new(schema_builder, 1 << 20);
+        let valid = "{ __typename }";
+        assert!(!known_valid(&executor, valid));
+        assert!(executor.execute(Request::new(valid)).await.is_ok());
+        assert!(known_valid(&executor, valid), "passed once, validated once");
+        assert!(executor.execute(Request::new(valid)).await.is_ok());
+
+        let unknown_field = "{ shoeSize }";
+        assert!(executor.execute(Request::new(unknown_field)).await.is_err());
+        assert!(!known_valid(&executor, unknown_field));
+
+        // Refused for its variables before validation ran, then validated with good ones.
+        let with_variable = "query($show: Boolean!) { ... @include(if: $show) { __typename } }";
+        assert!(executor.execute(Request::new(with_variable)).await.is_err());
+        assert!(!known_valid(&executor, with_variable));
+        let shown = Request::new(with_variable).variables(async_graphql::Variables::from_json(
+            serde_json::json!({ "show": true }),
+        ));
+        let response = executor.execute(shown).await;
+        assert!(response.is_ok(), "{:?}", response.errors);
+        assert!(known_valid(&executor, with_variable));
+    }
+}

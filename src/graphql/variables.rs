@@ -106,13 +106,15 @@ fn misfit_named(registry: &Registry, name: &str, value: &Value) -> Option<String
             is_valid: Some(is_valid),
             ..
         } => (!is_valid(value)).then(expected).flatten(),
-        MetaType::Enum { enum_values, .. } => match value {
-            Value::Enum(item) if enum_values.contains_key(item.as_str()) => None,
-            Value::String(item) if enum_values.contains_key(item.as_str()) => None,
-            Value::Enum(item) => Some(format!("\"{item}\" is not a value of \"{name}\"")),
-            Value::String(item) => Some(format!("\"{item}\" is not a value of \"{name}\"")),
-            _ => expected(),
-        },
+        MetaType::Enum { enum_values, .. } => {
+            let item = match value {
+                Value::Enum(item) => item.as_str(),
+                Value::String(item) => item.as_str(),
+                _ => return expected(),
+            };
+            (!enum_values.contains_key(item))
+                .then(|| format!("\"{item}\" is not a value of \"{name}\""))
+        }
         // The schema has no one-of input objects, so their one-field rule is not checked.
         MetaType::InputObject { input_fields, .. } => {
             let Value::Object(fields) = value else {
