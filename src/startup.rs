@@ -21,14 +21,13 @@ use crate::audit::{Pseudonymizer, RequestOrigin};
 use crate::auth::token::TokenKeys;
 use crate::auth::viewer::Credentials;
 use crate::config::Settings;
-use crate::db::loaders::ScopedReader;
 use crate::db::reference::Reference;
-use crate::db::scope::Scope;
-use crate::db::templates::StatementTemplates;
 use crate::error::AppError;
+use crate::graphql::batching::load_queue;
 use crate::graphql::connection::PageLimits;
 use crate::graphql::executor::Executor;
 use crate::graphql::guards::Session;
+use crate::graphql::limits::QueryLimits;
 use crate::graphql::{schema_builder, tag_uncoded_errors};
 use crate::{db, seed};
 
@@ -40,15 +39,10 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Token keys, derived once from the secret.
     pub keys: Arc<TokenKeys>,
-    /// Reads by key already rendered, by their shape.
-    pub templates: Arc<StatementTemplates>,
 }
 
 /// The memory parsed documents may take: hundreds of distinct client queries.
 const PARSED_DOCUMENTS_MEMORY: u64 = 16 << 20;
-
-/// The memory rendered reads by key may take: about a thousand shapes of a few kilobytes.
-const STATEMENT_TEMPLATES_MEMORY: u64 = 4 << 20;
 
 /// A migrated database and a bound listener, ready to serve.
 pub struct Application {
@@ -84,7 +78,6 @@ impl Application {
             executor: Arc::new(executor(settings, reference)?),
             db: db.clone(),
             keys: Arc::new(settings.token_keys()?),
-            templates: Arc::new(StatementTemplates::new(STATEMENT_TEMPLATES_MEMORY)),
         };
         Ok(Self {
             listener,
@@ -124,22 +117,22 @@ impl Application {
 /// data: each request brings its own counted handle inside its loaders.
 fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executor> {
     let pseudonymizer = Pseudonymizer::new(settings.resolve_jwt_secret()?.as_bytes());
-    let configured = || {
-        let builder = schema_builder()
-            .data(PageLimits {
-                max_page_size: settings.max_page_size,
-            })
-            .data(pseudonymizer.clone())
-            .data(reference.clone())
-            .limit_depth(settings.max_query_depth)
-            .limit_complexity(settings.max_query_complexity);
-        if settings.introspection {
-            builder
-        } else {
-            builder.disable_introspection()
-        }
+    let builder = schema_builder()
+        .data(PageLimits {
+            max_page_size: settings.max_page_size,
+        })
+        .data(pseudonymizer)
+        .data(reference)
+        .extension(QueryLimits {
+            depth: settings.max_query_depth,
+            complexity: settings.max_query_complexity,
+        });
+    let builder = if settings.introspection {
+        builder
+    } else {
+        builder.disable_introspection()
     };
-    Ok(Executor::new(configured, PARSED_DOCUMENTS_MEMORY))
+    Ok(Executor::new(builder.finish(), PARSED_DOCUMENTS_MEMORY))
 }
 
 /// The routes of the API contract.
@@ -193,16 +186,11 @@ async fn execute(
         .get(header::AUTHORIZATION)
         .map(|value| value.to_str().unwrap_or_default());
     let credentials = Credentials::read(authorization, &state.keys);
-    let scope = match credentials {
-        Credentials::User(user_id) => Scope::of_user(user_id),
-        Credentials::Anonymous | Credentials::Rejected => Scope::default(),
-    };
     let (db, statements) = db::counting(&state.db);
-    let (loaders, loads) = ScopedReader::loaders(db, scope, state.templates.clone());
+    let (spawner, loads) = load_queue();
     let execution = state.executor.execute(
         request
-            .data(Session::new(credentials))
-            .data(loaders)
+            .data(Session::new(credentials, db, spawner))
             .data(request_origin(headers, client)),
     );
     let mut response = loads.run_beside(execution).await;

@@ -34,31 +34,6 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-crate::read_by_position!(
-    id,
-    assessment_id,
-    organization_id,
-    overall_score,
-    bracket,
-    #[when_selected]
-    category_scores,
-    #[when_selected]
-    recommendations,
-    #[when_selected]
-    next_steps,
-    #[when_selected]
-    insights,
-    #[when_selected]
-    confidence,
-    #[when_selected]
-    swot,
-    #[when_selected]
-    maturity_level,
-    #[when_selected]
-    created_at,
-    updated_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

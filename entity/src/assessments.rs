@@ -24,24 +24,6 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-crate::read_by_position!(
-    id,
-    organization_id,
-    user_id,
-    assessment_type,
-    #[when_selected]
-    version,
-    #[when_selected]
-    responses,
-    #[when_selected]
-    metadata,
-    status,
-    #[when_selected]
-    completed_at,
-    created_at,
-    updated_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

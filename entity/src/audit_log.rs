@@ -29,24 +29,6 @@ pub struct Model {
     pub hash: String,
 }
 
-crate::read_by_position!(
-    id,
-    created_at,
-    organization_id,
-    actor_user_id,
-    table_name,
-    record_id,
-    operation,
-    old_values,
-    new_values,
-    request_id,
-    ip_address,
-    user_agent,
-    session_id,
-    prev_hash,
-    hash,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 

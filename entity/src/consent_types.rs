@@ -16,17 +16,6 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-crate::read_by_position!(
-    id,
-    code,
-    version,
-    name,
-    description,
-    required,
-    created_at,
-    updated_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::user_consents::Entity")]

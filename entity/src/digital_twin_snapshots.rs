@@ -23,24 +23,6 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-crate::read_by_position!(
-    id,
-    twin_id,
-    organization_id,
-    #[when_selected]
-    maturity_level,
-    maturity_score,
-    ai_readiness_score,
-    #[when_selected]
-    assessment_count,
-    #[when_selected]
-    state,
-    reason,
-    captured_at,
-    created_at,
-    updated_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -27,27 +27,6 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-crate::read_by_position!(
-    id,
-    organization_id,
-    #[when_selected]
-    maturity_level,
-    maturity_score,
-    ai_readiness_score,
-    #[when_selected]
-    technology_inventory,
-    #[when_selected]
-    skills_inventory,
-    #[when_selected]
-    readiness_indicators,
-    #[when_selected]
-    assessment_count,
-    #[when_selected]
-    computed_at,
-    created_at,
-    updated_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

@@ -19,19 +19,6 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-crate::read_by_position!(
-    id,
-    organization_id,
-    user_id,
-    role,
-    #[when_selected]
-    department,
-    status,
-    joined_at,
-    created_at,
-    updated_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

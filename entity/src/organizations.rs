@@ -22,23 +22,6 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
 }
 
-crate::read_by_position!(
-    id,
-    name,
-    slug,
-    #[when_selected]
-    industry,
-    #[when_selected]
-    company_size,
-    #[when_selected]
-    settings,
-    status,
-    created_at,
-    #[when_selected]
-    updated_at,
-    deleted_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::organization_members::Entity")]

@@ -18,19 +18,6 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
 }
 
-crate::read_by_position!(
-    id,
-    user_id,
-    consent_type_id,
-    granted,
-    recorded_at,
-    source,
-    ip_address,
-    user_agent,
-    created_at,
-    updated_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(

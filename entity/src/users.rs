@@ -25,30 +25,6 @@ pub struct Model {
     pub deleted_at: Option<DateTimeUtc>,
 }
 
-crate::read_by_position!(
-    id,
-    #[when_selected]
-    email,
-    first_name,
-    last_name,
-    #[when_selected]
-    phone,
-    #[when_selected]
-    title,
-    #[when_selected]
-    timezone,
-    #[when_selected]
-    linkedin_url,
-    #[when_selected]
-    profile_pic_url,
-    platform_role,
-    status,
-    anonymized_at,
-    created_at,
-    updated_at,
-    deleted_at,
-);
-
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
     #[sea_orm(has_many = "super::organization_members::Entity")]

@@ -1,6 +1,6 @@
 //! Who is asking: the user a verified token names. Their memberships are never taken from the
-//! token: reads check them inside each statement ([`crate::db::scope`]), and role checks read
-//! them with [`load`], so a removed member loses access on the very next request.
+//! token: each request reads them once with [`load`], so a removed member loses access on the
+//! very next request.
 
 use std::collections::HashMap;
 
@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::token::TokenKeys;
 use crate::db;
+use crate::db::scope::Access;
 use crate::error::AppError;
 
 /// An authenticated user and the organisations they may see.
@@ -47,6 +48,25 @@ impl Viewer {
     /// The organisations the viewer is an active member of.
     pub fn organization_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
         self.memberships.keys().copied()
+    }
+
+    /// What the viewer may read.
+    pub fn access(&self) -> Access {
+        if self.is_platform_admin() {
+            return Access::PlatformAdmin {
+                viewer: self.user_id,
+            };
+        }
+        let administered = self
+            .memberships
+            .iter()
+            .filter(|(_, role)| role.is_at_least(MemberRole::Admin))
+            .map(|(organization, _)| *organization);
+        Access::Member {
+            viewer: self.user_id,
+            organizations: self.organization_ids().collect(),
+            administered: administered.collect(),
+        }
     }
 }
 

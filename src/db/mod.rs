@@ -1,13 +1,23 @@
-//! The database: connecting to SQLite or PostgreSQL, migrating, and the reads the API makes.
+//! The database: connecting to SQLite or PostgreSQL, migrating, and the reads the API makes:
+//! one module per table (its tenancy condition, lookups, lists and sort keys), over a scope
+//! (`scope`), the reading of rows (`read`) and keyset pages (`paging`).
 
 pub mod analytics;
-pub mod attach;
-pub mod lists;
-pub mod loaders;
+pub mod assessments;
+pub mod audit;
+pub mod consent_types;
+pub mod consents;
+pub mod keys;
+pub mod memberships;
+pub mod organizations;
 pub mod paging;
+pub mod read;
 pub mod reference;
 pub mod scope;
-pub mod templates;
+pub mod scores;
+pub mod snapshots;
+pub mod twins;
+pub mod users;
 pub mod viewer;
 
 use std::path::Path;

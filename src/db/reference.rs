@@ -1,24 +1,14 @@
 //! Public reference data. The maturity scale and its rubric are written by migrations and
 //! nothing at run time changes them, so they are read once at start-up and served from memory:
-//! no request spends a round trip on them. Consent types gain versions while the service runs
-//! (a new wording is a new row), so they are read from the database each time.
+//! no request spends a round trip on them.
 
-use entity::{consent_types, maturity_criteria, maturity_levels};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryOrder};
+use entity::{maturity_criteria, maturity_levels};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 use std::sync::Arc;
 
 use uuid::Uuid;
 
 use crate::domain::scoring::{MaturityBand, MaturityScale, Rubric, RubricRow};
-
-/// All consent types, by code then version.
-pub async fn consent_types(db: &DatabaseConnection) -> Result<Vec<consent_types::Model>, DbErr> {
-    consent_types::Entity::find()
-        .order_by_asc(consent_types::Column::Code)
-        .order_by_asc(consent_types::Column::Version)
-        .all(db)
-        .await
-}
 
 /// The maturity scale and rubric, as read at start-up.
 #[derive(Debug, Clone)]

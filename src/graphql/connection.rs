@@ -5,20 +5,15 @@ use std::sync::Arc;
 
 use async_graphql::async_trait::async_trait;
 use async_graphql::connection::{Connection, CursorType, Edge, EmptyFields};
-use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Object, OutputType, Result};
-use sea_orm::EntityTrait;
-use uuid::Uuid;
+use async_graphql::{Context, Lookahead, Object, OutputType, Result};
 
-use super::guards::loaders;
-use super::types::reads;
-use crate::db::attach::Shape;
-use crate::db::lists::{ChildList, OrganizationFilter};
-use crate::db::loaders::{ChildCount, ChildPage, LoadError, Loaders, ScopedReader};
+use super::guards::{LoadersOf, loaders};
+use crate::db::organizations::{Organization, OrganizationFilter};
 use crate::db::paging::{
-    Cursor, Direction, ListQuery, Page, PageRequest, Sort, SortKey, cursor_of,
+    ChildCount, ChildPage, Cursor, Direction, ListQuery, Listed, Page, PageRequest, Parent,
+    QueryOf, Sort,
 };
-use crate::db::scope::ScopedEntity;
+use crate::db::read::Read;
 use crate::error::AppError;
 
 /// A connection of `Node`s with `totalCount`.
@@ -63,7 +58,11 @@ pub struct PageArgs {
 impl PageArgs {
     /// Checks the arguments: `first` (with `after`) or `last` (with `before`), each between 0
     /// and the limit; no `first`/`last` means a page of the limit's size.
-    pub fn request<K: SortKey>(self, sort: K, limits: PageLimits) -> Result<PageRequest, AppError> {
+    pub fn request<R: Listed>(
+        self,
+        sort: R::Sort,
+        limits: PageLimits,
+    ) -> Result<PageRequest, AppError> {
         let (direction, size, cursor, size_field, cursor_field) = match (self.first, self.last) {
             (Some(_), Some(_)) => {
                 return Err(bad_input("pass `first` or `last`, not both", "last"));
@@ -108,7 +107,7 @@ impl PageArgs {
             })?;
         let cursor = cursor
             .map(|text| {
-                Cursor::decode(&text, sort)
+                Cursor::decode::<R>(&text, sort)
                     .ok_or_else(|| bad_input("not a cursor of this list and order", cursor_field))
             })
             .transpose()?;
@@ -140,23 +139,20 @@ pub fn complexity(first: Option<i32>, last: Option<i32>, child_complexity: usize
 /// Something that can count a list's rows.
 #[async_trait]
 pub trait CountSource: Send + Sync {
-    async fn count(&self, loaders: &Loaders) -> Result<i64, AppError>;
+    async fn count(&self, loaders: &LoadersOf) -> Result<i64, AppError>;
 }
 
 #[async_trait]
-impl<L: ChildList> CountSource for ChildCount<L>
-where
-    ScopedReader: Loader<ChildCount<L>, Value = i64, Error = LoadError>,
-{
-    async fn count(&self, loaders: &Loaders) -> Result<i64, AppError> {
+impl<P: Parent> CountSource for ChildCount<P> {
+    async fn count(&self, loaders: &LoadersOf) -> Result<i64, AppError> {
         Ok(loaders.load_one(self.clone()).await?.unwrap_or_default())
     }
 }
 
 #[async_trait]
 impl CountSource for OrganizationFilter {
-    async fn count(&self, loaders: &Loaders) -> Result<i64, AppError> {
-        Ok(loaders.loader().organization_count(self).await?)
+    async fn count(&self, loaders: &LoadersOf) -> Result<i64, AppError> {
+        Ok(loaders.loader().count::<Organization>(None, self).await?)
     }
 }
 
@@ -173,79 +169,67 @@ impl TotalCount {
 impl TotalCount {
     /// How many rows match the filter, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<i64> {
-        Ok(self.0.count(loaders(ctx)?).await?)
+        Ok(self.0.count(&loaders(ctx).await?).await?)
     }
 }
 
 /// A connection over one page of rows.
-pub fn connection<M: Clone, N: OutputType, K: SortKey>(
-    page: &Page<M>,
-    sort: K,
-    node: impl Fn(Arc<M>) -> N,
+pub fn connection<R: Listed, N: OutputType>(
+    page: &Page<R>,
+    sort: R::Sort,
+    node: impl Fn(Arc<R>) -> N,
     total: TotalCount,
-) -> Paged<N>
-where
-    K::Entity: EntityTrait<Model = M>,
-{
+) -> Paged<N> {
     let mut connection =
         Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
     connection.edges = page
         .rows
         .iter()
-        .map(|row| Edge::new(cursor_of::<K>(row, sort), node(row.clone())))
+        .map(|row| Edge::new(Cursor::of(row.as_ref(), sort), node(row.clone())))
         .collect();
     connection
 }
 
-/// A page of a nested list under `parent`, loaded in one batch with its siblings' pages.
-pub async fn child_connection<L, N>(
+/// A page of a nested list under `parent`, loaded in one batch with its siblings' pages;
+/// `joins` tells which to-one rows a node's selection shows.
+pub async fn child_connection<P: Parent, N: OutputType>(
     ctx: &Context<'_>,
-    parent: Uuid,
-    filter: L::Filter,
-    sort: Sort<L::Sort>,
+    parent: P,
+    filter: <P::Row as Listed>::Filter,
+    sort: Sort<<P::Row as Listed>::Sort>,
     args: PageArgs,
-    node: impl Fn(Arc<<L::Entity as EntityTrait>::Model>) -> N,
-) -> Result<Paged<N>>
-where
-    L: ChildList,
-    N: OutputType,
-    ScopedReader: Loader<
-            ChildPage<L>,
-            Value = Arc<Page<<L::Entity as EntityTrait>::Model>>,
-            Error = LoadError,
-        > + Loader<ChildCount<L>, Value = i64, Error = LoadError>,
-{
-    let page = args.request(sort.key, page_limits(ctx))?;
-    let query = Arc::new(ListQuery {
+    joins: impl Fn(&Lookahead<'_>) -> <P::Row as Read>::Joins,
+    node: impl Fn(Arc<P::Row>) -> N,
+) -> Result<Paged<N>> {
+    let page = args.request::<P::Row>(sort.key, page_limits(ctx))?;
+    let query: Arc<QueryOf<P::Row>> = Arc::new(ListQuery {
         filter: filter.clone(),
         sort,
         page,
-        shape: shape_of_nodes::<L::Entity>(ctx),
     });
-    let loaded = loaders(ctx)?
-        .load_one(ChildPage::<L> {
+    let loaders = loaders(ctx).await?;
+    let loaded = loaders
+        .load_one(ChildPage {
             parent,
             query: query.clone(),
+            joins: joins(&node_selection(ctx)),
         })
         .await
         .map_err(AppError::from)?
         .unwrap_or_else(|| Arc::new(Page::empty(&query.page)));
-    let total = TotalCount::of(ChildCount::<L> {
-        parent,
-        filter: Arc::new(filter),
-    });
+    let total = TotalCount::of(ChildCount { parent, filter });
     Ok(connection(&loaded, sort.key, node, total))
 }
 
-/// The shape of a read of `E` that a connection's nodes ask for, under `edges.node` or
-/// `nodes`.
-pub fn shape_of_nodes<E: ScopedEntity>(ctx: &Context<'_>) -> Shape {
+/// What a connection's selection asks of its nodes, under `edges.node` (or `nodes`).
+pub fn node_selection<'a>(ctx: &'a Context<'_>) -> Lookahead<'a> {
     let connection = ctx.look_ahead();
-    let (edges, nodes) = (
-        connection.field("edges").field("node"),
-        connection.field("nodes"),
-    );
-    Shape::selected::<E>(|path| reads(&edges, path) || reads(&nodes, path))
+    let edges = connection.field("edges").field("node");
+    if edges.exists() {
+        edges
+    } else {
+        connection.field("nodes")
+    }
 }
 
 /// The configured page limits.
@@ -256,7 +240,7 @@ pub fn page_limits(ctx: &Context<'_>) -> PageLimits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::lists::AssessmentSort;
+    use crate::db::assessments::{Assessment, AssessmentSort};
 
     fn args(first: Option<i32>, last: Option<i32>) -> PageArgs {
         PageArgs {
@@ -278,15 +262,32 @@ mod tests {
         let limits = PageLimits::default();
         let sort = AssessmentSort::CreatedAt;
         assert_eq!(
-            args(Some(100), None).request(sort, limits).unwrap().size,
+            args(Some(100), None)
+                .request::<Assessment>(sort, limits)
+                .unwrap()
+                .size,
             100
         );
-        assert_eq!(args(None, None).request(sort, limits).unwrap().size, 100);
-        let too_big = args(Some(101), None).request(sort, limits).unwrap_err();
+        assert_eq!(
+            args(None, None)
+                .request::<Assessment>(sort, limits)
+                .unwrap()
+                .size,
+            100
+        );
+        let too_big = args(Some(101), None)
+            .request::<Assessment>(sort, limits)
+            .unwrap_err();
         assert_eq!(field_of(too_big).as_deref(), Some("first"));
-        let negative = args(None, Some(-1)).request(sort, limits).unwrap_err();
+        let negative = args(None, Some(-1))
+            .request::<Assessment>(sort, limits)
+            .unwrap_err();
         assert_eq!(field_of(negative).as_deref(), Some("last"));
-        assert!(args(Some(1), Some(1)).request(sort, limits).is_err());
+        assert!(
+            args(Some(1), Some(1))
+                .request::<Assessment>(sort, limits)
+                .is_err()
+        );
     }
 
     #[test]
@@ -299,7 +300,7 @@ mod tests {
             ..PageArgs::default()
         };
         assert_eq!(
-            field_of(mixed.request(sort, limits).unwrap_err()).as_deref(),
+            field_of(mixed.request::<Assessment>(sort, limits).unwrap_err()).as_deref(),
             Some("before")
         );
         let garbage = PageArgs {
@@ -308,7 +309,7 @@ mod tests {
             ..PageArgs::default()
         };
         assert_eq!(
-            field_of(garbage.request(sort, limits).unwrap_err()).as_deref(),
+            field_of(garbage.request::<Assessment>(sort, limits).unwrap_err()).as_deref(),
             Some("after")
         );
     }

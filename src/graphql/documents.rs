@@ -1,39 +1,17 @@
 //! Parsed GraphQL documents, kept by their text. Dashboards send the same few queries all day,
 //! and parsing them again was a quarter of the server's own time on a one-row `lookup`
-//! (BENCHMARKS.md). Each document also remembers whether it passed full validation
-//! (`graphql::executor`).
+//! (BENCHMARKS.md).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::parser::parse_query;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-/// A document that parsed.
-pub struct ParsedDocument {
-    pub document: ExecutableDocument,
-    /// Whether every validation rule passed for it once. None of them depends on anything but
-    /// the document and the schema, except the check of variable values.
-    validated: AtomicBool,
-}
-
-impl ParsedDocument {
-    /// Whether the document passed full validation.
-    pub fn is_validated(&self) -> bool {
-        self.validated.load(Ordering::Acquire)
-    }
-
-    /// Records that the document passed full validation.
-    pub fn mark_validated(&self) {
-        self.validated.store(true, Ordering::Release);
-    }
-}
-
 /// Documents that parsed, by their text, bounded by an estimate of the memory they take.
 pub struct ParsedDocuments {
-    cache: Cache<String, Arc<ParsedDocument>, TextWeight>,
+    cache: Cache<String, Arc<ExecutableDocument>, TextWeight>,
 }
 
 impl ParsedDocuments {
@@ -46,23 +24,19 @@ impl ParsedDocuments {
 
     /// The document `query` parses to, parsed once; `None` when it does not parse (the
     /// executor then reports the syntax error itself, and nothing is kept).
-    pub fn parse(&self, query: &str) -> Option<Arc<ParsedDocument>> {
+    pub fn parse(&self, query: &str) -> Option<Arc<ExecutableDocument>> {
         if let Some(document) = self.cache.get(query) {
             return Some(document);
         }
-        let document = Arc::new(ParsedDocument {
-            document: parse_query(query).ok()?,
-            validated: AtomicBool::new(false),
-        });
+        let document = Arc::new(parse_query(query).ok()?);
         self.cache.insert(query.to_owned(), document.clone());
         Some(document)
     }
 
     /// Whether `query` holds a mutation.
     pub fn holds_a_mutation(&self, query: &str) -> bool {
-        self.parse(query).is_some_and(|parsed| {
-            parsed
-                .document
+        self.parse(query).is_some_and(|document| {
+            document
                 .operations
                 .iter()
                 .any(|(_, operation)| operation.node.ty == OperationType::Mutation)
@@ -80,8 +54,8 @@ const PARSED_BYTES_PER_TEXT_BYTE: u64 = 16;
 #[derive(Clone)]
 struct TextWeight;
 
-impl Weighter<String, Arc<ParsedDocument>> for TextWeight {
-    fn weight(&self, query: &String, _: &Arc<ParsedDocument>) -> u64 {
+impl Weighter<String, Arc<ExecutableDocument>> for TextWeight {
+    fn weight(&self, query: &String, _: &Arc<ExecutableDocument>) -> u64 {
         (query.len() as u64).max(1) * PARSED_BYTES_PER_TEXT_BYTE
     }
 }
@@ -98,21 +72,6 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &again));
         let other = documents.parse("{ viewer { name } }").expect("parses");
         assert!(!Arc::ptr_eq(&first, &other));
-    }
-
-    #[test]
-    fn a_document_is_validated_once_marked_and_by_its_text_only() {
-        let documents = ParsedDocuments::new(1 << 20);
-        let first = documents.parse("{ viewer { id } }").expect("parses");
-        assert!(!first.is_validated());
-        first.mark_validated();
-        assert!(documents.parse("{ viewer { id } }").unwrap().is_validated());
-        assert!(
-            !documents
-                .parse("{ viewer { name } }")
-                .unwrap()
-                .is_validated()
-        );
     }
 
     #[test]

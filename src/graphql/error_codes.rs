@@ -1,18 +1,14 @@
-//! Gives request-level errors (syntax, validation, query limits, argument coercion) their
-//! `extensions.code`.
-//!
-//! Resolver errors get theirs from [`crate::error::AppError`]; these errors are raised by
-//! async-graphql itself, so they are tagged on the way out. (A schema extension could tag them
-//! too, but any extension wraps every field's resolution in a boxed future: a cost per field.)
+//! The last word on `extensions.code`: codes are attached where errors are raised (resolvers
+//! through [`crate::error::AppError`], parse and validation through the query-limits
+//! extension), so an error that reaches the response without one is something nobody expected
+//! to fail. It is logged and answered as `INTERNAL_SERVER_ERROR`, its message censored.
 
-use async_graphql::{Response, ServerError};
+use async_graphql::Response;
 
+use super::limits::with_code;
 use crate::error::code;
 
-/// async-graphql's messages for its depth and complexity limits (validation/mod.rs, v7).
-const LIMIT_MESSAGES: [&str; 2] = ["Query is too complex.", "Query is nested too deep."];
-
-/// Tags every error of `response` that has no code yet.
+/// Gives every uncoded error of `response` the code `INTERNAL_SERVER_ERROR`.
 pub fn tag_uncoded_errors(response: &mut Response) {
     for error in &mut response.errors {
         let coded = error
@@ -20,61 +16,38 @@ pub fn tag_uncoded_errors(response: &mut Response) {
             .as_ref()
             .is_some_and(|extensions| extensions.get("code").is_some());
         if !coded {
-            let tag = if LIMIT_MESSAGES.contains(&error.message.as_str()) {
-                code::QUERY_TOO_COMPLEX
-            } else {
-                code::BAD_USER_INPUT
-            };
-            set_code(error, tag);
+            tracing::error!(message = %error.message, path = ?error.path, "uncoded error");
+            error.message = "internal server error".to_owned();
+            *error = with_code(error.clone(), code::INTERNAL_SERVER_ERROR);
         }
     }
-}
-
-fn set_code(error: &mut ServerError, code: &'static str) {
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("code", code);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use async_graphql::Value;
+    use async_graphql::{ServerError, Value};
 
-    fn code_of(response: &Response) -> Option<Value> {
-        response.errors[0]
+    fn code_of(response: &Response, index: usize) -> Option<Value> {
+        response.errors[index]
             .extensions
             .as_ref()
             .and_then(|extensions| extensions.get("code").cloned())
     }
 
     #[test]
-    fn limits_are_too_complex_and_other_uncoded_errors_bad_input() {
+    fn uncoded_errors_are_internal_and_censored_coded_ones_keep_their_code() {
         let mut response = Response::from_errors(vec![
-            ServerError::new("Query is too complex.", None),
-            ServerError::new("Unknown field \"shoeSize\"", None),
+            ServerError::new("relation \"x\" does not exist", None),
+            with_code(ServerError::new("not found", None), code::NOT_FOUND),
         ]);
         tag_uncoded_errors(&mut response);
         assert_eq!(
-            code_of(&response),
-            Some(Value::from(code::QUERY_TOO_COMPLEX))
+            code_of(&response, 0),
+            Some(Value::from(code::INTERNAL_SERVER_ERROR))
         );
-        let second = response.errors[1]
-            .extensions
-            .as_ref()
-            .unwrap()
-            .get("code")
-            .cloned();
-        assert_eq!(second, Some(Value::from(code::BAD_USER_INPUT)));
-    }
-
-    #[test]
-    fn coded_errors_keep_their_code() {
-        let mut error = ServerError::new("not found", None);
-        set_code(&mut error, code::NOT_FOUND);
-        let mut response = Response::from_errors(vec![error]);
-        tag_uncoded_errors(&mut response);
-        assert_eq!(code_of(&response), Some(Value::from(code::NOT_FOUND)));
+        assert_eq!(response.errors[0].message, "internal server error");
+        assert_eq!(code_of(&response, 1), Some(Value::from(code::NOT_FOUND)));
+        assert_eq!(response.errors[1].message, "not found");
     }
 }

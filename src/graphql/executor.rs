@@ -1,51 +1,32 @@
-//! Runs GraphQL requests over HTTP. A document's first requests are validated in full; once one
-//! has passed, later requests with the same text skip the rules that depend only on the document
-//! and the schema. Full validation was about two thirds of orgraph's own time on a one-row
-//! `lookup` (BENCHMARKS.md). Variable values are checked on every request, before either path
-//! (`graphql::variables`), and depth and complexity limits are computed on every request from
-//! its own variables.
+//! Runs GraphQL requests: each query's text is parsed once and the document kept
+//! (`graphql::documents`), then validated and executed by the schema as every request is.
 
-use std::sync::Arc;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
+use async_graphql::{Request, Response, ServerError, Value, Variables};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::registry::Registry;
-use async_graphql::{
-    Request, Response, SchemaBuilder, ServerError, ValidationMode, ValidationResult,
-};
+use super::OrgraphSchema;
+use super::documents::ParsedDocuments;
+use super::limits::with_code;
+use crate::error::code;
 
-use super::documents::{ParsedDocument, ParsedDocuments};
-use super::{Mutation, OrgraphSchema, Query, variables};
-
-/// The schema twice over, and the documents it has seen.
+/// The schema, and the documents it has parsed.
 pub struct Executor {
-    /// Every validation rule: documents not yet known to be valid, and subscriptions.
-    validating: OrgraphSchema,
-    /// async-graphql's fast validation, which computes depth and complexity and checks no
-    /// rule a valid document could break: documents that passed `validating` before.
-    trusting: OrgraphSchema,
+    schema: OrgraphSchema,
     documents: ParsedDocuments,
-    /// The input types variables are checked against.
-    registry: Registry,
 }
 
 impl Executor {
-    /// Builds both schemas with `configured` (limits, data, introspection), keeping at most about
-    /// `documents_memory` bytes of parsed documents.
-    pub fn new(
-        configured: impl Fn() -> SchemaBuilder<Query, Mutation, async_graphql::EmptySubscription>,
-        documents_memory: u64,
-    ) -> Self {
+    /// Runs `schema`, keeping at most about `documents_memory` bytes of parsed documents.
+    pub fn new(schema: OrgraphSchema, documents_memory: u64) -> Self {
         Self {
-            validating: configured().extension(RecordValidDocuments).finish(),
-            trusting: configured().validation_mode(ValidationMode::Fast).finish(),
+            schema,
             documents: ParsedDocuments::new(documents_memory),
-            registry: variables::input_types(),
         }
     }
 
-    /// The fully validating schema, for transports this executor does not run (websockets).
+    /// The schema, for transports this executor does not run (websockets).
     pub fn schema(&self) -> &OrgraphSchema {
-        &self.validating
+        &self.schema
     }
 
     /// Whether `query` holds a mutation.
@@ -53,94 +34,118 @@ impl Executor {
         self.documents.holds_a_mutation(query)
     }
 
-    /// Runs `request`. A variable that does not fit its declared type is a request error: the
-    /// response has no data, and nothing runs.
+    /// Runs `request`.
     pub async fn execute(&self, mut request: Request) -> Response {
-        let Some(parsed) = self.documents.parse(&request.query) else {
-            // The executor reports the syntax error.
-            return self.validating.execute(request).await;
-        };
-        if let Err(error) = variables::check_request(
-            &self.registry,
-            &parsed.document,
-            request.operation_name.as_deref(),
-            &request.variables,
-        ) {
-            return Response::from_errors(vec![error]);
+        // A document that does not parse is reported by the schema's own parse.
+        if let Some(parsed) = self.documents.parse(&request.query) {
+            let checked = pick_operation(&parsed, request.operation_name.as_deref())
+                .and_then(|operation| required_variables(operation, &request.variables));
+            if let Err(error) = checked {
+                return Response::from_errors(vec![error]);
+            }
+            // The executor takes the document apart as it runs: each request gets its copy.
+            request.set_parsed_query(parsed.as_ref().clone());
         }
-        // The executor takes the document apart as it runs, so each request gets its own copy.
-        request.set_parsed_query(parsed.document.clone());
-        if parsed.is_validated() {
-            self.trusting.execute(request).await
-        } else {
-            self.validating
-                .execute(request.data(Validating(parsed)))
-                .await
-        }
+        self.schema.execute(request).await
     }
 }
 
-/// The document a request on the validating schema runs.
-struct Validating(Arc<ParsedDocument>);
-
-/// Marks a request's document valid when the validating schema's rules all passed for it.
-struct RecordValidDocuments;
-
-impl ExtensionFactory for RecordValidDocuments {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(RecordValidDocuments)
+/// The operation of `document` that `operation_name` picks: the only one when none is named.
+fn pick_operation<'a>(
+    document: &'a ExecutableDocument,
+    operation_name: Option<&str>,
+) -> Result<&'a OperationDefinition, ServerError> {
+    match (&document.operations, operation_name) {
+        (DocumentOperations::Single(operation), None) => Ok(&operation.node),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            Ok(&operations.values().next().expect("one operation").node)
+        }
+        (DocumentOperations::Multiple(operations), None) => Err(refused(format!(
+            "the document holds {} operations: name one with `operationName`",
+            operations.len()
+        ))),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .get(name)
+            .map(|operation| &operation.node)
+            .ok_or_else(|| refused(format!("the document has no operation named `{name}`"))),
+        (DocumentOperations::Single(_), Some(name)) => Err(refused(format!(
+            "the document has no operation named `{name}`"
+        ))),
     }
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for RecordValidDocuments {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await;
-        if result.is_ok()
-            && let Some(Validating(parsed)) = ctx.data_opt::<Validating>()
-        {
-            parsed.mark_validated();
+/// Refuses a request that leaves out a variable of a non-null type without a default, or
+/// gives it `null`: the schema's validation checks the values of the arguments they fill,
+/// not the values missing.
+fn required_variables(
+    operation: &OperationDefinition,
+    variables: &Variables,
+) -> Result<(), ServerError> {
+    for definition in &operation.variable_definitions {
+        let definition = &definition.node;
+        if definition.var_type.node.nullable {
+            continue;
         }
-        result
+        let (name, declared) = (&definition.name.node, &definition.var_type.node);
+        match variables.get(name) {
+            Some(Value::Null) => {
+                return Err(refused(format!(
+                    "Variable \"${name}\" of non-null type \"{declared}\" must not be null."
+                )));
+            }
+            None if definition.default_value.is_none() => {
+                return Err(refused(format!(
+                    "Variable \"${name}\" of required type \"{declared}\" was not provided."
+                )));
+            }
+            _ => {}
+        }
     }
+    Ok(())
+}
+
+/// A request error: `BAD_USER_INPUT`, nothing run.
+fn refused(message: String) -> ServerError {
+    with_code(ServerError::new(message, None), code::BAD_USER_INPUT)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graphql::schema_builder;
+    use async_graphql::parser::parse_query;
 
-    /// Whether `executor` holds `query` as known valid.
-    fn known_valid(executor: &Executor, query: &str) -> bool {
-        executor.documents.parse(query).unwrap().is_validated()
+    #[test]
+    fn a_required_variable_must_be_given() {
+        let document =
+            parse_query("query($id: ID!, $n: Int = 3, $s: String) { __typename }").unwrap();
+        let operation = pick_operation(&document, None).unwrap();
+        let given = Variables::from_json(serde_json::json!({ "id": "x" }));
+        assert!(required_variables(operation, &given).is_ok());
+        let missing = required_variables(operation, &Variables::default()).unwrap_err();
+        assert!(missing.message.contains("\"$id\""), "{}", missing.message);
+        let null = Variables::from_json(serde_json::json!({ "id": null }));
+        let null = required_variables(operation, &null).unwrap_err();
+        assert!(
+            null.message.contains("must not be null"),
+            "{}",
+            null.message
+        );
     }
 
-    #[tokio::test]
-    async fn only_a_document_that_passed_every_rule_is_known_valid() {
-        let executor = Executor::new(schema_builder, 1 << 20);
-        let valid = "{ __typename }";
-        assert!(!known_valid(&executor, valid));
-        assert!(executor.execute(Request::new(valid)).await.is_ok());
-        assert!(known_valid(&executor, valid), "passed once, validated once");
-        assert!(executor.execute(Request::new(valid)).await.is_ok());
-
-        let unknown_field = "{ shoeSize }";
-        assert!(executor.execute(Request::new(unknown_field)).await.is_err());
-        assert!(!known_valid(&executor, unknown_field));
-
-        // Refused for its variables before validation ran, then validated with good ones.
-        let with_variable = "query($show: Boolean!) { ... @include(if: $show) { __typename } }";
-        assert!(executor.execute(Request::new(with_variable)).await.is_err());
-        assert!(!known_valid(&executor, with_variable));
-        let shown = Request::new(with_variable).variables(async_graphql::Variables::from_json(
-            serde_json::json!({ "show": true }),
-        ));
-        let response = executor.execute(shown).await;
-        assert!(response.is_ok(), "{:?}", response.errors);
-        assert!(known_valid(&executor, with_variable));
+    #[test]
+    fn an_operation_name_must_pick_one_operation() {
+        let single = parse_query("{ __typename }").unwrap();
+        assert!(pick_operation(&single, None).is_ok());
+        assert!(pick_operation(&single, Some("A")).is_err());
+        let two = parse_query("query A { __typename } query B { __typename }").unwrap();
+        assert!(pick_operation(&two, Some("B")).is_ok());
+        let unnamed = pick_operation(&two, None).unwrap_err();
+        assert!(
+            unnamed.message.contains("2 operations"),
+            "{}",
+            unnamed.message
+        );
+        let unknown = pick_operation(&two, Some("C")).unwrap_err();
+        assert!(unknown.message.contains("`C`"), "{}", unknown.message);
     }
 }

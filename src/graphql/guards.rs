@@ -1,82 +1,156 @@
-//! Field guards: the one mechanism that checks, on every field that reaches organisation data,
-//! that the viewer is a member (and, where the design says so, holds a role), and that guards
-//! personal fields. Objects only ever come from scoped reads, so these guards are the second
-//! wall, not the first.
+//! Who is asking, and the field guards: on every field that reaches organisation data, a check
+//! that the viewer is a member (holding a role, where the design says so), and on personal
+//! fields a check of the person's personal data. Objects only ever come from scoped reads, so
+//! these guards are a second wall, checked on their own.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use async_graphql::dataloader::{DataLoader, HashMapCache};
 use async_graphql::{Context, Guard, Result};
 use entity::enums::MemberRole;
-use tokio::sync::Mutex;
+use sea_orm::DatabaseConnection;
+use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use super::batching::LoadSpawner;
 use crate::auth::viewer::{self as auth, Credentials, Viewer};
-use crate::db::loaders::{Loaders, PersonalDataOf};
+use crate::db::read::Reader;
 use crate::db::reference::Reference;
+use crate::db::scope::{Access, Scope};
+use crate::db::users::UserKey;
 use crate::error::AppError;
 
-/// Who is asking, for the length of one request: the token's user, and their memberships once
-/// a role check needed them. A read needs no more than the token, because its statements check
-/// membership themselves; a mutation may change the viewer's own memberships (creating an
-/// organisation makes them its owner), so each mutation reads them again before its payload.
+/// The per-request loaders every resolver reads through: one viewer's, cached for the
+/// request.
+pub type Loaders = DataLoader<Reader, HashMapCache>;
+
+/// The largest batch one statement answers: the children of a full page of full pages
+/// (100 × 100) stay one statement.
+const MAX_BATCH: usize = 10_000;
+
+/// One request's session: its credentials, and the viewer with their loaders once a field
+/// needed them. The viewer's memberships are read once per request (a mutation that changes
+/// them starts the request's reads afresh), never taken from the token.
 pub struct Session {
     credentials: Credentials,
-    /// `None` until read; then `Some(None)` for a user who is not (or no longer) active.
-    viewer: Mutex<Option<Option<Arc<Viewer>>>>,
+    db: DatabaseConnection,
+    spawner: LoadSpawner,
+    reads: Mutex<Arc<OnceCell<Arc<Reads>>>>,
+}
+
+/// The viewer as the database has them, and the loaders scoped to them.
+struct Reads {
+    viewer: Option<Arc<Viewer>>,
+    loaders: Loaders,
 }
 
 impl Session {
-    /// The session of a request that presented `credentials`.
-    pub fn new(credentials: Credentials) -> Self {
+    /// The session of a request that presented `credentials`; its statements go through `db`,
+    /// its loads through `spawner`.
+    pub fn new(credentials: Credentials, db: DatabaseConnection, spawner: LoadSpawner) -> Self {
         Self {
             credentials,
-            viewer: Mutex::new(None),
+            db,
+            spawner,
+            reads: Mutex::default(),
         }
+    }
+
+    /// The request's database handle, for public data and mutations.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    async fn reads(&self) -> Result<Arc<Reads>, AppError> {
+        let cell = self
+            .reads
+            .lock()
+            .expect("the session lock is never poisoned")
+            .clone();
+        let reads = cell.get_or_try_init(|| self.read_viewer()).await?;
+        Ok(reads.clone())
+    }
+
+    /// Reads the token's user with their memberships, and builds loaders scoped to them.
+    async fn read_viewer(&self) -> Result<Arc<Reads>, AppError> {
+        let viewer = match self.credentials {
+            Credentials::User(user_id) => auth::load(&self.db, user_id).await?.map(Arc::new),
+            Credentials::Anonymous | Credentials::Rejected => None,
+        };
+        let access = viewer.as_deref().map_or(Access::Nobody, Viewer::access);
+        let reader = Reader::new(
+            self.db.clone(),
+            Scope::new(self.db.get_database_backend(), access),
+        );
+        let spawner = self.spawner.clone();
+        let loaders = DataLoader::with_cache(
+            reader,
+            move |load| spawner.spawn(load),
+            HashMapCache::default(),
+        )
+        .max_batch_size(MAX_BATCH)
+        // The request's load queue, not a timer, decides what a batch holds.
+        .delay(Duration::ZERO);
+        Ok(Arc::new(Reads { viewer, loaders }))
+    }
+
+    /// Forgets the viewer and everything read: after a mutation, reads see it afresh.
+    pub fn refresh(&self) {
+        *self
+            .reads
+            .lock()
+            .expect("the session lock is never poisoned") = Arc::default();
     }
 }
 
 fn session<'a>(ctx: &Context<'a>) -> Result<&'a Session, AppError> {
-    ctx.data::<Session>().map_err(|_| AppError::Unauthenticated)
+    ctx.data::<Session>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("no session in the request data")))
 }
 
-/// The user the request's token names, without reading the database; `UNAUTHENTICATED` without
-/// a valid token.
+/// The user the request's token names, without reading the database; `UNAUTHENTICATED`
+/// without a valid token.
 pub fn signed_in(ctx: &Context<'_>) -> Result<Uuid, AppError> {
     session(ctx)?.credentials.user()
 }
 
-/// The request's viewer with their memberships (read once per request, on first need), or
-/// `UNAUTHENTICATED` for a missing or bad token and for a user who is not active.
+/// The request's viewer with their memberships, or `UNAUTHENTICATED` for a missing or bad
+/// token and for a user who is not (or no longer) active.
 pub async fn viewer(ctx: &Context<'_>) -> Result<Arc<Viewer>, AppError> {
-    let session = session(ctx)?;
-    let user_id = session.credentials.user()?;
-    let mut viewer = session.viewer.lock().await;
-    let viewer = match &mut *viewer {
-        Some(viewer) => viewer.clone(),
-        unread => unread.insert(read_viewer(ctx, user_id).await?).clone(),
-    };
-    viewer.ok_or(AppError::Unauthenticated)
+    signed_in(ctx)?;
+    session(ctx)?
+        .reads()
+        .await?
+        .viewer
+        .clone()
+        .ok_or(AppError::Unauthenticated)
 }
 
-/// The user's memberships as the database has them now; `None` for a user who is not active.
-async fn read_viewer(ctx: &Context<'_>, user_id: Uuid) -> Result<Option<Arc<Viewer>>, AppError> {
-    let viewer = auth::load(loaders(ctx)?.loader().db(), user_id).await?;
-    Ok(viewer.map(Arc::new))
+/// The request's loaders, scoped to its viewer (to nobody without one).
+pub async fn loaders(ctx: &Context<'_>) -> Result<LoadersOf, AppError> {
+    Ok(LoadersOf(session(ctx)?.reads().await?))
 }
 
-/// What a root field found nothing for: either nothing visible, or a token whose user is not
-/// (or no longer) active, which is `UNAUTHENTICATED`. Only the empty answer pays for telling
-/// them apart.
-pub async fn found_nothing(ctx: &Context<'_>) -> Result<(), AppError> {
-    viewer(ctx).await.map(drop)
+/// The loaders of the request's current reads.
+pub struct LoadersOf(Arc<Reads>);
+
+impl std::ops::Deref for LoadersOf {
+    type Target = Loaders;
+
+    fn deref(&self) -> &Loaders {
+        &self.0.loaders
+    }
 }
 
-/// Reads the viewer's memberships again and forgets the rows the request read before.
-pub async fn refresh_viewer(ctx: &Context<'_>) -> Result<(), AppError> {
-    let session = session(ctx)?;
-    let read = read_viewer(ctx, session.credentials.user()?).await?;
-    loaders(ctx)?.loader().forget();
-    *session.viewer.lock().await = Some(read);
+/// The request's database handle, for public reference data.
+pub fn db<'a>(ctx: &Context<'a>) -> Result<&'a DatabaseConnection, AppError> {
+    Ok(session(ctx)?.db())
+}
+
+/// After a mutation: the viewer's memberships and every row are read again.
+pub fn refresh_viewer(ctx: &Context<'_>) -> Result<(), AppError> {
+    session(ctx)?.refresh();
     Ok(())
 }
 
@@ -84,12 +158,6 @@ pub async fn refresh_viewer(ctx: &Context<'_>) -> Result<(), AppError> {
 pub fn reference<'a>(ctx: &Context<'a>) -> Result<&'a Reference, AppError> {
     ctx.data::<Reference>()
         .map_err(|_| AppError::Internal(anyhow::anyhow!("no reference data in the schema")))
-}
-
-/// The request's loaders.
-pub fn loaders<'a>(ctx: &Context<'a>) -> Result<&'a Loaders, AppError> {
-    ctx.data::<Loaders>()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("no loaders in the request data")))
 }
 
 /// Passes when the viewer holds at least `weakest` in the organisation (or is a platform admin).
@@ -117,14 +185,6 @@ impl Guard for OrganizationRole {
     /// A member with too weak a role gets `FORBIDDEN`; anyone else `NOT_FOUND`, as if the
     /// organisation did not exist.
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
-        if let Some(organization) = self.organization_id
-            && self.weakest == MemberRole::Viewer
-            && loaders(ctx)?.loader().has_read_from(organization)
-        {
-            // A scoped statement of this request returned this organisation's rows: the
-            // database has just checked the membership this guard asks for.
-            return Ok(());
-        }
         let viewer = viewer(ctx).await?;
         if viewer.is_platform_admin() {
             return Ok(());
@@ -140,24 +200,35 @@ impl Guard for OrganizationRole {
     }
 }
 
-/// Passes when the viewer may read a person's personal data: the person themselves, an owner
-/// or admin of an organisation they share, or a platform admin.
-pub struct PersonalData(pub Uuid);
+/// Passes when the viewer may read a person's personal data (the person, an owner or admin of
+/// an organisation they share, or a platform admin), as the read of the person found.
+pub struct PersonalData(pub bool);
 
 impl Guard for PersonalData {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
-        if signed_in(ctx)? == self.0 {
-            return Ok(());
-        }
-        let readable = loaders(ctx)?
-            .load_one(PersonalDataOf(self.0))
-            .await
-            .map_err(AppError::from)?;
-        if readable == Some(true) {
+        signed_in(ctx)?;
+        if self.0 {
             Ok(())
         } else {
             Err(AppError::Forbidden.into())
         }
+    }
+}
+
+/// Passes when the viewer may read the personal data of the person with this id: their row is
+/// read (batched) to find out.
+pub struct PersonalDataOf(pub Uuid);
+
+impl Guard for PersonalDataOf {
+    async fn check(&self, ctx: &Context<'_>) -> Result<()> {
+        let person = loaders(ctx)
+            .await?
+            .load_one(UserKey(self.0))
+            .await
+            .map_err(AppError::from)?;
+        PersonalData(person.is_some_and(|person| person.personal_data_visible))
+            .check(ctx)
+            .await
     }
 }
 
@@ -192,25 +263,36 @@ impl RoleOver {
 impl Guard for RoleOver {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
         use super::id::{GlobalId, NodeKind};
-        use super::types::find;
-        use crate::db::loaders::{AssessmentById, MembershipById, OrganizationById};
+        use crate::db::assessments::AssessmentKey;
+        use crate::db::memberships::MembershipKey;
+        use crate::db::organizations::OrganizationKey;
 
+        let loaders = loaders(ctx).await?;
         let organization = match &self.target {
             Target::Organization(id) => {
                 let key = GlobalId::decode_as(id, NodeKind::Organization, self.field)?;
-                find::<OrganizationById>(ctx, key).await?.map(|row| row.id)
+                let found = loaders
+                    .load_one(OrganizationKey(key, Default::default()))
+                    .await;
+                found.map_err(AppError::from)?.map(|row| row.row.id)
             }
             Target::Membership(id) => {
                 let key = GlobalId::decode_as(id, NodeKind::Membership, self.field)?;
-                find::<MembershipById>(ctx, key)
-                    .await?
-                    .map(|row| row.organization_id)
+                let found = loaders
+                    .load_one(MembershipKey(key, Default::default()))
+                    .await;
+                found
+                    .map_err(AppError::from)?
+                    .map(|row| row.row.organization_id)
             }
             Target::Assessment(id) => {
                 let key = GlobalId::decode_as(id, NodeKind::Assessment, self.field)?;
-                find::<AssessmentById>(ctx, key)
-                    .await?
-                    .map(|row| row.organization_id)
+                let found = loaders
+                    .load_one(AssessmentKey(key, Default::default()))
+                    .await;
+                found
+                    .map_err(AppError::from)?
+                    .map(|row| row.row.organization_id)
             }
         };
         let organization = organization.ok_or(AppError::NotFound)?;

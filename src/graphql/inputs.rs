@@ -11,12 +11,13 @@ use super::enums::{
     OrganizationStatus, SnapshotReason,
 };
 use super::id::{GlobalId, NodeKind};
-use crate::db::lists::{
-    AssessmentFilter, AssessmentSort, AuditFilter, AuditSort, ConsentFilter, ConsentSort,
-    MemberFilter, MemberSort, OrganizationFilter, OrganizationSort, SnapshotFilter, SnapshotSort,
-    TimeRange,
-};
-use crate::db::paging::Sort;
+use crate::db::assessments::{AssessmentFilter, AssessmentSort};
+use crate::db::audit::{AuditFilter, AuditSort};
+use crate::db::consents::{ConsentFilter, ConsentSort};
+use crate::db::memberships::{MemberFilter, MemberSort};
+use crate::db::organizations::{OrganizationFilter, OrganizationSort};
+use crate::db::paging::{Sort, TimeRange};
+use crate::db::snapshots::{SnapshotFilter, SnapshotSort};
 use crate::error::AppError;
 
 fn converted<T: Copy, U: From<T>>(values: Option<Vec<T>>) -> Option<Vec<U>> {

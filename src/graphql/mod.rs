@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, root fields, and the SDL that `schema.graphql` must equal.
 
+pub mod batching;
 pub mod connection;
 pub mod documents;
 pub mod enums;
@@ -8,10 +9,10 @@ pub mod executor;
 pub mod guards;
 pub mod id;
 pub mod inputs;
+pub mod limits;
 mod mutation;
 mod query;
 pub mod types;
-mod variables;
 
 use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 

@@ -4,18 +4,17 @@ use async_graphql::{Context, ID, Object, Result};
 use uuid::Uuid;
 
 use super::connection::{
-    PageArgs, Paged, TotalCount, complexity, connection, page_limits, shape_of_nodes,
+    PageArgs, Paged, TotalCount, complexity, connection, node_selection, page_limits,
 };
-use super::guards::{found_nothing, loaders, reference, signed_in};
+use super::guards::{db, loaders, reference, viewer};
 use super::id::{GlobalId, NodeKind};
 use super::inputs::{OrganizationFilterInput, OrganizationOrder};
-use super::types::{
-    ConsentType, MaturityLevel, Node, Organization, User, find, find_selected, resolve_node,
+use super::types::{ConsentType, MaturityLevel, Node, Organization, User, load, resolve_node};
+use crate::db::organizations::{
+    self, OrganizationBySlug, OrganizationFilter, OrganizationKey, OrganizationSort,
 };
-use crate::db;
-use crate::db::lists::{OrganizationFilter, OrganizationSort};
-use crate::db::loaders::{OrganizationById, OrganizationBySlug, UserById};
 use crate::db::paging::{ListQuery, Sort};
+use crate::db::users::UserKey;
 use crate::error::AppError;
 
 /// The root of every read.
@@ -25,8 +24,7 @@ pub struct Query;
 impl Query {
     /// The signed-in person. Their memberships are on `User.memberships`.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
-        // The scope admits the viewer's own row only while they are an active user.
-        let user = find::<UserById>(ctx, signed_in(ctx)?).await?;
+        let user = load(ctx, UserKey(viewer(ctx).await?.user_id)).await?;
         Ok(User(user.ok_or(AppError::Unauthenticated)?))
     }
 
@@ -38,13 +36,14 @@ impl Query {
         id: Option<ID>,
         slug: Option<String>,
     ) -> Result<Option<Organization>> {
-        signed_in(ctx)?;
+        viewer(ctx).await?;
+        let joins = Organization::joins(&ctx.look_ahead());
         let row = match (id, slug) {
             (Some(id), None) => {
                 let key: Uuid = GlobalId::decode_as(&id, NodeKind::Organization, "id")?;
-                find_selected::<OrganizationById>(ctx, key).await?
+                load(ctx, OrganizationKey(key, joins)).await?
             }
-            (None, Some(slug)) => find_selected::<OrganizationBySlug>(ctx, slug).await?,
+            (None, Some(slug)) => load(ctx, OrganizationBySlug(slug, joins)).await?,
             _ => {
                 return Err(AppError::BadUserInput {
                     message: "pass exactly one of `id` and `slug`".into(),
@@ -53,9 +52,6 @@ impl Query {
                 .into());
             }
         };
-        if row.is_none() {
-            found_nothing(ctx).await?;
-        }
         Ok(row.map(Organization))
     }
 
@@ -76,7 +72,7 @@ impl Query {
         filter: Option<OrganizationFilterInput>,
         order_by: Option<OrganizationOrder>,
     ) -> Result<Paged<Organization>> {
-        signed_in(ctx)?;
+        viewer(ctx).await?;
         let sort = OrganizationOrder::sort(order_by, BY_NAME);
         let page = PageArgs {
             first,
@@ -84,22 +80,20 @@ impl Query {
             last,
             before,
         }
-        .request(sort.key, page_limits(ctx))?;
+        .request::<organizations::Organization>(sort.key, page_limits(ctx))?;
         let filter: OrganizationFilter = filter.unwrap_or_default().into();
         let query = ListQuery {
             filter: filter.clone(),
             sort,
             page,
-            shape: shape_of_nodes::<entity::organizations::Entity>(ctx),
         };
-        let rows = loaders(ctx)?
+        let joins = Organization::joins(&node_selection(ctx));
+        let loaders = loaders(ctx).await?;
+        let rows = loaders
             .loader()
-            .organizations(&query)
+            .page(None, &query, joins)
             .await
             .map_err(AppError::from)?;
-        if rows.rows.is_empty() {
-            found_nothing(ctx).await?;
-        }
         Ok(connection(
             &rows,
             sort.key,
@@ -140,7 +134,7 @@ impl Query {
 
     /// Every consent type a person can grant or withdraw, all versions. Public reference data.
     async fn consent_types(&self, ctx: &Context<'_>) -> Result<Vec<ConsentType>> {
-        let types = db::reference::consent_types(loaders(ctx)?.loader().db())
+        let types = crate::db::consent_types::all(db(ctx)?)
             .await
             .map_err(AppError::from)?;
         Ok(types

@@ -17,6 +17,10 @@ use uuid::Uuid;
 use crate::helpers::{TEST_JWT_SECRET, TestApp, spawn_app};
 use crate::rows;
 
+/// The statement a signed-in request that reads organisation data spends on its viewer: their
+/// memberships, read once, then bound into every statement after it.
+pub const VIEWER_READ: u64 = 1;
+
 /// The membership roles, strongest first, as stored.
 pub const ROLES: [&str; 5] = ["owner", "admin", "analyst", "member", "viewer"];
 

@@ -97,10 +97,10 @@ impl AssessmentMutations {
             client,
         )
         .await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(StartAssessmentPayload {
             client_mutation_id: input.client_mutation_id,
-            assessment: Assessment(assessment.into()),
+            assessment: assessment.into(),
         })
     }
 
@@ -118,9 +118,9 @@ impl AssessmentMutations {
         let assessment =
             assessments::save_responses(mutating.db, mutating.actor(), id, input.responses.0)
                 .await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(AssessmentPayload {
-            assessment: Assessment(assessment.into()),
+            assessment: assessment.into(),
         })
     }
 
@@ -137,10 +137,10 @@ impl AssessmentMutations {
         let id = assessment_key(&input.assessment_id)?;
         let (assessment, score) =
             assessments::submit(mutating.db, reference(ctx)?, mutating.actor(), id).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(SubmitAssessmentPayload {
-            assessment: Assessment(assessment.into()),
-            score: AssessmentScore(score.into()),
+            assessment: assessment.into(),
+            score: score.into(),
         })
     }
 
@@ -156,9 +156,9 @@ impl AssessmentMutations {
         let mutating = Mutating::of(ctx).await?;
         let id = assessment_key(&input.assessment_id)?;
         let assessment = assessments::archive(mutating.db, mutating.actor(), id).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(AssessmentPayload {
-            assessment: Assessment(assessment.into()),
+            assessment: assessment.into(),
         })
     }
 }

@@ -114,10 +114,10 @@ impl MemberMutations {
             last_name: input.last_name,
         };
         let member = members::add(mutating.db, mutating.actor(), organization, new, client).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(AddMemberPayload {
             client_mutation_id: input.client_mutation_id,
-            membership: Membership(member.into()),
+            membership: member.into(),
         })
     }
 
@@ -134,9 +134,9 @@ impl MemberMutations {
         let id = membership_key(&input.membership_id)?;
         let member =
             members::change_role(mutating.db, mutating.actor(), id, input.role.into()).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(ChangeMemberRolePayload {
-            membership: Membership(member.into()),
+            membership: member.into(),
         })
     }
 
@@ -152,7 +152,7 @@ impl MemberMutations {
         let mutating = Mutating::of(ctx).await?;
         let id = membership_key(&input.membership_id)?;
         members::remove(mutating.db, mutating.actor(), id).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(RemoveMemberPayload {
             removed_membership_id: input.membership_id,
         })
@@ -170,7 +170,7 @@ impl MemberMutations {
         let mutating = Mutating::of(ctx).await?;
         let organization = organization_key(&input.organization_id)?;
         let member = members::leave(mutating.db, mutating.actor(), organization).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(LeaveOrganizationPayload {
             removed_membership_id: NodeKind::Membership.id(member.id),
         })

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use async_graphql::{Context, MergedObject};
 use sea_orm::DatabaseConnection;
 
-use super::guards::{loaders, viewer};
+use super::guards::{db, viewer};
 use crate::audit::{Pseudonymizer, RequestMeta, RequestOrigin};
 use crate::auth::viewer::Viewer;
 use crate::error::AppError;
@@ -47,7 +47,7 @@ impl<'a> Mutating<'a> {
             pseudonymizer: ctx
                 .data::<Pseudonymizer>()
                 .map_err(|_| missing("pseudonymizer"))?,
-            db: loaders(ctx)?.loader().db(),
+            db: db(ctx)?,
         })
     }
 

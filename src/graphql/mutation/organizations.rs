@@ -97,10 +97,10 @@ impl OrganizationMutations {
         };
         let organization =
             organizations::create(mutating.db, mutating.actor(), new, client).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(CreateOrganizationPayload {
             client_mutation_id: input.client_mutation_id,
-            organization: Organization(organization.into()),
+            organization: organization.into(),
         })
     }
 
@@ -123,9 +123,9 @@ impl OrganizationMutations {
         };
         let organization =
             organizations::update(mutating.db, mutating.actor(), id, changes).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(UpdateOrganizationPayload {
-            organization: Organization(organization.into()),
+            organization: organization.into(),
         })
     }
 
@@ -141,7 +141,7 @@ impl OrganizationMutations {
         let mutating = Mutating::of(ctx).await?;
         let id = organization_key(&input.organization_id)?;
         organizations::delete(mutating.db, mutating.actor(), id).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(DeleteOrganizationPayload {
             deleted_organization_id: input.organization_id,
         })

@@ -74,9 +74,9 @@ impl PeopleMutations {
             profile_pic_url: input.profile_pic_url,
         };
         let user = profile::update(mutating.db, mutating.actor(), changes).await?;
-        refresh_viewer(ctx).await?;
+        refresh_viewer(ctx)?;
         Ok(UpdateMyProfilePayload {
-            user: User(user.into()),
+            user: User::own(user),
         })
     }
 
@@ -114,8 +114,8 @@ async fn decide(ctx: &Context<'_>, input: ConsentInput, granted: bool) -> Result
         input.source,
     )
     .await?;
-    refresh_viewer(ctx).await?;
+    refresh_viewer(ctx)?;
     Ok(ConsentPayload {
-        consent: UserConsent(consent.into()),
+        consent: consent.into(),
     })
 }

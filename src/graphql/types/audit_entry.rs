@@ -4,17 +4,18 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::audit_log;
 use entity::enums::MemberRole;
 
-use super::{Organization, User, find_selected};
-use crate::db::loaders::{OrganizationById, UserById};
+use super::{Organization, User, load};
+use crate::db::audit;
+use crate::db::organizations::OrganizationKey;
+use crate::db::users::UserKey;
 use crate::graphql::enums::AuditOperation;
 use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
 
 /// Who changed what, and when. Personal values are stored hashed or masked.
-pub struct AuditEntry(pub Arc<audit_log::Model>);
+pub struct AuditEntry(pub Arc<audit::AuditEntry>);
 
 #[Object(guard = "OrganizationRole::at_least(MemberRole::Admin, self.0.organization_id)")]
 impl AuditEntry {
@@ -38,7 +39,7 @@ impl AuditEntry {
         let Some(actor) = self.0.actor_user_id else {
             return Ok(None);
         };
-        Ok(find_selected::<UserById>(ctx, actor).await?.map(User))
+        Ok(load(ctx, UserKey(actor)).await?.map(User))
     }
 
     /// The table changed.
@@ -76,8 +77,7 @@ impl AuditEntry {
         let Some(organization) = self.0.organization_id else {
             return Ok(None);
         };
-        Ok(find_selected::<OrganizationById>(ctx, organization)
-            .await?
-            .map(Organization))
+        let key = OrganizationKey(organization, Organization::joins(&ctx.look_ahead()));
+        Ok(load(ctx, key).await?.map(Organization))
     }
 }

@@ -4,17 +4,24 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::user_consents;
 
 use super::{ConsentType, User, related};
-use crate::db::loaders::{ConsentTypeById, UserById};
-use crate::graphql::guards::PersonalData;
+use crate::db::consent_types::ConsentTypeKey;
+use crate::db::consents::Consent;
+use crate::db::users::UserKey;
+use crate::graphql::guards::PersonalDataOf;
 use crate::graphql::id::NodeKind;
 
 /// One grant or withdrawal; the newest per person and consent type is the current state.
-pub struct UserConsent(pub Arc<user_consents::Model>);
+pub struct UserConsent(pub Arc<Consent>);
 
-#[Object(guard = "PersonalData(self.0.user_id)")]
+impl From<Consent> for UserConsent {
+    fn from(row: Consent) -> Self {
+        Self(Arc::new(row))
+    }
+}
+
+#[Object(guard = "PersonalDataOf(self.0.user_id)")]
 impl UserConsent {
     /// The record's global ID.
     pub async fn id(&self) -> ID {
@@ -24,7 +31,7 @@ impl UserConsent {
     /// What was consented to (or withdrawn).
     async fn consent_type(&self, ctx: &Context<'_>) -> Result<ConsentType> {
         Ok(ConsentType(
-            related::<ConsentTypeById>(ctx, self.0.consent_type_id).await?,
+            related(ctx, ConsentTypeKey(self.0.consent_type_id)).await?,
         ))
     }
 
@@ -45,6 +52,6 @@ impl UserConsent {
 
     /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(related::<UserById>(ctx, self.0.user_id).await?))
+        Ok(User(related(ctx, UserKey(self.0.user_id)).await?))
     }
 }

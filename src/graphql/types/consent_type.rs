@@ -3,12 +3,11 @@
 use std::sync::Arc;
 
 use async_graphql::{ID, Object};
-use entity::consent_types;
 
 use crate::graphql::id::NodeKind;
 
 /// Something a person can consent to; a changed wording is a new version.
-pub struct ConsentType(pub Arc<consent_types::Model>);
+pub struct ConsentType(pub Arc<crate::db::consent_types::ConsentType>);
 
 #[Object]
 impl ConsentType {

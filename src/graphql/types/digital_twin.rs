@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::{digital_twin_snapshots, organization_digital_twins};
 
 use super::{MaturityLevel, Organization, decimal_to_f64, related};
-use crate::db::lists::{SnapshotSort, SnapshotsOfTwin};
-use crate::db::loaders::{OrganizationById, TwinById};
+use crate::db::organizations::OrganizationKey;
 use crate::db::paging::Sort;
+use crate::db::snapshots::{Snapshot, SnapshotSort, SnapshotStateKey, SnapshotsOf};
+use crate::db::twins::{Twin, TwinDocuments, TwinDocumentsKey, TwinKey};
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
 use crate::graphql::enums::SnapshotReason;
 use crate::graphql::guards::OrganizationRole;
@@ -18,7 +18,14 @@ use crate::graphql::id::NodeKind;
 use crate::graphql::inputs::{DigitalTwinSnapshotOrder, SnapshotFilterInput};
 
 /// The current state of an organisation, rolled up from its scored assessments.
-pub struct DigitalTwin(pub Arc<organization_digital_twins::Model>);
+pub struct DigitalTwin(pub Arc<Twin>);
+
+impl DigitalTwin {
+    /// The twin's inventories, read when a field shows one.
+    async fn documents(&self, ctx: &Context<'_>) -> Result<Arc<TwinDocuments>> {
+        Ok(related(ctx, TwinDocumentsKey(self.0.id)).await?)
+    }
+}
 
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl DigitalTwin {
@@ -43,18 +50,22 @@ impl DigitalTwin {
     }
 
     /// The technology the organisation uses.
-    async fn technology_inventory(&self) -> Json<serde_json::Value> {
-        super::json(&self.0.technology_inventory)
+    async fn technology_inventory(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        Ok(super::json(
+            &self.documents(ctx).await?.technology_inventory,
+        ))
     }
 
     /// The skills the organisation has.
-    async fn skills_inventory(&self) -> Json<serde_json::Value> {
-        super::json(&self.0.skills_inventory)
+    async fn skills_inventory(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        Ok(super::json(&self.documents(ctx).await?.skills_inventory))
     }
 
     /// What the readiness score is made of.
-    async fn readiness_indicators(&self) -> Json<serde_json::Value> {
-        super::json(&self.0.readiness_indicators)
+    async fn readiness_indicators(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        Ok(super::json(
+            &self.documents(ctx).await?.readiness_indicators,
+        ))
     }
 
     /// How many scored assessments the twin is built from.
@@ -69,9 +80,11 @@ impl DigitalTwin {
 
     /// The organisation.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Ok(Organization(
-            related::<OrganizationById>(ctx, self.0.organization_id).await?,
-        ))
+        let key = OrganizationKey(
+            self.0.organization_id,
+            Organization::joins(&ctx.look_ahead()),
+        );
+        Ok(Organization(related(ctx, key).await?))
     }
 
     /// The twin's history, newest first unless `orderBy` says otherwise.
@@ -98,15 +111,8 @@ impl DigitalTwin {
             before,
         };
         let filter = filter.unwrap_or_default().into();
-        child_connection::<SnapshotsOfTwin, _>(
-            ctx,
-            self.0.id,
-            filter,
-            sort,
-            args,
-            DigitalTwinSnapshot,
-        )
-        .await
+        let of = SnapshotsOf(self.0.id);
+        child_connection(ctx, of, filter, sort, args, |_| (), DigitalTwinSnapshot).await
     }
 }
 
@@ -116,7 +122,7 @@ const NEWEST_SNAPSHOTS: Sort<SnapshotSort> = Sort {
 };
 
 /// The state of a digital twin at one moment.
-pub struct DigitalTwinSnapshot(pub Arc<digital_twin_snapshots::Model>);
+pub struct DigitalTwinSnapshot(pub Arc<Snapshot>);
 
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl DigitalTwinSnapshot {
@@ -146,8 +152,9 @@ impl DigitalTwinSnapshot {
     }
 
     /// The whole twin state at the time.
-    async fn state(&self) -> Json<serde_json::Value> {
-        super::json(&self.0.state)
+    async fn state(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        let snapshot = related(ctx, SnapshotStateKey(self.0.id)).await?;
+        Ok(super::json(&snapshot.state))
     }
 
     /// Why the snapshot was taken.
@@ -162,6 +169,6 @@ impl DigitalTwinSnapshot {
 
     /// The twin.
     async fn digital_twin(&self, ctx: &Context<'_>) -> Result<DigitalTwin> {
-        Ok(DigitalTwin(related::<TwinById>(ctx, self.0.twin_id).await?))
+        Ok(DigitalTwin(related(ctx, TwinKey(self.0.twin_id)).await?))
     }
 }

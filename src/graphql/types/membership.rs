@@ -2,55 +2,83 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Lookahead, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::organization_members;
 
-use super::{Organization, User, related};
-use crate::db::loaders::{OrganizationById, UserById};
+use super::{Organization, User, joined_or_load, related};
+use crate::db::memberships::{self, MembershipJoins};
+use crate::db::organizations::OrganizationKey;
+use crate::db::users::UserKey;
+use crate::error::AppError;
 use crate::graphql::enums::{MemberRole, MemberStatus};
 use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
 
 /// A person's place in an organisation.
-pub struct Membership(pub Arc<organization_members::Model>);
+pub struct Membership(pub Arc<memberships::Membership>);
 
-#[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
+impl Membership {
+    /// The to-one rows a selection of a membership's fields shows.
+    pub fn joins(selection: &Lookahead<'_>) -> MembershipJoins {
+        MembershipJoins {
+            user: selection.field("user").exists(),
+        }
+    }
+}
+
+impl From<entity::organization_members::Model> for Membership {
+    fn from(row: entity::organization_members::Model) -> Self {
+        Self(Arc::new(row.into()))
+    }
+}
+
+#[Object(guard = "OrganizationRole::member_of(self.0.row.organization_id)")]
 impl Membership {
     /// The membership's global ID.
     pub async fn id(&self) -> ID {
-        NodeKind::Membership.id(self.0.id)
+        NodeKind::Membership.id(self.0.row.id)
     }
 
     /// The role the person holds.
     async fn role(&self) -> MemberRole {
-        self.0.role.into()
+        self.0.row.role.into()
     }
 
     /// The person's department, if given.
     async fn department(&self) -> Option<&str> {
-        self.0.department.as_deref()
+        self.0.row.department.as_deref()
     }
 
     /// Where the membership stands.
     async fn status(&self) -> MemberStatus {
-        self.0.status.into()
+        self.0.row.status.into()
     }
 
     /// When the person joined.
     async fn joined_at(&self) -> DateTime<Utc> {
-        self.0.joined_at
+        self.0.row.joined_at
     }
 
     /// The organisation.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        Ok(Organization(
-            related::<OrganizationById>(ctx, self.0.organization_id).await?,
-        ))
+        let key = OrganizationKey(
+            self.0.row.organization_id,
+            Organization::joins(&ctx.look_ahead()),
+        );
+        Ok(Organization(related(ctx, key).await?))
     }
 
     /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(related::<UserById>(ctx, self.0.user_id).await?))
+        let person = UserKey(self.0.row.user_id);
+        let person = joined_or_load(ctx, &self.0.user, person).await?;
+        // A visible membership's person exists: the foreign key keeps them.
+        let person = person.ok_or_else(|| {
+            AppError::Internal(anyhow::anyhow!(
+                "membership {} has no person",
+                self.0.row.id
+            ))
+        })?;
+        Ok(User(person))
     }
 }

@@ -1,4 +1,4 @@
-//! GraphQL object types, one module per type; each wraps its stored row.
+//! GraphQL object types, one module per type; each wraps what the data layer read.
 
 mod analytics;
 mod assessment;
@@ -26,18 +26,16 @@ pub use organization::Organization;
 pub use score::AssessmentScore;
 pub use user::User;
 
+use std::hash::Hash;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{Context, Json, Lookahead};
+use async_graphql::{Context, Json};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use sea_orm::EntityTrait;
 
 use super::guards::loaders;
-use crate::db::attach::Shape;
-use crate::db::loaders::{Find, LoadError, Lookup, ScopedReader};
-use crate::db::scope::ScopedEntity;
+use crate::db::read::{Joined, LoadError, Reader};
 use crate::error::AppError;
 
 /// A stored decimal as a GraphQL `Float`; stored decimals always fit.
@@ -63,71 +61,44 @@ fn strings(value: &serde_json::Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// A row a lookup found, shared rather than copied into each object that shows it.
-pub type Row<L> = Arc<<<L as Lookup>::Entity as EntityTrait>::Model>;
+/// What the loader of key `K` answers.
+type Loaded<K> = <Reader as Loader<K>>::Value;
 
-/// One row through the request's loaders, within the viewer's scope.
-pub async fn find<L: Lookup>(ctx: &Context<'_>, key: L::Key) -> Result<Option<Row<L>>, AppError>
+/// One row by key, through the request's loaders, within the viewer's scope.
+pub async fn load<K>(ctx: &Context<'_>, key: K) -> Result<Option<Loaded<K>>, AppError>
 where
-    ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Reader: Loader<K, Error = LoadError>,
 {
-    find_shaped::<L>(ctx, key, Shape::NONE).await
+    Ok(loaders(ctx).await?.load_one(key).await?)
 }
 
-/// Like [`find`], reading the row in `shape`: its columns, and the to-one relations with it.
-async fn find_shaped<L: Lookup>(
-    ctx: &Context<'_>,
-    key: L::Key,
-    shape: Shape,
-) -> Result<Option<Row<L>>, AppError>
+/// A row the database guarantees (a foreign key within one organisation): a missing one is an
+/// internal error, not a client's.
+pub async fn related<K>(ctx: &Context<'_>, key: K) -> Result<Loaded<K>, AppError>
 where
-    ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
+    K: Send + Sync + Hash + Eq + Clone + std::fmt::Debug + 'static,
+    Reader: Loader<K, Error = LoadError>,
 {
-    let loaders = loaders(ctx)?;
-    // A row joined onto its parent's read needs no batch: answering it at once spares the
-    // wake-ups of a load for each of the many fields that ask for one.
-    if let Some(row) = loaders.loader().prefetched::<L>(&key, shape) {
-        return Ok(row);
-    }
-    Ok(loaders.load_one(Find::<L> { key, shape }).await?)
-}
-
-/// Like [`find`], reading the columns and relations the current field's selection shows: for
-/// a field whose value is the row's object.
-pub async fn find_selected<L: Lookup>(
-    ctx: &Context<'_>,
-    key: L::Key,
-) -> Result<Option<Row<L>>, AppError>
-where
-    ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
-{
-    find_shaped::<L>(ctx, key, shape_of::<L::Entity>(ctx)).await
-}
-
-/// The shape of a read of `E` that the current field's selection asks for.
-pub fn shape_of<E: ScopedEntity>(ctx: &Context<'_>) -> Shape {
-    let selection = ctx.look_ahead();
-    Shape::selected::<E>(|path| reads(&selection, path))
-}
-
-/// Whether `selection` reads the field at `path`.
-pub fn reads(selection: &Lookahead<'_>, path: &[&str]) -> bool {
-    match path.split_first() {
-        Some((field, rest)) => reads(&selection.field(field), rest),
-        None => selection.exists(),
-    }
-}
-
-/// Like [`find_selected`], for a relation the database guarantees (a foreign key within one
-/// organisation): a missing row is an internal error, not a client's.
-pub async fn related<L: Lookup>(ctx: &Context<'_>, key: L::Key) -> Result<Row<L>, AppError>
-where
-    ScopedReader: Loader<Find<L>, Value = Row<L>, Error = LoadError>,
-    L::Key: std::fmt::Debug,
-{
-    find_selected::<L>(ctx, key.clone()).await?.ok_or_else(|| {
+    load(ctx, key.clone()).await?.ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "related row {key:?} is missing or out of scope"
         ))
     })
+}
+
+/// A to-one row: as its parent's read joined it, or else loaded by `key`.
+pub async fn joined_or_load<T, K>(
+    ctx: &Context<'_>,
+    joined: &Joined<T>,
+    key: K,
+) -> Result<Option<Arc<T>>, AppError>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Reader: Loader<K, Value = Arc<T>, Error = LoadError>,
+{
+    match joined {
+        Joined::Read(row) => Ok(row.clone()),
+        Joined::NotRead => load(ctx, key).await,
+    }
 }

@@ -6,15 +6,20 @@ use async_graphql::{Context, ID, Interface};
 
 use super::{
     Assessment, AssessmentScore, AuditEntry, ConsentType, DigitalTwin, DigitalTwinSnapshot,
-    MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, find,
-    find_selected,
+    MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, load,
 };
-use crate::db::loaders::{
-    AssessmentById, AuditEntryById, ConsentById, ConsentTypeById, MembershipById, OrganizationById,
-    ScoreById, SnapshotById, TwinById, UserById,
-};
+use crate::db::assessments::AssessmentKey;
+use crate::db::audit::AuditKey;
+use crate::db::consent_types::ConsentTypeKey;
+use crate::db::consents::ConsentKey;
+use crate::db::memberships::MembershipKey;
+use crate::db::organizations::OrganizationKey;
+use crate::db::scores::ScoreKey;
+use crate::db::snapshots::SnapshotKey;
+use crate::db::twins::TwinKey;
+use crate::db::users::UserKey;
 use crate::error::AppError;
-use crate::graphql::guards::{found_nothing, reference, signed_in};
+use crate::graphql::guards::{reference, viewer};
 use crate::graphql::id::{GlobalId, NodeKind};
 
 /// An object with a global ID.
@@ -36,14 +41,15 @@ pub enum Node {
 }
 
 /// The object a global ID names, if the viewer may read it. Reference data is public; anything
-/// else needs a viewer.
+/// else needs an active viewer.
 pub async fn resolve_node(
     ctx: &Context<'_>,
     id: &ID,
     field: &str,
 ) -> Result<Option<Node>, AppError> {
     let id = GlobalId::decode(id, field)?;
-    let node = match id.kind {
+    let selection = ctx.look_ahead();
+    Ok(match id.kind {
         NodeKind::MaturityLevel => reference(ctx)?
             .maturity_level(id.key(field)?)
             .cloned()
@@ -52,55 +58,52 @@ pub async fn resolve_node(
             .criterion(id.key(field)?)
             .cloned()
             .map(|row| Node::MaturityCriterion(MaturityCriterion(row))),
-        NodeKind::ConsentType => find::<ConsentTypeById>(ctx, id.key(field)?)
+        NodeKind::ConsentType => load(ctx, ConsentTypeKey(id.key(field)?))
             .await?
             .map(|row| Node::ConsentType(ConsentType(row))),
         tenant_kind => {
-            signed_in(ctx)?;
-            let node = resolve_tenant_node(ctx, &id, tenant_kind, field).await?;
-            if node.is_none() {
-                found_nothing(ctx).await?;
+            viewer(ctx).await?;
+            match tenant_kind {
+                NodeKind::Organization => {
+                    let joins = Organization::joins(&selection);
+                    load(ctx, OrganizationKey(id.key(field)?, joins))
+                        .await?
+                        .map(|row| Node::Organization(Organization(row)))
+                }
+                NodeKind::User => load(ctx, UserKey(id.key(field)?))
+                    .await?
+                    .map(|row| Node::User(User(row))),
+                NodeKind::Membership => {
+                    let joins = Membership::joins(&selection);
+                    load(ctx, MembershipKey(id.key(field)?, joins))
+                        .await?
+                        .map(|row| Node::Membership(Membership(row)))
+                }
+                NodeKind::Assessment => {
+                    let joins = Assessment::joins(&selection);
+                    load(ctx, AssessmentKey(id.key(field)?, joins))
+                        .await?
+                        .map(|row| Node::Assessment(Assessment(row)))
+                }
+                NodeKind::AssessmentScore => load(ctx, ScoreKey(id.key(field)?))
+                    .await?
+                    .map(|row| Node::AssessmentScore(AssessmentScore(row))),
+                NodeKind::DigitalTwin => load(ctx, TwinKey(id.key(field)?))
+                    .await?
+                    .map(|row| Node::DigitalTwin(DigitalTwin(row))),
+                NodeKind::DigitalTwinSnapshot => load(ctx, SnapshotKey(id.key(field)?))
+                    .await?
+                    .map(|row| Node::DigitalTwinSnapshot(DigitalTwinSnapshot(row))),
+                NodeKind::UserConsent => load(ctx, ConsentKey(id.key(field)?))
+                    .await?
+                    .map(|row| Node::UserConsent(UserConsent(row))),
+                NodeKind::AuditEntry => load(ctx, AuditKey(id.key(field)?))
+                    .await?
+                    .map(|row| Node::AuditEntry(AuditEntry(row))),
+                NodeKind::MaturityLevel | NodeKind::MaturityCriterion | NodeKind::ConsentType => {
+                    None
+                }
             }
-            node
         }
-    };
-    Ok(node)
-}
-
-async fn resolve_tenant_node(
-    ctx: &Context<'_>,
-    id: &GlobalId,
-    kind: NodeKind,
-    field: &str,
-) -> Result<Option<Node>, AppError> {
-    Ok(match kind {
-        NodeKind::Organization => find_selected::<OrganizationById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::Organization(Organization(row))),
-        NodeKind::User => find_selected::<UserById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::User(User(row))),
-        NodeKind::Membership => find_selected::<MembershipById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::Membership(Membership(row))),
-        NodeKind::Assessment => find_selected::<AssessmentById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::Assessment(Assessment(row))),
-        NodeKind::AssessmentScore => find_selected::<ScoreById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::AssessmentScore(AssessmentScore(row))),
-        NodeKind::DigitalTwin => find_selected::<TwinById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::DigitalTwin(DigitalTwin(row))),
-        NodeKind::DigitalTwinSnapshot => find_selected::<SnapshotById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::DigitalTwinSnapshot(DigitalTwinSnapshot(row))),
-        NodeKind::UserConsent => find_selected::<ConsentById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::UserConsent(UserConsent(row))),
-        NodeKind::AuditEntry => find_selected::<AuditEntryById>(ctx, id.key(field)?)
-            .await?
-            .map(|row| Node::AuditEntry(AuditEntry(row))),
-        NodeKind::MaturityLevel | NodeKind::MaturityCriterion | NodeKind::ConsentType => None,
     })
 }

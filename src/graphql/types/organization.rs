@@ -2,25 +2,24 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Json, Object, Result};
+use async_graphql::{Context, ID, Json, Lookahead, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::enums::MemberRole as StoredRole;
-use entity::organizations;
 
 use super::{
-    Assessment, AuditEntry, DigitalTwin, Membership, OrganizationAnalytics, find_selected,
+    Assessment, AuditEntry, DigitalTwin, Membership, OrganizationAnalytics, joined_or_load, load,
 };
-use crate::db::lists::{
-    AssessmentSort, AssessmentsOfOrganization, AuditOfOrganization, AuditSort, MemberSort,
-    MembersOfOrganization,
-};
-use crate::db::loaders::{AnalyticsOf, TwinOfOrganization};
+use crate::db::analytics::AnalyticsOf;
+use crate::db::assessments::{AssessmentSort, AssessmentsOf};
+use crate::db::audit::{AuditOf, AuditSort};
+use crate::db::memberships::{MemberSort, MembersOf};
+use crate::db::organizations::{self, OrganizationJoins};
 use crate::db::paging::Sort;
+use crate::db::twins::TwinOfOrganization;
 use crate::domain::analytics;
-use crate::error::AppError;
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
 use crate::graphql::enums::{CompanySize, MemberRole, OrganizationStatus};
-use crate::graphql::guards::{OrganizationRole, loaders, viewer};
+use crate::graphql::guards::{OrganizationRole, viewer};
 use crate::graphql::id::NodeKind;
 use crate::graphql::inputs::{
     AssessmentFilterInput, AssessmentOrder, AuditEntryOrder, AuditFilterInput,
@@ -34,58 +33,76 @@ pub const NEWEST_ASSESSMENTS: Sort<AssessmentSort> = Sort {
 };
 
 /// A company on the platform: its people, their assessments and its digital twin.
-pub struct Organization(pub Arc<organizations::Model>);
+pub struct Organization(pub Arc<organizations::Organization>);
 
-#[Object(guard = "OrganizationRole::member_of(self.0.id)")]
+impl Organization {
+    /// The to-one rows a selection of an organisation's fields shows.
+    pub fn joins(selection: &Lookahead<'_>) -> OrganizationJoins {
+        OrganizationJoins {
+            twin: selection.field("digitalTwin").exists(),
+        }
+    }
+}
+
+impl From<entity::organizations::Model> for Organization {
+    fn from(row: entity::organizations::Model) -> Self {
+        Self(Arc::new(row.into()))
+    }
+}
+
+#[Object(guard = "OrganizationRole::member_of(self.0.row.id)")]
 impl Organization {
     /// The organisation's global ID.
     pub async fn id(&self) -> ID {
-        NodeKind::Organization.id(self.0.id)
+        NodeKind::Organization.id(self.0.row.id)
     }
 
     /// Display name.
     async fn name(&self) -> &str {
-        &self.0.name
+        &self.0.row.name
     }
 
     /// Unique, URL-safe name.
     async fn slug(&self) -> &str {
-        &self.0.slug
+        &self.0.row.slug
     }
 
     /// The industry the organisation declares.
     async fn industry(&self) -> Option<&str> {
-        self.0.industry.as_deref()
+        self.0.row.industry.as_deref()
     }
 
     /// The headcount band the organisation declares.
     async fn company_size(&self) -> Option<CompanySize> {
-        self.0.company_size.map(Into::into)
+        self.0.row.company_size.map(Into::into)
     }
 
     /// Where the organisation stands.
     async fn status(&self) -> OrganizationStatus {
-        self.0.status.into()
+        self.0.row.status.into()
     }
 
     /// Organisation-wide settings, as stored.
     async fn settings(&self) -> Json<serde_json::Value> {
-        super::json(&self.0.settings)
+        super::json(&self.0.row.settings)
     }
 
     /// When the organisation was created.
     async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+        self.0.row.created_at
     }
 
     /// When the organisation last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+        self.0.row.updated_at
     }
 
     /// The viewer's own role here; `null` for a platform admin who is not a member.
     async fn viewer_role(&self, ctx: &Context<'_>) -> Result<Option<MemberRole>> {
-        Ok(viewer(ctx).await?.role_in(self.0.id).map(MemberRole::from))
+        Ok(viewer(ctx)
+            .await?
+            .role_in(self.0.row.id)
+            .map(MemberRole::from))
     }
 
     /// The organisation's memberships, earliest joined first unless `orderBy` says otherwise.
@@ -112,8 +129,8 @@ impl Organization {
             before,
         };
         let filter = filter.unwrap_or_default().into();
-        child_connection::<MembersOfOrganization, _>(ctx, self.0.id, filter, sort, args, Membership)
-            .await
+        let of = MembersOf::Organization(self.0.row.id);
+        child_connection(ctx, of, filter, sort, args, Membership::joins, Membership).await
     }
 
     /// The organisation's assessments, newest first unless `orderBy` says otherwise.
@@ -140,18 +157,14 @@ impl Organization {
             before,
         };
         let filter = filter.unwrap_or_default().into_filter()?;
-        child_connection::<AssessmentsOfOrganization, _>(
-            ctx, self.0.id, filter, sort, args, Assessment,
-        )
-        .await
+        let of = AssessmentsOf::Organization(self.0.row.id);
+        child_connection(ctx, of, filter, sort, args, Assessment::joins, Assessment).await
     }
 
     /// Assessment counts and score aggregates, for dashboards.
     async fn analytics(&self, ctx: &Context<'_>) -> Result<OrganizationAnalytics> {
-        let loaded = loaders(ctx)?
-            .load_one(AnalyticsOf(self.0.id))
-            .await
-            .map_err(AppError::from)?
+        let loaded = load(ctx, AnalyticsOf(self.0.row.id))
+            .await?
             .unwrap_or_default();
         Ok(OrganizationAnalytics(analytics::summarize(
             &loaded.counts,
@@ -161,14 +174,13 @@ impl Organization {
 
     /// The organisation's digital twin, once its first assessment has been scored.
     async fn digital_twin(&self, ctx: &Context<'_>) -> Result<Option<DigitalTwin>> {
-        Ok(find_selected::<TwinOfOrganization>(ctx, self.0.id)
-            .await?
-            .map(DigitalTwin))
+        let twin = joined_or_load(ctx, &self.0.twin, TwinOfOrganization(self.0.row.id)).await?;
+        Ok(twin.map(DigitalTwin))
     }
 
     /// Who changed what, newest first; owners and admins only.
     #[graphql(
-        guard = "OrganizationRole::at_least(StoredRole::Admin, self.0.id)",
+        guard = "OrganizationRole::at_least(StoredRole::Admin, self.0.row.id)",
         complexity = "complexity(first, last, child_complexity)"
     )]
     #[allow(
@@ -193,7 +205,8 @@ impl Organization {
             before,
         };
         let filter = filter.unwrap_or_default().into_filter()?;
-        child_connection::<AuditOfOrganization, _>(ctx, self.0.id, filter, sort, args, AuditEntry)
+        let of = AuditOf(self.0.row.id);
+        child_connection(ctx, of, filter, sort, args, |_| (), AuditEntry)
             .await
             .map(Some)
     }

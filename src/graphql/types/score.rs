@@ -4,16 +4,29 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Json, Object, Result};
 use chrono::{DateTime, Utc};
-use entity::assessment_scores;
 
 use super::{Assessment, MaturityLevel, decimal_to_f64, related, strings};
-use crate::db::loaders::AssessmentById;
+use crate::db::assessments::AssessmentKey;
+use crate::db::scores::{Score, ScoreDocuments, ScoreDocumentsKey};
 use crate::graphql::enums::ScoreBracket;
 use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
 
 /// How an assessment scored, and what to do next.
-pub struct AssessmentScore(pub Arc<assessment_scores::Model>);
+pub struct AssessmentScore(pub Arc<Score>);
+
+impl From<entity::assessment_scores::Model> for AssessmentScore {
+    fn from(row: entity::assessment_scores::Model) -> Self {
+        Self(Arc::new((&row).into()))
+    }
+}
+
+impl AssessmentScore {
+    /// The score's documents, read when a field shows one.
+    async fn documents(&self, ctx: &Context<'_>) -> Result<Arc<ScoreDocuments>> {
+        Ok(related(ctx, ScoreDocumentsKey(self.0.id)).await?)
+    }
+}
 
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl AssessmentScore {
@@ -33,18 +46,18 @@ impl AssessmentScore {
     }
 
     /// Scores per category of the question model.
-    async fn category_scores(&self) -> Json<serde_json::Value> {
-        super::json(&self.0.category_scores)
+    async fn category_scores(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        Ok(super::json(&self.documents(ctx).await?.category_scores))
     }
 
     /// What to improve, from the maturity rubric.
-    async fn recommendations(&self) -> Vec<String> {
-        strings(&self.0.recommendations)
+    async fn recommendations(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(strings(&self.documents(ctx).await?.recommendations))
     }
 
     /// Concrete next steps, from the maturity rubric.
-    async fn next_steps(&self) -> Vec<String> {
-        strings(&self.0.next_steps)
+    async fn next_steps(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
+        Ok(strings(&self.documents(ctx).await?.next_steps))
     }
 
     /// A written reading of the result.
@@ -58,8 +71,8 @@ impl AssessmentScore {
     }
 
     /// Strengths, weaknesses, opportunities and threats.
-    async fn swot(&self) -> Option<Json<serde_json::Value>> {
-        self.0.swot.as_ref().map(super::json)
+    async fn swot(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
+        Ok(self.documents(ctx).await?.swot.as_ref().map(super::json))
     }
 
     /// The maturity level the overall score reaches.
@@ -69,9 +82,8 @@ impl AssessmentScore {
 
     /// The assessment scored.
     async fn assessment(&self, ctx: &Context<'_>) -> Result<Assessment> {
-        Ok(Assessment(
-            related::<AssessmentById>(ctx, self.0.assessment_id).await?,
-        ))
+        let key = AssessmentKey(self.0.assessment_id, Assessment::joins(&ctx.look_ahead()));
+        Ok(Assessment(related(ctx, key).await?))
     }
 
     /// When it was scored.

@@ -5,14 +5,14 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
-use entity::users;
 
 use super::organization::NEWEST_ASSESSMENTS;
 use super::{Assessment, Membership, UserConsent};
-use crate::db::lists::{
-    AssessmentsOfUser, ConsentSort, ConsentsOfUser, MemberSort, MembershipsOfUser,
-};
+use crate::db::assessments::AssessmentsOf;
+use crate::db::consents::{ConsentSort, ConsentsOf};
+use crate::db::memberships::{MemberSort, MembersOf};
 use crate::db::paging::Sort;
+use crate::db::users;
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
 use crate::graphql::guards::PersonalData;
 use crate::graphql::id::NodeKind;
@@ -22,65 +22,72 @@ use crate::graphql::inputs::{
 };
 
 /// A person on the platform.
-pub struct User(pub Arc<users::Model>);
+pub struct User(pub Arc<users::User>);
+
+impl User {
+    /// The viewer's own row, as a mutation returns it.
+    pub fn own(row: entity::users::Model) -> Self {
+        Self(Arc::new(users::User::own(row)))
+    }
+}
 
 #[Object]
 impl User {
     /// The person's global ID.
     pub async fn id(&self) -> ID {
-        NodeKind::User.id(self.0.id)
+        NodeKind::User.id(self.0.row.id)
     }
 
     /// Given name.
     async fn first_name(&self) -> &str {
-        &self.0.first_name
+        &self.0.row.first_name
     }
 
     /// Family name.
     async fn last_name(&self) -> &str {
-        &self.0.last_name
+        &self.0.row.last_name
     }
 
     /// Given and family name, as shown to people.
     async fn name(&self) -> String {
-        format!("{} {}", self.0.first_name, self.0.last_name)
+        format!("{} {}", self.0.row.first_name, self.0.row.last_name)
             .trim()
             .to_owned()
     }
 
     /// Job title.
     async fn title(&self) -> Option<&str> {
-        self.0.title.as_deref()
+        self.0.row.title.as_deref()
     }
 
     /// Email address. Personal: see the type's description.
-    #[graphql(guard = "PersonalData(self.0.id)")]
+    #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn email(&self) -> Option<&str> {
-        Some(&self.0.email)
+        Some(&self.0.row.email)
     }
 
     /// Phone number. Personal.
-    #[graphql(guard = "PersonalData(self.0.id)")]
+    #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn phone(&self) -> Option<&str> {
-        self.0.phone.as_deref()
+        self.0.row.phone.as_deref()
     }
 
     /// IANA time zone, e.g. `Europe/Paris`. Personal.
-    #[graphql(guard = "PersonalData(self.0.id)")]
+    #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn timezone(&self) -> Option<&str> {
-        self.0.timezone.as_deref()
+        self.0.row.timezone.as_deref()
     }
 
     /// LinkedIn profile URL. Personal.
-    #[graphql(guard = "PersonalData(self.0.id)")]
+    #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn linkedin_url(&self) -> Option<&str> {
-        self.0.linkedin_url.as_deref()
+        self.0.row.linkedin_url.as_deref()
     }
 
     /// Profile picture URL. Personal.
-    #[graphql(guard = "PersonalData(self.0.id)")]
+    #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn profile_pic_url(&self) -> Option<&str> {
-        self.0.profile_pic_url.as_deref()
+        self.0.row.profile_pic_url.as_deref()
     }
 
     /// The person's memberships in organisations the viewer belongs to.
@@ -107,8 +114,8 @@ impl User {
             before,
         };
         let filter = filter.unwrap_or_default().into();
-        child_connection::<MembershipsOfUser, _>(ctx, self.0.id, filter, sort, args, Membership)
-            .await
+        let of = MembersOf::User(self.0.row.id);
+        child_connection(ctx, of, filter, sort, args, Membership::joins, Membership).await
     }
 
     /// The assessments the person answered in organisations the viewer belongs to, newest first.
@@ -135,14 +142,14 @@ impl User {
             before,
         };
         let filter = filter.unwrap_or_default().into_filter()?;
-        child_connection::<AssessmentsOfUser, _>(ctx, self.0.id, filter, sort, args, Assessment)
-            .await
+        let of = AssessmentsOf::User(self.0.row.id);
+        child_connection(ctx, of, filter, sort, args, Assessment::joins, Assessment).await
     }
 
     /// The person's consent history, newest first; the newest record per consent type is the
     /// current state. Personal.
     #[graphql(
-        guard = "PersonalData(self.0.id)",
+        guard = "PersonalData(self.0.personal_data_visible)",
         complexity = "complexity(first, last, child_complexity)"
     )]
     #[allow(
@@ -167,7 +174,8 @@ impl User {
             before,
         };
         let filter = filter.unwrap_or_default().into();
-        child_connection::<ConsentsOfUser, _>(ctx, self.0.id, filter, sort, args, UserConsent)
+        let of = ConsentsOf(self.0.row.id);
+        child_connection(ctx, of, filter, sort, args, |_| (), UserConsent)
             .await
             .map(Some)
     }

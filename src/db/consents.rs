@@ -1,0 +1,111 @@
+//! `user_consents`: a person's grants and withdrawals, newest last; personal data, visible to
+//! the person, to owners and admins of an organisation they share, and to platform admins.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use entity::user_consents;
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryTrait, Select};
+use uuid::Uuid;
+
+use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, ValueKind};
+use super::read::{LoadError, Reader, Unjoined};
+use super::scope::Scope;
+
+/// One grant or withdrawal.
+pub type Consent = user_consents::Model;
+
+impl Unjoined for Consent {
+    type Entity = user_consents::Entity;
+
+    fn visible(scope: &Scope) -> Condition {
+        scope.personal_data(user_consents::Column::UserId.into_expr())
+    }
+}
+
+/// A consent record by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConsentKey(pub Uuid);
+
+impl Loader<ConsentKey> for Reader {
+    type Value = Arc<Consent>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ConsentKey],
+    ) -> Result<HashMap<ConsentKey, Self::Value>, LoadError> {
+        self.lookup(
+            user_consents::Column::Id,
+            keys,
+            |key| (key.0, ()),
+            |consent: &Consent, ()| ConsentKey(consent.id),
+        )
+        .await
+    }
+}
+
+/// The consent history of a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ConsentsOf(pub Uuid);
+
+impl Parent for ConsentsOf {
+    type Row = Consent;
+
+    fn column(self) -> user_consents::Column {
+        user_consents::Column::UserId
+    }
+
+    fn id(self) -> Uuid {
+        self.0
+    }
+
+    fn id_of(self, consent: &Consent) -> Uuid {
+        consent.user_id
+    }
+}
+
+impl Listed for Consent {
+    type Filter = ConsentFilter;
+    type Sort = ConsentSort;
+    const KEY_KIND: ValueKind = ValueKind::Uuid;
+
+    fn key(&self) -> CursorValue {
+        CursorValue::Uuid(self.id)
+    }
+}
+
+/// How consent records are sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConsentSort {
+    RecordedAt,
+}
+
+impl SortKey<Consent> for ConsentSort {
+    fn column(self) -> user_consents::Column {
+        user_consents::Column::RecordedAt
+    }
+
+    fn kind(self) -> ValueKind {
+        ValueKind::Time
+    }
+
+    fn value(self, consent: &Consent) -> CursorValue {
+        CursorValue::Time(consent.recorded_at)
+    }
+}
+
+/// Which consent records to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ConsentFilter {
+    pub granted: Option<bool>,
+}
+
+impl ListFilter<user_consents::Entity> for ConsentFilter {
+    fn apply(&self, select: Select<user_consents::Entity>) -> Select<user_consents::Entity> {
+        select.apply_if(self.granted, |select, granted| {
+            select.filter(user_consents::Column::Granted.eq(granted))
+        })
+    }
+}

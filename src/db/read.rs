@@ -1,0 +1,209 @@
+//! Reading rows within a request's scope: the [`Reader`] every loader reads through, and what a
+//! table's module declares to be read ([`Read`]): its tenancy condition, its columns, and the
+//! to-one rows it can join.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::sync::Arc;
+
+use sea_orm::sea_query::{JoinType, ValueType};
+use sea_orm::{
+    Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    PartialModelTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Value,
+};
+
+use super::keys::any_of;
+use super::scope::Scope;
+
+/// A loader error; `Arc` because loader results are cloned to every waiting resolver.
+pub type LoadError = Arc<DbErr>;
+
+/// The reads of one request, for one viewer: every loader of the request reads through it.
+pub struct Reader {
+    db: DatabaseConnection,
+    scope: Scope,
+}
+
+impl Reader {
+    /// Reads through `db` (the request's own, counting handle) within `scope`.
+    pub fn new(db: DatabaseConnection, scope: Scope) -> Self {
+        Self { db, scope }
+    }
+
+    /// The request's database handle.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// What the request may read.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The backend statements are written for.
+    pub fn backend(&self) -> DbBackend {
+        self.scope.backend()
+    }
+
+    /// Runs `select` and decodes each row as `R` with `joins`.
+    pub async fn all<R: Read>(
+        &self,
+        select: Select<R::Entity>,
+        joins: R::Joins,
+    ) -> Result<Vec<R>, DbErr> {
+        let statement = select.build(self.backend());
+        let rows = self.db.query_all_raw(statement).await?;
+        rows.iter().map(|row| R::decode(row, joins)).collect()
+    }
+
+    /// The rows of `R` whose `column` is one of `keys`, with `joins`.
+    pub async fn by_keys<R: Read, K>(
+        &self,
+        column: <R::Entity as EntityTrait>::Column,
+        keys: impl IntoIterator<Item = K>,
+        joins: R::Joins,
+    ) -> Result<Vec<R>, DbErr>
+    where
+        K: Into<Value> + ValueType,
+    {
+        let select = read::<R>(&self.scope, joins).filter(any_of(
+            self.backend(),
+            sea_orm::ColumnTrait::into_expr(column),
+            keys,
+        ));
+        self.all(select, joins).await
+    }
+
+    /// Answers a lookup: the rows whose `column` holds the value of one of `keys`, one
+    /// statement per distinct joins. `split` tells a key's value and joins, `key_of` the key a
+    /// row answers.
+    pub async fn lookup<R: Read, K, V>(
+        &self,
+        column: <R::Entity as EntityTrait>::Column,
+        keys: &[K],
+        split: impl Fn(&K) -> (V, R::Joins),
+        key_of: impl Fn(&R, R::Joins) -> K,
+    ) -> Result<HashMap<K, Arc<R>>, LoadError>
+    where
+        K: Eq + Hash,
+        V: Into<Value> + ValueType,
+    {
+        let mut groups: HashMap<R::Joins, Vec<V>> = HashMap::new();
+        for key in keys {
+            let (value, joins) = split(key);
+            groups.entry(joins).or_default().push(value);
+        }
+        let mut found = HashMap::with_capacity(keys.len());
+        for (joins, values) in groups {
+            for row in self.by_keys::<R, V>(column, values, joins).await? {
+                found.insert(key_of(&row, joins), Arc::new(row));
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// What a read of one table returns: its row, and the to-one rows it joined.
+pub trait Read: Clone + Send + Sync + Sized + 'static {
+    type Entity: EntityTrait;
+    /// Which to-one rows a read joins onto each row.
+    type Joins: Copy + Eq + Hash + Debug + Default + Send + Sync + 'static;
+
+    /// The rows of the table the scope may read.
+    fn visible(scope: &Scope) -> Condition;
+
+    /// Adds the row's columns and the joined rows' to `select`, which reads the table under
+    /// its own name.
+    fn columns(
+        select: Select<Self::Entity>,
+        scope: &Scope,
+        joins: Self::Joins,
+    ) -> Select<Self::Entity>;
+
+    /// The row from one result row of a select built by [`Read::columns`].
+    fn decode(row: &QueryResult, joins: Self::Joins) -> Result<Self, DbErr>;
+}
+
+/// A row read from its table alone: its own columns, nothing joined.
+pub trait Unjoined: PartialModelTrait + FromQueryResult + Clone + Send + Sync + 'static {
+    type Entity: EntityTrait;
+    /// The rows of the table the scope may read.
+    fn visible(scope: &Scope) -> Condition;
+}
+
+impl<T: Unjoined> Read for T {
+    type Entity = <T as Unjoined>::Entity;
+    type Joins = ();
+
+    fn visible(scope: &Scope) -> Condition {
+        <T as Unjoined>::visible(scope)
+    }
+
+    fn columns(select: Select<Self::Entity>, _scope: &Scope, _joins: ()) -> Select<Self::Entity> {
+        own_columns::<_, Self>(select)
+    }
+
+    fn decode(row: &QueryResult, _joins: ()) -> Result<Self, DbErr> {
+        Self::from_query_result(row, "")
+    }
+}
+
+/// The rows of `R` the scope may read, with their columns and `joins`: every read of tenant
+/// data starts here, so none can leave out its tenancy condition.
+pub fn read<R: Read>(scope: &Scope, joins: R::Joins) -> Select<R::Entity> {
+    let select = R::Entity::find().select_only().filter(R::visible(scope));
+    R::columns(select, scope, joins)
+}
+
+/// A to-one row read with its parent: `Read(None)` when the parent has none the viewer may
+/// read, `NotRead` when the read did not join it (the field that shows it loads it itself).
+#[derive(Debug, Clone, Default)]
+pub enum Joined<T> {
+    #[default]
+    NotRead,
+    Read(Option<Arc<T>>),
+}
+
+/// Left-joins `table` on `on`, and adds the joined row's columns with `columns`.
+pub fn join_row_with<P: EntityTrait, E: EntityTrait>(
+    mut select: Select<P>,
+    table: E,
+    on: Condition,
+    columns: impl FnOnce(Select<P>) -> Select<P>,
+) -> Select<P> {
+    QuerySelect::query(&mut select).join(JoinType::LeftJoin, table, on);
+    columns(select)
+}
+
+/// Left-joins the to-one row `C` of `table` on `on`, its columns named `{prefix}{column}`.
+pub fn join_row<P: EntityTrait, C: PartialModelTrait, E: EntityTrait>(
+    select: Select<P>,
+    table: E,
+    on: Condition,
+    prefix: &str,
+) -> Select<P> {
+    let name = table.table_name();
+    join_row_with(select, table, on, |select| {
+        C::select_cols_nested(select, Some(prefix), Some(name))
+    })
+}
+
+/// The row `C` joined under `prefix`, if the join found one.
+pub fn joined_row<C: FromQueryResult>(
+    row: &QueryResult,
+    joined: bool,
+    prefix: &str,
+) -> Result<Joined<C>, DbErr> {
+    if !joined {
+        return Ok(Joined::NotRead);
+    }
+    Ok(Joined::Read(
+        C::from_query_result_optional(row, prefix)?.map(Arc::new),
+    ))
+}
+
+/// The columns of `C` read from its own table, unprefixed.
+pub fn own_columns<P: EntityTrait, C: PartialModelTrait>(select: Select<P>) -> Select<P> {
+    C::select_cols_nested(select, None, Some(P::default().table_name()))
+}

@@ -1,0 +1,141 @@
+//! `assessment_scores`: the one score of a completed assessment, visible to the members of its
+//! organisation. Its documents (category scores, advice, SWOT) are read only by the fields
+//! that show them ([`ScoreDocumentsKey`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use chrono::{DateTime, Utc};
+use entity::assessment_scores;
+use entity::enums::ScoreBracket;
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, Condition, DerivePartialModel};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::read::{LoadError, Reader, Unjoined};
+use super::scope::Scope;
+
+/// A score without its documents.
+#[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "assessment_scores::Entity")]
+pub struct Score {
+    pub id: Uuid,
+    pub assessment_id: Uuid,
+    pub organization_id: Uuid,
+    pub overall_score: Decimal,
+    pub bracket: ScoreBracket,
+    pub insights: Option<String>,
+    pub confidence: Decimal,
+    pub maturity_level: i16,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&assessment_scores::Model> for Score {
+    fn from(row: &assessment_scores::Model) -> Self {
+        Self {
+            id: row.id,
+            assessment_id: row.assessment_id,
+            organization_id: row.organization_id,
+            overall_score: row.overall_score,
+            bracket: row.bracket,
+            insights: row.insights.clone(),
+            confidence: row.confidence,
+            maturity_level: row.maturity_level,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        }
+    }
+}
+
+impl Unjoined for Score {
+    type Entity = assessment_scores::Entity;
+
+    fn visible(scope: &Scope) -> Condition {
+        scope.organizations(assessment_scores::Column::OrganizationId.into_expr())
+    }
+}
+
+/// A score by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScoreKey(pub Uuid);
+
+impl Loader<ScoreKey> for Reader {
+    type Value = Arc<Score>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[ScoreKey]) -> Result<HashMap<ScoreKey, Arc<Score>>, LoadError> {
+        self.lookup(
+            assessment_scores::Column::Id,
+            keys,
+            |key| (key.0, ()),
+            |score: &Score, ()| ScoreKey(score.id),
+        )
+        .await
+    }
+}
+
+/// The score of an assessment, by the assessment's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScoreOfAssessment(pub Uuid);
+
+impl Loader<ScoreOfAssessment> for Reader {
+    type Value = Arc<Score>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ScoreOfAssessment],
+    ) -> Result<HashMap<ScoreOfAssessment, Arc<Score>>, LoadError> {
+        self.lookup(
+            assessment_scores::Column::AssessmentId,
+            keys,
+            |key| (key.0, ()),
+            |score: &Score, ()| ScoreOfAssessment(score.assessment_id),
+        )
+        .await
+    }
+}
+
+/// A score's documents.
+#[derive(Debug, Clone, PartialEq, DerivePartialModel)]
+#[sea_orm(entity = "assessment_scores::Entity")]
+pub struct ScoreDocuments {
+    pub id: Uuid,
+    pub category_scores: Json,
+    pub recommendations: Json,
+    pub next_steps: Json,
+    pub swot: Option<Json>,
+}
+
+impl Unjoined for ScoreDocuments {
+    type Entity = assessment_scores::Entity;
+
+    fn visible(scope: &Scope) -> Condition {
+        <Score as Unjoined>::visible(scope)
+    }
+}
+
+/// The documents of a score, by the score's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ScoreDocumentsKey(pub Uuid);
+
+impl Loader<ScoreDocumentsKey> for Reader {
+    type Value = Arc<ScoreDocuments>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ScoreDocumentsKey],
+    ) -> Result<HashMap<ScoreDocumentsKey, Self::Value>, LoadError> {
+        self.lookup(
+            assessment_scores::Column::Id,
+            keys,
+            |key| (key.0, ()),
+            |documents: &ScoreDocuments, ()| ScoreDocumentsKey(documents.id),
+        )
+        .await
+    }
+}

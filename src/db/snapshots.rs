@@ -1,0 +1,174 @@
+//! `digital_twin_snapshots`: a twin's state at one moment, visible to the members of its
+//! organisation, listed per twin. The whole state document is read only by the field that
+//! shows it ([`SnapshotStateKey`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use chrono::{DateTime, Utc};
+use entity::digital_twin_snapshots;
+use entity::enums::SnapshotReason;
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, Condition, DerivePartialModel, QueryFilter, QueryTrait, Select};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, TimeRange, ValueKind};
+use super::read::{LoadError, Reader, Unjoined};
+use super::scope::Scope;
+
+/// A snapshot without its state document.
+#[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "digital_twin_snapshots::Entity")]
+pub struct Snapshot {
+    pub id: Uuid,
+    pub twin_id: Uuid,
+    pub organization_id: Uuid,
+    pub maturity_level: i16,
+    pub maturity_score: Decimal,
+    pub ai_readiness_score: Decimal,
+    pub assessment_count: i32,
+    pub reason: SnapshotReason,
+    pub captured_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Unjoined for Snapshot {
+    type Entity = digital_twin_snapshots::Entity;
+
+    fn visible(scope: &Scope) -> Condition {
+        scope.organizations(digital_twin_snapshots::Column::OrganizationId.into_expr())
+    }
+}
+
+/// A snapshot by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SnapshotKey(pub Uuid);
+
+impl Loader<SnapshotKey> for Reader {
+    type Value = Arc<Snapshot>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[SnapshotKey],
+    ) -> Result<HashMap<SnapshotKey, Self::Value>, LoadError> {
+        self.lookup(
+            digital_twin_snapshots::Column::Id,
+            keys,
+            |key| (key.0, ()),
+            |snapshot: &Snapshot, ()| SnapshotKey(snapshot.id),
+        )
+        .await
+    }
+}
+
+/// The snapshots of a twin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SnapshotsOf(pub Uuid);
+
+impl Parent for SnapshotsOf {
+    type Row = Snapshot;
+
+    fn column(self) -> digital_twin_snapshots::Column {
+        digital_twin_snapshots::Column::TwinId
+    }
+
+    fn id(self) -> Uuid {
+        self.0
+    }
+
+    fn id_of(self, snapshot: &Snapshot) -> Uuid {
+        snapshot.twin_id
+    }
+}
+
+impl Listed for Snapshot {
+    type Filter = SnapshotFilter;
+    type Sort = SnapshotSort;
+    const KEY_KIND: ValueKind = ValueKind::Uuid;
+
+    fn key(&self) -> CursorValue {
+        CursorValue::Uuid(self.id)
+    }
+}
+
+/// How snapshots are sorted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SnapshotSort {
+    CapturedAt,
+}
+
+impl SortKey<Snapshot> for SnapshotSort {
+    fn column(self) -> digital_twin_snapshots::Column {
+        digital_twin_snapshots::Column::CapturedAt
+    }
+
+    fn kind(self) -> ValueKind {
+        ValueKind::Time
+    }
+
+    fn value(self, snapshot: &Snapshot) -> CursorValue {
+        CursorValue::Time(snapshot.captured_at)
+    }
+}
+
+/// Which snapshots to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct SnapshotFilter {
+    pub reasons: Option<Vec<SnapshotReason>>,
+    pub captured: TimeRange,
+}
+
+impl ListFilter<digital_twin_snapshots::Entity> for SnapshotFilter {
+    fn apply(
+        &self,
+        select: Select<digital_twin_snapshots::Entity>,
+    ) -> Select<digital_twin_snapshots::Entity> {
+        use digital_twin_snapshots::Column;
+        let select = select.apply_if(self.reasons.clone(), |select, reasons| {
+            select.filter(Column::Reason.is_in(reasons))
+        });
+        self.captured.apply(select, Column::CapturedAt)
+    }
+}
+
+/// A snapshot's whole twin state.
+#[derive(Debug, Clone, PartialEq, DerivePartialModel)]
+#[sea_orm(entity = "digital_twin_snapshots::Entity")]
+pub struct SnapshotState {
+    pub id: Uuid,
+    pub state: Json,
+}
+
+impl Unjoined for SnapshotState {
+    type Entity = digital_twin_snapshots::Entity;
+
+    fn visible(scope: &Scope) -> Condition {
+        <Snapshot as Unjoined>::visible(scope)
+    }
+}
+
+/// The state of a snapshot, by the snapshot's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SnapshotStateKey(pub Uuid);
+
+impl Loader<SnapshotStateKey> for Reader {
+    type Value = Arc<SnapshotState>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[SnapshotStateKey],
+    ) -> Result<HashMap<SnapshotStateKey, Self::Value>, LoadError> {
+        self.lookup(
+            digital_twin_snapshots::Column::Id,
+            keys,
+            |key| (key.0, ()),
+            |state: &SnapshotState, ()| SnapshotStateKey(state.id),
+        )
+        .await
+    }
+}

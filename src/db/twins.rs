@@ -1,0 +1,121 @@
+//! `organization_digital_twins`: one organisation's current maturity and readiness, visible to
+//! its members. Its inventories are read only by the fields that show them
+//! ([`TwinDocumentsKey`]).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use chrono::{DateTime, Utc};
+use entity::organization_digital_twins;
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, Condition, DerivePartialModel};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+use super::read::{LoadError, Reader, Unjoined};
+use super::scope::Scope;
+
+/// A digital twin without its inventories.
+#[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
+#[sea_orm(entity = "organization_digital_twins::Entity")]
+pub struct Twin {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub maturity_level: i16,
+    pub maturity_score: Decimal,
+    pub ai_readiness_score: Decimal,
+    pub assessment_count: i32,
+    pub computed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Unjoined for Twin {
+    type Entity = organization_digital_twins::Entity;
+
+    fn visible(scope: &Scope) -> Condition {
+        scope.organizations(organization_digital_twins::Column::OrganizationId.into_expr())
+    }
+}
+
+/// A twin by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TwinKey(pub Uuid);
+
+impl Loader<TwinKey> for Reader {
+    type Value = Arc<Twin>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[TwinKey]) -> Result<HashMap<TwinKey, Arc<Twin>>, LoadError> {
+        self.lookup(
+            organization_digital_twins::Column::Id,
+            keys,
+            |key| (key.0, ()),
+            |twin: &Twin, ()| TwinKey(twin.id),
+        )
+        .await
+    }
+}
+
+/// The twin of an organisation, by the organisation's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TwinOfOrganization(pub Uuid);
+
+impl Loader<TwinOfOrganization> for Reader {
+    type Value = Arc<Twin>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[TwinOfOrganization],
+    ) -> Result<HashMap<TwinOfOrganization, Arc<Twin>>, LoadError> {
+        self.lookup(
+            organization_digital_twins::Column::OrganizationId,
+            keys,
+            |key| (key.0, ()),
+            |twin: &Twin, ()| TwinOfOrganization(twin.organization_id),
+        )
+        .await
+    }
+}
+
+/// A twin's inventories and readiness indicators.
+#[derive(Debug, Clone, PartialEq, DerivePartialModel)]
+#[sea_orm(entity = "organization_digital_twins::Entity")]
+pub struct TwinDocuments {
+    pub id: Uuid,
+    pub technology_inventory: Json,
+    pub skills_inventory: Json,
+    pub readiness_indicators: Json,
+}
+
+impl Unjoined for TwinDocuments {
+    type Entity = organization_digital_twins::Entity;
+
+    fn visible(scope: &Scope) -> Condition {
+        <Twin as Unjoined>::visible(scope)
+    }
+}
+
+/// The inventories of a twin, by the twin's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TwinDocumentsKey(pub Uuid);
+
+impl Loader<TwinDocumentsKey> for Reader {
+    type Value = Arc<TwinDocuments>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[TwinDocumentsKey],
+    ) -> Result<HashMap<TwinDocumentsKey, Self::Value>, LoadError> {
+        self.lookup(
+            organization_digital_twins::Column::Id,
+            keys,
+            |key| (key.0, ()),
+            |documents: &TwinDocuments, ()| TwinDocumentsKey(documents.id),
+        )
+        .await
+    }
+}
