@@ -188,12 +188,25 @@ async fn execute(
     let credentials = Credentials::read(authorization, &state.keys);
     let (db, statements) = db::counting(&state.db);
     let (spawner, loads) = load_queue();
-    let execution = state.executor.execute(
-        request
-            .data(Session::new(credentials, db, spawner))
-            .data(request_origin(headers, client)),
-    );
-    let mut response = loads.run_beside(execution).await;
+    let request = request
+        .data(Session::new(credentials, db, spawner))
+        .data(request_origin(headers, client));
+    // The request runs in a task of its own, to its end even when the client hangs up: a
+    // statement cancelled half-way costs its pooled connection, and a mutation half-done
+    // would leave the client guessing.
+    let executor = state.executor.clone();
+    let execution = tokio::spawn(async move { loads.run_beside(executor.execute(request)).await });
+    let mut response = match execution.await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a request's task failed");
+            async_graphql::Response::from_errors(vec![
+                AppError::Internal(error.into())
+                    .extend()
+                    .into_server_error(Default::default()),
+            ])
+        }
+    };
     tag_uncoded_errors(&mut response);
     let mut response = GraphQLResponse::from(response).into_response();
     response

@@ -165,7 +165,69 @@ fn create_sqlite_folder(url: &str) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
     use super::{Settings, connect, redact};
+
+    /// The data layer's modules and their code, tests left out.
+    fn sources() -> BTreeMap<String, String> {
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/db");
+        std::fs::read_dir(&folder)
+            .expect("src/db")
+            .map(|entry| entry.expect("an entry").path())
+            .filter(|path| path.extension().is_some_and(|extension| extension == "rs"))
+            .map(|path| {
+                let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+                let source = std::fs::read_to_string(&path).expect("a source file");
+                let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+                (name, code.to_owned())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_data_layer_reads_one_way() {
+        let sources = sources();
+        let modules: BTreeSet<&str> = sources.keys().map(String::as_str).collect();
+        let mut left: BTreeMap<&str, BTreeSet<&str>> = sources
+            .iter()
+            .map(|(name, code)| {
+                let imported = modules
+                    .iter()
+                    .copied()
+                    .filter(|other| *other != name && *other != "mod")
+                    .filter(|other| {
+                        code.contains(&format!("super::{other}"))
+                            || code.contains(&format!("crate::db::{other}"))
+                    })
+                    .collect();
+                (name.as_str(), imported)
+            })
+            .collect();
+        // Taking away, one after another, the modules that import none of those left must
+        // take them all; what remains imports itself round a cycle.
+        while let Some(leaf) = left
+            .iter()
+            .find(|(_, imported)| imported.iter().all(|module| !left.contains_key(module)))
+            .map(|(name, _)| *name)
+        {
+            left.remove(leaf);
+        }
+        assert!(left.is_empty(), "modules importing each other: {left:?}");
+    }
+
+    #[test]
+    fn the_data_layer_knows_nothing_of_graphql_but_its_loader_trait() {
+        for (module, code) in sources() {
+            for line in code.lines().filter(|line| line.contains("async_graphql")) {
+                assert_eq!(
+                    line.trim(),
+                    "use async_graphql::dataloader::Loader;",
+                    "{module}"
+                );
+            }
+        }
+    }
 
     #[tokio::test]
     async fn sqlite_connections_plan_without_bound_values() {

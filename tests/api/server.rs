@@ -185,3 +185,87 @@ async fn mutations_are_refused_over_get() {
         .unwrap();
     assert!(query.status().is_success(), "queries still run over GET");
 }
+
+/// A request whose client hangs up half-way still runs to its end: the organisation it creates
+/// exists afterwards, and on PostgreSQL the pool keeps the connection it used.
+#[tokio::test]
+async fn a_request_whose_client_hangs_up_still_runs_to_its_end() {
+    use sea_orm::{
+        ConnectionTrait, DbBackend, EntityTrait, QueryFilter, SqliteTransactionMode,
+        TransactionOptions, TransactionTrait,
+    };
+
+    let world = crate::world::World::new().await;
+    let db = &world.app.db;
+    let backends = || async {
+        let pids = db
+            .query_all_raw(sea_orm::Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() ORDER BY pid",
+            ))
+            .await
+            .expect("the pool's backends");
+        pids.iter()
+            .map(|row| row.try_get_by_index::<i32>(0).unwrap())
+            .collect::<Vec<_>>()
+    };
+    // Hold the lock every mutation's writes wait for, so the request stalls mid-way.
+    let blocker = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await
+        .expect("a blocking transaction");
+    if on_postgres() {
+        blocker
+            .execute_unprepared("LOCK TABLE organizations IN EXCLUSIVE MODE")
+            .await
+            .expect("the lock");
+    }
+    let before = if on_postgres() {
+        backends().await
+    } else {
+        Vec::new()
+    };
+    let hung_up = world
+        .app
+        .client
+        .post(world.app.url("/graphql"))
+        .header("authorization", crate::world::bearer(&world.outsider))
+        .timeout(std::time::Duration::from_millis(500))
+        .json(&json!({
+            "query": "mutation { createOrganization(input: { name: \"Late\", slug: \"late\" }) \
+                      { organization { id } } }"
+        }))
+        .send()
+        .await;
+    assert!(hung_up.is_err(), "the client gave up before the answer");
+    blocker.commit().await.expect("the lock released");
+
+    let created = || async {
+        entity::organizations::Entity::find()
+            .filter(sea_orm::ColumnTrait::eq(
+                &entity::organizations::Column::Slug,
+                "late",
+            ))
+            .one(db)
+            .await
+            .expect("a read")
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while created().await.is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the mutation never ran to its end"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    if on_postgres() {
+        let after = backends().await;
+        assert!(
+            before.iter().all(|pid| after.contains(pid)),
+            "a pooled connection was dropped: {before:?} then {after:?}"
+        );
+    }
+}
