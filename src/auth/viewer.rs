@@ -143,6 +143,38 @@ mod tests {
     }
 
     #[test]
+    fn a_viewer_reads_their_organisations_and_administers_those_they_own_or_admin() {
+        let (owned, administered, analysed) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let user = Uuid::now_v7();
+        let memberships = [
+            (owned, MemberRole::Owner),
+            (administered, MemberRole::Admin),
+            (analysed, MemberRole::Analyst),
+        ];
+        let Access::Member {
+            viewer,
+            organizations,
+            administered: admin_of,
+        } = Viewer::new(user, PlatformRole::User, memberships).access()
+        else {
+            panic!("a member's access");
+        };
+        let sorted = |ids: &[Uuid]| {
+            let mut ids = ids.to_vec();
+            ids.sort();
+            ids
+        };
+        assert_eq!(viewer, user);
+        assert_eq!(
+            sorted(&organizations),
+            sorted(&[owned, administered, analysed])
+        );
+        assert_eq!(sorted(&admin_of), sorted(&[owned, administered]));
+        let admin = Viewer::new(user, PlatformRole::PlatformAdmin, memberships);
+        assert_eq!(admin.access(), Access::PlatformAdmin { viewer: user });
+    }
+
+    #[test]
     fn roles_are_ordered_strongest_first() {
         use sea_orm::Iterable;
         let roles: Vec<MemberRole> = MemberRole::iter().collect();

@@ -20,7 +20,8 @@ use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, TimeRange, ValueKind};
 use super::read::{
-    Joined, LoadError, Read, Reader, Unjoined, join_row, join_row_with, joined_row, own_columns,
+    Joined, LoadError, Read, Reader, Tenancy, Unjoined, join_row, join_row_with, joined_row,
+    own_columns,
 };
 use super::scope::Scope;
 use super::scores::Score;
@@ -84,8 +85,8 @@ impl Read for Assessment {
     type Entity = assessments::Entity;
     type Joins = AssessmentJoins;
 
-    fn visible(scope: &Scope) -> Condition {
-        scope.organizations(assessments::Column::OrganizationId.into_expr())
+    fn tenancy() -> Tenancy<assessments::Entity> {
+        Tenancy::Organization(assessments::Column::OrganizationId)
     }
 
     fn columns(
@@ -264,8 +265,8 @@ pub struct Responses {
 impl Unjoined for Responses {
     type Entity = assessments::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        <Assessment as Read>::visible(scope)
+    fn tenancy() -> Tenancy<assessments::Entity> {
+        <Assessment as Read>::tenancy()
     }
 }
 

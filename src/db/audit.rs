@@ -7,12 +7,11 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use entity::audit_log;
 use entity::enums::AuditOperation;
-use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryTrait, Select};
+use sea_orm::{ColumnTrait, QueryFilter, QueryTrait, Select};
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, TimeRange, ValueKind};
-use super::read::{LoadError, Reader, Unjoined};
-use super::scope::Scope;
+use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
 /// One recorded change.
 pub type AuditEntry = audit_log::Model;
@@ -20,8 +19,8 @@ pub type AuditEntry = audit_log::Model;
 impl Unjoined for AuditEntry {
     type Entity = audit_log::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        scope.administered(audit_log::Column::OrganizationId.into_expr())
+    fn tenancy() -> Tenancy<audit_log::Entity> {
+        Tenancy::Administered(audit_log::Column::OrganizationId)
     }
 }
 

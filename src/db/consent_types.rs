@@ -9,8 +9,7 @@ use entity::consent_types;
 use sea_orm::{Condition, ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
-use super::read::{LoadError, Reader, Unjoined};
-use super::scope::Scope;
+use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
 /// One version of a consent type.
 pub type ConsentType = consent_types::Model;
@@ -19,8 +18,8 @@ impl Unjoined for ConsentType {
     type Entity = consent_types::Entity;
 
     /// Public: everyone may read every version.
-    fn visible(_scope: &Scope) -> Condition {
-        Condition::all()
+    fn tenancy() -> Tenancy<consent_types::Entity> {
+        Tenancy::Own(|_| Condition::all())
     }
 }
 

@@ -6,12 +6,11 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use entity::user_consents;
-use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryTrait, Select};
+use sea_orm::{ColumnTrait, QueryFilter, QueryTrait, Select};
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, ValueKind};
-use super::read::{LoadError, Reader, Unjoined};
-use super::scope::Scope;
+use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
 /// One grant or withdrawal.
 pub type Consent = user_consents::Model;
@@ -19,8 +18,8 @@ pub type Consent = user_consents::Model;
 impl Unjoined for Consent {
     type Entity = user_consents::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        scope.personal_data(user_consents::Column::UserId.into_expr())
+    fn tenancy() -> Tenancy<user_consents::Entity> {
+        Tenancy::Own(|scope| scope.personal_data(user_consents::Column::UserId.into_expr()))
     }
 }
 

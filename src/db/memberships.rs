@@ -8,13 +8,11 @@ use async_graphql::dataloader::Loader;
 use entity::enums::{MemberRole, MemberStatus};
 use entity::{organization_members, users};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ColumnTrait, Condition, DbErr, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Select,
-};
+use sea_orm::{ColumnTrait, DbErr, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Select};
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, ValueKind};
-use super::read::{Joined, LoadError, Read, Reader, join_row_with, own_columns};
+use super::read::{Joined, LoadError, Read, Reader, Tenancy, join_row_with, own_columns};
 use super::scope::Scope;
 use super::users::User;
 
@@ -47,8 +45,8 @@ impl Read for Membership {
     type Entity = organization_members::Entity;
     type Joins = MembershipJoins;
 
-    fn visible(scope: &Scope) -> Condition {
-        scope.organizations(organization_members::Column::OrganizationId.into_expr())
+    fn tenancy() -> Tenancy<organization_members::Entity> {
+        Tenancy::Organization(organization_members::Column::OrganizationId)
     }
 
     fn columns(

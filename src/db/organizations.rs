@@ -14,7 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, SortKey, ValueKind};
-use super::read::{Joined, LoadError, Read, Reader, join_row, joined_row, own_columns};
+use super::read::{Joined, LoadError, Read, Reader, Tenancy, join_row, joined_row, own_columns};
 use super::scope::Scope;
 use super::twins::Twin;
 
@@ -47,8 +47,8 @@ impl Read for Organization {
     type Entity = organizations::Entity;
     type Joins = OrganizationJoins;
 
-    fn visible(scope: &Scope) -> Condition {
-        scope.organization_rows()
+    fn tenancy() -> Tenancy<organizations::Entity> {
+        Tenancy::Own(Scope::organization_rows)
     }
 
     fn columns(

@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::keys::{any_of, array};
-use super::read::{LoadError, Read, Reader, read};
+use super::read::{LoadError, Read, Reader, read, read_of_parent};
 
 /// A position in a list: the sort column's value and the primary key of one row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -242,10 +242,11 @@ impl Reader {
         query: &QueryOf<R>,
         joins: R::Joins,
     ) -> Result<Page<R>, DbErr> {
-        let mut select = listed::<R>(self, query, joins);
-        if let Some((column, id)) = parent {
-            select = select.filter(column.eq(id));
-        }
+        let select = match parent {
+            Some((column, id)) => read_of_parent::<R>(self.scope(), joins, column, Expr::val(id)),
+            None => read::<R>(self.scope(), joins),
+        };
+        let select = listed::<R>(select, query);
         let order = reading_order(query);
         let select = select
             .order_by(query.sort.key.column(), order.clone())
@@ -297,11 +298,15 @@ impl Reader {
         parent: Option<(ParentColumn<R>, Uuid)>,
         filter: &R::Filter,
     ) -> Result<i64, DbErr> {
-        let mut select = filter.apply(R::Entity::find().filter(R::visible(self.scope())));
-        if let Some((column, id)) = parent {
-            select = select.filter(column.eq(id));
-        }
-        let total = select
+        let tenancy = R::tenancy();
+        let select = match parent {
+            Some((column, id)) => R::Entity::find()
+                .filter(column.eq(id))
+                .filter(tenancy.of_parent(self.scope(), column, Expr::val(id))),
+            None => R::Entity::find().filter(tenancy.rows(self.scope())),
+        };
+        let total = filter
+            .apply(select)
             .select_only()
             .column_as(primary_key::<R>().into_expr().count(), "total")
             .into_tuple::<i64>()
@@ -317,8 +322,9 @@ impl Reader {
         parents: &[Uuid],
         filter: &R::Filter,
     ) -> Result<HashMap<Uuid, i64>, DbErr> {
+        let tenancy = R::tenancy().of_parent(self.scope(), parent, parent.into_expr());
         let counts: Vec<(Uuid, i64)> = filter
-            .apply(R::Entity::find().filter(R::visible(self.scope())))
+            .apply(R::Entity::find().filter(tenancy))
             .filter(any_of(
                 self.backend(),
                 parent.into_expr(),
@@ -453,10 +459,10 @@ impl<P: Parent> Loader<ChildCount<P>> for Reader {
     }
 }
 
-/// The rows of list `R` the query asks for, beyond its cursor, with their columns and joins;
-/// not yet ordered or limited.
-fn listed<R: Listed>(reader: &Reader, query: &QueryOf<R>, joins: R::Joins) -> Select<R::Entity> {
-    positioned::<R>(query.filter.apply(read::<R>(reader.scope(), joins)), query)
+/// The rows of `select` the list query asks for, beyond its cursor; not yet ordered or
+/// limited.
+fn listed<R: Listed>(select: Select<R::Entity>, query: &QueryOf<R>) -> Select<R::Entity> {
+    positioned::<R>(query.filter.apply(select), query)
 }
 
 /// The parent ids a lateral page is read for, as a column of `unnest($1)`.
@@ -476,8 +482,9 @@ fn lateral_pages<R: Listed>(
     joins: R::Joins,
 ) -> SelectStatement {
     let order = reading_order(query);
-    let page = listed::<R>(reader, query, joins)
-        .filter(parent.into_expr().eq(Expr::col(Alias::new(PARENT))))
+    let of_parent =
+        read_of_parent::<R>(reader.scope(), joins, parent, Expr::col(Alias::new(PARENT)));
+    let page = listed::<R>(of_parent, query)
         .order_by(query.sort.key.column(), order.clone())
         .order_by(primary_key::<R>(), order.clone())
         .limit(query.page.size + 1)
@@ -510,7 +517,13 @@ fn numbered_pages<R: Listed>(
 ) -> SelectStatement {
     let order = reading_order(query);
     let table = R::Entity::default();
-    let mut numbered = listed::<R>(reader, query, joins)
+    let tenancy = R::tenancy().of_parent(reader.scope(), parent, parent.into_expr());
+    let rows = R::columns(
+        R::Entity::find().select_only().filter(tenancy),
+        reader.scope(),
+        joins,
+    );
+    let mut numbered = listed::<R>(rows, query)
         .filter(any_of(
             reader.backend(),
             parent.into_expr(),

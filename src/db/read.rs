@@ -7,10 +7,11 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use sea_orm::sea_query::{JoinType, ValueType};
+use sea_orm::sea_query::{Expr, ExprTrait, JoinType, ValueType};
 use sea_orm::{
-    Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    PartialModelTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, Value,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    FromQueryResult, PartialModelTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
+    Value,
 };
 
 use super::keys::any_of;
@@ -110,8 +111,8 @@ pub trait Read: Clone + Send + Sync + Sized + 'static {
     /// Which to-one rows a read joins onto each row.
     type Joins: Copy + Eq + Hash + Debug + Default + Send + Sync + 'static;
 
-    /// The rows of the table the scope may read.
-    fn visible(scope: &Scope) -> Condition;
+    /// How the scope decides which rows of the table the viewer may read.
+    fn tenancy() -> Tenancy<Self::Entity>;
 
     /// Adds the row's columns and the joined rows' to `select`, which reads the table under
     /// its own name.
@@ -128,16 +129,16 @@ pub trait Read: Clone + Send + Sync + Sized + 'static {
 /// A row read from its table alone: its own columns, nothing joined.
 pub trait Unjoined: PartialModelTrait + FromQueryResult + Clone + Send + Sync + 'static {
     type Entity: EntityTrait;
-    /// The rows of the table the scope may read.
-    fn visible(scope: &Scope) -> Condition;
+    /// How the scope decides which rows of the table the viewer may read.
+    fn tenancy() -> Tenancy<Self::Entity>;
 }
 
 impl<T: Unjoined> Read for T {
     type Entity = <T as Unjoined>::Entity;
     type Joins = ();
 
-    fn visible(scope: &Scope) -> Condition {
-        <T as Unjoined>::visible(scope)
+    fn tenancy() -> Tenancy<Self::Entity> {
+        <T as Unjoined>::tenancy()
     }
 
     fn columns(select: Select<Self::Entity>, _scope: &Scope, _joins: ()) -> Select<Self::Entity> {
@@ -149,10 +150,69 @@ impl<T: Unjoined> Read for T {
     }
 }
 
+/// How the scope decides which rows of a table the viewer may read.
+pub enum Tenancy<E: EntityTrait> {
+    /// Rows of an organisation the viewer may read, named by this column.
+    Organization(E::Column),
+    /// Rows of an organisation the viewer owns or administers, named by this column.
+    Administered(E::Column),
+    /// Rows the scope decides on with a condition of their own (people, the organisations
+    /// themselves, public reference data).
+    Own(fn(&Scope) -> Condition),
+}
+
+impl<E: EntityTrait> Tenancy<E> {
+    /// The condition each row must meet.
+    pub fn rows(&self, scope: &Scope) -> Condition {
+        match self {
+            Self::Organization(column) => scope.organizations(column.into_expr()),
+            Self::Administered(column) => scope.administered(column.into_expr()),
+            Self::Own(visible) => visible(scope),
+        }
+    }
+
+    /// The condition on the rows whose `column` a statement fixes to `parent`. When that column
+    /// is the rows' organisation, the scope asks about the parent, once: PostgreSQL checks such
+    /// a condition before reading a row and does not count it against the rows it expects, so
+    /// a large tenant's page still reads its index in order and stops after a page.
+    pub fn of_parent(&self, scope: &Scope, column: E::Column, parent: Expr) -> Condition {
+        match self {
+            Self::Organization(organization) if same(organization, &column) => {
+                scope.organizations(parent)
+            }
+            Self::Administered(organization) if same(organization, &column) => {
+                scope.administered(parent)
+            }
+            _ => self.rows(scope),
+        }
+    }
+}
+
+fn same<C: ColumnTrait>(one: &C, other: &C) -> bool {
+    one.as_str() == other.as_str()
+}
+
 /// The rows of `R` the scope may read, with their columns and `joins`: every read of tenant
-/// data starts here, so none can leave out its tenancy condition.
+/// data starts here or at [`read_of_parent`], so none can leave out its tenancy condition.
 pub fn read<R: Read>(scope: &Scope, joins: R::Joins) -> Select<R::Entity> {
-    let select = R::Entity::find().select_only().filter(R::visible(scope));
+    let select = R::Entity::find()
+        .select_only()
+        .filter(R::tenancy().rows(scope));
+    R::columns(select, scope, joins)
+}
+
+/// Like [`read`], for the rows whose `column` is `parent` (a value, or a column of an outer
+/// query).
+pub fn read_of_parent<R: Read>(
+    scope: &Scope,
+    joins: R::Joins,
+    column: <R::Entity as EntityTrait>::Column,
+    parent: Expr,
+) -> Select<R::Entity> {
+    let select = R::Entity::find()
+        .select_only()
+        .filter(column.into_expr().eq(parent.clone()))
+        .filter(R::tenancy().of_parent(scope, column, parent));
     R::columns(select, scope, joins)
 }
 

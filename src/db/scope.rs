@@ -137,7 +137,7 @@ impl Scope {
             self.organizations(organization)
         };
         Query::select()
-            .expr(Expr::val(1))
+            .expr(one())
             .from_as(organization_members::Entity, member.clone())
             .and_where(Expr::col((member, organization_members::Column::UserId)).eq(user))
             .cond_where(condition)
@@ -149,11 +149,16 @@ impl Scope {
 fn live(column: Expr) -> SelectStatement {
     let organization = Alias::new("scope_organization");
     Query::select()
-        .expr(Expr::val(1))
+        .expr(one())
         .from_as(organizations::Entity, organization.clone())
         .and_where(Expr::col((organization.clone(), organizations::Column::Id)).eq(column))
         .and_where(Expr::col((organization, organizations::Column::DeletedAt)).is_null())
         .to_owned()
+}
+
+/// What an `EXISTS` probe selects: a constant, not a parameter.
+fn one() -> Expr {
+    Expr::Constant(1.into())
 }
 
 /// A condition no row meets (an empty list renders as `1 = 2`).

@@ -10,12 +10,11 @@ use chrono::{DateTime, Utc};
 use entity::assessment_scores;
 use entity::enums::ScoreBracket;
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, Condition, DerivePartialModel};
+use sea_orm::DerivePartialModel;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::read::{LoadError, Reader, Unjoined};
-use super::scope::Scope;
+use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
 /// A score without its documents.
 #[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
@@ -53,8 +52,8 @@ impl From<&assessment_scores::Model> for Score {
 impl Unjoined for Score {
     type Entity = assessment_scores::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        scope.organizations(assessment_scores::Column::OrganizationId.into_expr())
+    fn tenancy() -> Tenancy<assessment_scores::Entity> {
+        Tenancy::Organization(assessment_scores::Column::OrganizationId)
     }
 }
 
@@ -113,8 +112,8 @@ pub struct ScoreDocuments {
 impl Unjoined for ScoreDocuments {
     type Entity = assessment_scores::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        <Score as Unjoined>::visible(scope)
+    fn tenancy() -> Tenancy<assessment_scores::Entity> {
+        <Score as Unjoined>::tenancy()
     }
 }
 

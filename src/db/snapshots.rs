@@ -10,13 +10,12 @@ use chrono::{DateTime, Utc};
 use entity::digital_twin_snapshots;
 use entity::enums::SnapshotReason;
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, Condition, DerivePartialModel, QueryFilter, QueryTrait, Select};
+use sea_orm::{ColumnTrait, DerivePartialModel, QueryFilter, QueryTrait, Select};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, TimeRange, ValueKind};
-use super::read::{LoadError, Reader, Unjoined};
-use super::scope::Scope;
+use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
 /// A snapshot without its state document.
 #[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
@@ -38,8 +37,8 @@ pub struct Snapshot {
 impl Unjoined for Snapshot {
     type Entity = digital_twin_snapshots::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        scope.organizations(digital_twin_snapshots::Column::OrganizationId.into_expr())
+    fn tenancy() -> Tenancy<digital_twin_snapshots::Entity> {
+        Tenancy::Organization(digital_twin_snapshots::Column::OrganizationId)
     }
 }
 
@@ -146,8 +145,8 @@ pub struct SnapshotState {
 impl Unjoined for SnapshotState {
     type Entity = digital_twin_snapshots::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        <Snapshot as Unjoined>::visible(scope)
+    fn tenancy() -> Tenancy<digital_twin_snapshots::Entity> {
+        <Snapshot as Unjoined>::tenancy()
     }
 }
 

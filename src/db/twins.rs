@@ -9,12 +9,11 @@ use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
 use entity::organization_digital_twins;
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, Condition, DerivePartialModel};
+use sea_orm::DerivePartialModel;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
-use super::read::{LoadError, Reader, Unjoined};
-use super::scope::Scope;
+use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
 /// A digital twin without its inventories.
 #[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
@@ -34,8 +33,8 @@ pub struct Twin {
 impl Unjoined for Twin {
     type Entity = organization_digital_twins::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        scope.organizations(organization_digital_twins::Column::OrganizationId.into_expr())
+    fn tenancy() -> Tenancy<organization_digital_twins::Entity> {
+        Tenancy::Organization(organization_digital_twins::Column::OrganizationId)
     }
 }
 
@@ -93,8 +92,8 @@ pub struct TwinDocuments {
 impl Unjoined for TwinDocuments {
     type Entity = organization_digital_twins::Entity;
 
-    fn visible(scope: &Scope) -> Condition {
-        <Twin as Unjoined>::visible(scope)
+    fn tenancy() -> Tenancy<organization_digital_twins::Entity> {
+        <Twin as Unjoined>::tenancy()
     }
 }
 

@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::read::{LoadError, Read, Reader};
+use super::read::{LoadError, Read, Reader, Tenancy};
 use super::scope::Scope;
 
 /// A person, and whether the viewer may read their personal data.
@@ -75,8 +75,8 @@ impl Read for User {
     type Entity = users::Entity;
     type Joins = ();
 
-    fn visible(scope: &Scope) -> Condition {
-        Self::visible(scope)
+    fn tenancy() -> Tenancy<users::Entity> {
+        Tenancy::Own(Self::visible)
     }
 
     fn columns(select: Select<users::Entity>, scope: &Scope, _joins: ()) -> Select<users::Entity> {
