@@ -8,7 +8,7 @@ use orgraph::startup::STATEMENTS_HEADER;
 use serde_json::Value as Json;
 
 use crate::cpu::{Monitor, Usage};
-use crate::servers::Server;
+use crate::servers::{Server, Statements};
 
 /// Drives requests over HTTP.
 pub struct Driver {
@@ -92,28 +92,48 @@ impl Driver {
             Some(_) => Duration::ZERO,
             None => self.warmup,
         };
+        // A server that counts its statements itself is asked while it is idle, before the
+        // warm-up and after the last answer: all its statements over all the requests sent.
+        let counted_before = self.counter(server).await;
         let from = Instant::now() + warmup;
         let until = from + self.measure;
-        let (mut measured, usage) = tokio::join!(
+        let ((mut measured, sent), usage) = tokio::join!(
             self.load(&send, from, until, limit.unwrap_or(usize::MAX)),
             monitor.watch(server, from, until),
         );
+        if let Statements::Counter(_) = server.statements {
+            measured.statements = self
+                .counter(server)
+                .await
+                .zip(counted_before)
+                .map(|(after, before)| after.saturating_sub(before) as f64 / sent.max(1) as f64);
+        }
         measured.usage = usage;
         measured
     }
 
-    /// What the requests sent from `measuring_from` to `deadline` measured.
+    /// The running count of statements a server keeps, when it keeps one.
+    async fn counter(&self, server: &Server) -> Option<u64> {
+        let Statements::Counter(url) = &server.statements else {
+            return None;
+        };
+        let response = self.client.get(url).send().await.ok()?;
+        response.text().await.ok()?.trim().parse().ok()
+    }
+
+    /// What the requests sent from `measuring_from` to `deadline` measured, and how many
+    /// requests were answered in all, warm-up included.
     async fn load(
         &self,
         send: &(impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Sync),
         measuring_from: Instant,
         deadline: Instant,
         limit: usize,
-    ) -> Measured {
+    ) -> (Measured, usize) {
         let counter = AtomicUsize::new(0);
         let workers = (0..self.connections).map(|_| async {
             let mut latencies = Vec::new();
-            let (mut errors, mut statements, mut counted) = (0, 0, true);
+            let (mut errors, mut statements, mut counted, mut sent) = (0, 0, true, 0);
             loop {
                 let now = Instant::now();
                 if now >= deadline {
@@ -125,6 +145,7 @@ impl Driver {
                 }
                 let outcome = send(&self.client, i).send().await;
                 let took = now.elapsed();
+                sent += 1;
                 let measured = now >= measuring_from;
                 match outcome {
                     Ok(response) => {
@@ -147,7 +168,7 @@ impl Driver {
                     Err(_) => {}
                 }
             }
-            (latencies, errors, counted.then_some(statements))
+            (latencies, errors, counted.then_some(statements), sent)
         });
         let results = futures_util::future::join_all(workers).await;
         let elapsed = Instant::now()
@@ -161,16 +182,17 @@ impl Driver {
             statements: None,
             usage: Usage::default(),
         };
-        let mut statements = Some(0);
-        for (latencies, errors, counted) in results {
+        let (mut statements, mut sent) = (Some(0), 0);
+        for (latencies, errors, counted, answered) in results {
             measured.requests += latencies.len();
             measured.errors += errors;
             statements = statements.zip(counted).map(|(a, b)| a + b);
+            sent += answered;
             measured.latencies.extend(latencies);
         }
         measured.statements =
             statements.map(|statements| statements as f64 / measured.requests.max(1) as f64);
         measured.latencies.sort();
-        measured
+        (measured, sent)
     }
 }

@@ -19,7 +19,7 @@ use crate::sql::{numbered, query, scalar};
 pub const LARGE_ORG_MEMBERS: u32 = 200;
 const LARGE_ORG_ASSESSMENTS: u32 = 5;
 
-/// Every query file the scenarios use.
+/// Every query file the scenarios use; the peer has its own words for the first four.
 const QUERIES: [&str; 6] = [
     "lookup",
     "dashboard",
@@ -28,6 +28,7 @@ const QUERIES: [&str; 6] = [
     "analytics",
     "mutation",
 ];
+const PEER_QUERIES: [&str; 4] = ["lookup", "dashboard", "members", "nested"];
 
 /// Seeds the data set unless it is there.
 pub async fn prepare(db: &DatabaseConnection, args: &Args) -> anyhow::Result<()> {
@@ -64,6 +65,14 @@ pub struct Fixture {
     admin_token: String,
     assessments: Vec<Uuid>,
     queries: HashMap<&'static str, String>,
+    peer_queries: HashMap<&'static str, String>,
+}
+
+/// How a row's key is written: orgraph's global IDs, or the bare UUIDs of the peer (`rowId`).
+#[derive(Debug, Clone, Copy)]
+enum Ids {
+    Global,
+    Raw,
 }
 
 impl Fixture {
@@ -105,6 +114,10 @@ impl Fixture {
         for name in QUERIES {
             queries.insert(name, read(format!("{folder}/{name}.graphql"))?);
         }
+        let mut peer_queries = HashMap::new();
+        for name in PEER_QUERIES {
+            peer_queries.insert(name, read(format!("{folder}/postgraphile/{name}.graphql"))?);
+        }
         let hours = chrono::Duration::hours(2);
         Ok(Self {
             organization,
@@ -113,6 +126,7 @@ impl Fixture {
             admin_token: keys.mint(admin, hours)?,
             assessments,
             queries,
+            peer_queries,
         })
     }
 
@@ -137,7 +151,11 @@ impl Fixture {
             ServerKind::Orgraph => client
                 .post(&server.url)
                 .bearer_auth(token)
-                .json(&self.body(case.query, self.variables(case, i))),
+                .json(&self.body(case.query, self.variables(case, i, Ids::Global))),
+            ServerKind::PostGraphile => client
+                .post(&server.url)
+                .bearer_auth(token)
+                .json(&self.peer_body(case.query, self.variables(case, i, Ids::Raw))),
             ServerKind::Baseline => client
                 .get(format!("{}/{}", server.url, case.query))
                 .bearer_auth(token)
@@ -149,9 +167,16 @@ impl Fixture {
         json!({ "query": self.queries[scenario], "variables": variables })
     }
 
-    /// The variables of `case`'s `i`-th request.
-    fn variables(&self, case: &Case, i: usize) -> Json {
-        let id = |kind: &str, id: Uuid| json!(global_id(kind, id));
+    fn peer_body(&self, scenario: &str, variables: Json) -> Json {
+        json!({ "query": self.peer_queries[scenario], "variables": variables })
+    }
+
+    /// The variables of `case`'s `i`-th request; the same values in both schemas.
+    fn variables(&self, case: &Case, i: usize, ids: Ids) -> Json {
+        let id = |kind: &str, id: Uuid| match ids {
+            Ids::Global => json!(global_id(kind, id)),
+            Ids::Raw => json!(id),
+        };
         match case.query {
             "lookup" => json!({
                 "id": id("Assessment", self.assessments[i % self.assessments.len()])

@@ -1,11 +1,13 @@
-//! `cargo run --release --bin bench`: orgraph under load, against hand-written SQL.
+//! `cargo run --release --bin bench`: orgraph under load, against hand-written SQL and, with
+//! `--peer postgraphile`, against PostGraphile 5 on the same PostgreSQL database.
 //!
 //! Seeds its database when the data set is not there yet (`DATABASE_URL`, or a SQLite file
 //! under `./data/`). Each server runs in a process of its own, so that its CPU time can be read
 //! from `/proc/<pid>/stat`: orgraph and the baseline are this binary started again with the
-//! hidden `serve` subcommand. The bench process is the load driver: it drives each scenario of
-//! `benches/queries/` over real HTTP with a fixed number of connections for a fixed time after
-//! a warm-up, in rounds that alternate the servers (orgraph, then the baseline), and samples the CPU time of the driven server's process and of its
+//! hidden `serve` subcommand, PostGraphile is Node. The bench process is the load driver: it
+//! drives each scenario of `benches/queries/` over real HTTP with a fixed number of connections
+//! for a fixed time after a warm-up, in rounds that alternate the servers (orgraph, then the
+//! peer, then the baseline), and samples the CPU time of the driven server's process and of its
 //! PostgreSQL backends over each measured window. The baseline answers `lookup`, `dashboard`
 //! and `members` with the fewest hand-written SQL statements, JSON built in Rust, behind the
 //! same token check. BENCHMARKS.md says what each figure means.
@@ -16,16 +18,18 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod baseline;
+mod check;
 mod cpu;
 mod driver;
 mod fixture;
+mod peer;
 mod report;
 mod servers;
 mod sql;
 
 use std::net::SocketAddr;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 use orgraph::Application;
 use orgraph::config::{Backend, Settings};
 use uuid::Uuid;
@@ -39,7 +43,7 @@ use crate::servers::{Server, ServerKind};
 /// The command line: the bench's options, or (started by the bench itself) one server to run.
 #[derive(Debug, Parser)]
 #[command(
-    about = "Benchmark orgraph against hand-written SQL",
+    about = "Benchmark orgraph against hand-written SQL and, optionally, PostGraphile",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -78,20 +82,30 @@ struct Args {
     /// Seconds of unmeasured warm-up before each measured window.
     #[arg(long, default_value_t = 2)]
     warmup: u64,
-    /// Rounds per scenario; each round runs orgraph, then the baseline.
+    /// Rounds per scenario; each round runs orgraph, then the peer, then the baseline.
     #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// Only these scenarios (comma-separated: lookup, dashboard, members, nested, analytics,
     /// mutation; `members` includes its scaling check), e.g. to profile one of them.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
-    /// Each server's database pool (orgraph, the baseline). Default: 10 on
+    /// Compare with this peer as well (PostgreSQL only; installed with npm into data/peer/).
+    #[arg(long, value_enum)]
+    peer: Option<PeerKind>,
+    /// Each server's database pool (orgraph, the baseline, the peer). Default: 10 on
     /// PostgreSQL, the connections + 4 on SQLite.
     #[arg(long)]
     pool: Option<u32>,
     /// Leave the baseline out (each server's peak memory is its own process's either way).
     #[arg(long)]
     without_baseline: bool,
+}
+
+/// The peers the bench knows how to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PeerKind {
+    /// PostGraphile 5 (Amber preset), from the npm registry.
+    Postgraphile,
 }
 
 impl Args {
@@ -104,10 +118,12 @@ impl Args {
 pub struct Case {
     /// How the tables name it.
     pub label: String,
-    /// Its query file in `benches/queries/`.
+    /// Its query file in `benches/queries/` (and `benches/queries/postgraphile/`).
     pub query: &'static str,
     /// The page of members, for `members`.
     pub members: Option<u32>,
+    /// Whether the peer has it.
+    pub peer: bool,
     /// Whether the baseline has it.
     pub baseline: bool,
 }
@@ -117,6 +133,7 @@ fn cases(args: &Args) -> Vec<Case> {
         label: label.to_owned(),
         query,
         members,
+        peer: true,
         baseline,
     };
     [
@@ -156,7 +173,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     settings.seed_demo = false;
     // The scaling check pages 200 members at a time.
     settings.max_page_size = settings.max_page_size.max(200);
-    // The same pool for every server compared on PostgreSQL. SQLite keeps what its
+    // PEERS.md: the same pool for every server compared on PostgreSQL. SQLite keeps what its
     // earlier figures (and its memory bound) were measured with.
     settings.db_max_connections = args.pool.unwrap_or(match backend {
         Backend::Postgres => 10,
@@ -178,10 +195,22 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     fixture::prepare(&db, &args).await?;
     let fixture = Fixture::load(&db, &keys).await?;
 
+    let peer = match (args.peer, backend) {
+        (None, _) => None,
+        (Some(PeerKind::Postgraphile), Backend::Sqlite) => {
+            println!("no peer: PostGraphile serves PostgreSQL only, and DATABASE_URL names SQLite");
+            None
+        }
+        (Some(PeerKind::Postgraphile), Backend::Postgres) => peer::PostGraphile::install()?,
+    };
     let orgraph = Server::start(ServerKind::Orgraph, &settings).await?;
     let baseline = match args.without_baseline {
         true => None,
         false => Some(Server::start(ServerKind::Baseline, &settings).await?),
+    };
+    let peer = match peer {
+        Some(peer) => Some(peer.start(&settings).await?),
+        None => None,
     };
 
     println!(
@@ -203,10 +232,13 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     );
     let monitor = Monitor::new((backend == Backend::Postgres).then(|| db.clone()));
     let driver = Driver::new(args.connections, args.seconds, args.warmup);
-    let servers: Vec<&Server> = [Some(&orgraph), baseline.as_ref()]
+    let servers: Vec<&Server> = [Some(&orgraph), peer.as_ref(), baseline.as_ref()]
         .into_iter()
         .flatten()
         .collect();
+    for case in &cases(&args) {
+        check::same_rows(&driver, &fixture, case, &orgraph, peer.as_ref()).await;
+    }
     report::print_header();
     let mut runs = Runs::default();
     for case in cases(&args) {
@@ -216,6 +248,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
                 let served = match server.kind {
                     ServerKind::Orgraph => true,
                     ServerKind::Baseline => case.baseline,
+                    ServerKind::PostGraphile => case.peer,
                 };
                 if !served {
                     continue;
@@ -239,6 +272,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             label: "analytics".into(),
             query: "analytics",
             members: None,
+            peer: false,
             baseline: false,
         };
         let measured = driver
@@ -265,7 +299,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         runs.push(line);
         fixture::remove_submissions(&db, &submissions).await?;
     }
-    runs.print_summary();
+    runs.print_summary(peer.is_some());
     let memory: Vec<String> = servers
         .iter()
         .map(|server| {

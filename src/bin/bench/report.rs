@@ -4,6 +4,11 @@
 use crate::driver::Measured;
 use crate::servers::ServerKind;
 
+/// The issue's acceptance against the peer: orgraph at ≥ 1.5× its requests/s, and (but for
+/// `lookup`) at ≤ 0.67× its CPU per request, server process and PostgreSQL backends together.
+const PEER_RATE_TARGET: f64 = 1.5;
+const PEER_CPU_TARGET: f64 = 0.67;
+
 /// One server's run of one scenario in one round.
 pub struct Line {
     pub scenario: String,
@@ -32,10 +37,15 @@ impl Line {
     /// Prints the line; `orgraph` is orgraph's run of the same round, for the ratios.
     pub fn print(&self, orgraph: Option<&Measured>) {
         let m = &self.measured;
-        // Against the baseline: orgraph's time per request over the baseline's (the inverse
-        // ratio of throughputs, as BENCHMARKS.md has always quoted it) and its CPU over the
-        // baseline's.
+        // Against the peer: orgraph's requests/s and CPU per request over the peer's. Against
+        // the baseline: orgraph's time per request over the baseline's (the inverse ratio of
+        // throughputs, as BENCHMARKS.md has always quoted it) and its CPU over the baseline's.
         let ratios = match (orgraph, self.server) {
+            (Some(o), ServerKind::PostGraphile) => format!(
+                "r/s {:>6} cpu {:>6}",
+                times(o.per_second() / m.per_second()),
+                times(o.total_ms() / m.total_ms())
+            ),
             (Some(o), ServerKind::Baseline) => format!(
                 "time {:>5} cpu {:>6}",
                 times(m.per_second() / o.per_second()),
@@ -107,7 +117,7 @@ impl Runs {
             .collect()
     }
 
-    pub fn print_summary(&self) {
+    pub fn print_summary(&self, with_peer: bool) {
         println!();
         println!("medians over the rounds:");
         println!(
@@ -115,7 +125,11 @@ impl Runs {
              cpu ms/req: server      pg   total"
         );
         for scenario in self.scenarios() {
-            for server in [ServerKind::Orgraph, ServerKind::Baseline] {
+            for server in [
+                ServerKind::Orgraph,
+                ServerKind::PostGraphile,
+                ServerKind::Baseline,
+            ] {
                 let runs = self.of(scenario, server);
                 if runs.is_empty() {
                     continue;
@@ -153,11 +167,29 @@ impl Runs {
             "ratios, each the median of the rounds' own (every round's in brackets); \
              cpu is ms per request of the server process + its PostgreSQL backends:"
         );
-        println!(
-            "{:<14} {:<28} {:<28}",
-            "scenario", "orgraph/baseline time", "orgraph/baseline cpu"
-        );
+        if with_peer {
+            println!(
+                "{:<14} {:<28} {:<28} {:<7} | {:<28} {:<28}",
+                "scenario",
+                "orgraph/peer r/s (≥1.5)",
+                "orgraph/peer cpu (≤0.67)",
+                "target",
+                "orgraph/baseline time",
+                "orgraph/baseline cpu"
+            );
+        } else {
+            println!(
+                "{:<14} {:<28} {:<28}",
+                "scenario", "orgraph/baseline time", "orgraph/baseline cpu"
+            );
+        }
         for scenario in self.scenarios() {
+            let peer_rate = self.ratios(scenario, ServerKind::PostGraphile, |o, p| {
+                o.per_second() / p.per_second()
+            });
+            let peer_cpu = self.ratios(scenario, ServerKind::PostGraphile, |o, p| {
+                o.total_ms() / p.total_ms()
+            });
             // orgraph's time per request over the baseline's at the same concurrency (the
             // inverse ratio of throughputs), as BENCHMARKS.md has always quoted it.
             let base_time = self.ratios(scenario, ServerKind::Baseline, |o, b| {
@@ -166,17 +198,44 @@ impl Runs {
             let base_cpu = self.ratios(scenario, ServerKind::Baseline, |o, b| {
                 o.total_ms() / b.total_ms()
             });
-            if base_time.is_empty() {
+            if peer_rate.is_empty() && base_time.is_empty() {
                 continue;
             }
-            println!(
-                "{:<14} {:<28} {:<28}",
-                scenario,
-                summary(&base_time),
-                summary(&base_cpu)
-            );
+            if with_peer {
+                println!(
+                    "{:<14} {:<28} {:<28} {:<7} | {:<28} {:<28}",
+                    scenario,
+                    summary(&peer_rate),
+                    summary(&peer_cpu),
+                    target(scenario, &peer_rate, &peer_cpu),
+                    summary(&base_time),
+                    summary(&base_cpu),
+                );
+            } else {
+                println!(
+                    "{:<14} {:<28} {:<28}",
+                    scenario,
+                    summary(&base_time),
+                    summary(&base_cpu)
+                );
+            }
         }
     }
+}
+
+/// Whether the medians meet the issue's acceptance against the peer.
+fn target(scenario: &str, rate: &[f64], cpu: &[f64]) -> &'static str {
+    let wants_cpu = match scenario {
+        "lookup" => false,
+        "dashboard" | "members" | "nested" => true,
+        _ => return "-",
+    };
+    if rate.is_empty() {
+        return "-";
+    }
+    let met = median(rate.to_vec()) >= PEER_RATE_TARGET
+        && (!wants_cpu || median(cpu.to_vec()) <= PEER_CPU_TARGET);
+    if met { "met" } else { "MISSED" }
 }
 
 fn summary(ratios: &[f64]) -> String {

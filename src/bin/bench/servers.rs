@@ -20,6 +20,8 @@ use crate::BENCH_APPLICATION;
 pub enum ServerKind {
     Orgraph,
     Baseline,
+    #[value(skip)]
+    PostGraphile,
 }
 
 impl ServerKind {
@@ -27,6 +29,7 @@ impl ServerKind {
         match self {
             ServerKind::Orgraph => "orgraph",
             ServerKind::Baseline => "baseline",
+            ServerKind::PostGraphile => "postgraphile",
         }
     }
 
@@ -36,6 +39,14 @@ impl ServerKind {
     }
 }
 
+/// How a server's SQL statements are counted.
+pub enum Statements {
+    /// Per response, in orgraph's `x-orgraph-sql-statements` header.
+    Header,
+    /// A running total the server answers at this URL.
+    Counter(String),
+}
+
 /// A running server process; stopped when dropped, and by itself when the bench's end of its
 /// standard input closes.
 pub struct Server {
@@ -43,6 +54,7 @@ pub struct Server {
     /// Where requests go: the GraphQL endpoint, or the baseline's root.
     pub url: String,
     pub pid: u32,
+    pub statements: Statements,
     child: Child,
 }
 
@@ -77,6 +89,7 @@ impl Server {
                 _ => format!("http://{address}"),
             },
             pid: child.id(),
+            statements: Statements::Header,
             child,
         };
         let health = format!("http://{address}/healthz");
@@ -86,9 +99,20 @@ impl Server {
         Ok(server)
     }
 
+    /// A server already started by the caller, as `child`.
+    pub fn started(kind: ServerKind, url: String, statements: Statements, child: Child) -> Self {
+        Self {
+            kind,
+            url,
+            pid: child.id(),
+            statements,
+            child,
+        }
+    }
+
     /// Waits until `probe` answers with a success, or fails when the process exits or
     /// `timeout` passes.
-    async fn wait_until_ready(
+    pub async fn wait_until_ready(
         &mut self,
         timeout: Duration,
         probe: impl Fn(&reqwest::Client) -> reqwest::RequestBuilder,
@@ -151,13 +175,13 @@ fn stop_with_the_bench() {
 }
 
 /// A free port on the loopback interface, for a server to bind next.
-fn free_address() -> anyhow::Result<SocketAddr> {
+pub fn free_address() -> anyhow::Result<SocketAddr> {
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
     Ok(listener.local_addr()?)
 }
 
-/// `url` with `application_name=name` (PostgreSQL; a SQLite URL is returned as it is); sqlx
-/// reads the parameter from the URL.
+/// `url` with `application_name=name` (PostgreSQL; a SQLite URL is returned as it is). sqlx
+/// and node-postgres both read the parameter from the URL.
 pub fn with_application_name(url: &str, name: &str) -> String {
     if url.starts_with("sqlite:") {
         return url.to_owned();
@@ -192,5 +216,6 @@ pub async fn serve(kind: ServerKind) -> anyhow::Result<()> {
             let db = Application::build(&pool_settings).await?.db().clone();
             crate::baseline::serve(db, settings.token_keys()?, settings.listen).await
         }
+        ServerKind::PostGraphile => anyhow::bail!("PostGraphile is not this binary"),
     }
 }
