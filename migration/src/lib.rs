@@ -13,6 +13,7 @@ mod m20261123_000003_digital_twins;
 mod m20261123_000004_consents;
 mod m20261123_000005_audit_and_events;
 mod m20261123_000006_mutation_receipts;
+mod m20261124_000007_to_one_unique_constraints;
 
 /// The ordered list of orgraph's migrations.
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_consents::Migration),
             Box::new(m20261123_000005_audit_and_events::Migration),
             Box::new(m20261123_000006_mutation_receipts::Migration),
+            Box::new(m20261124_000007_to_one_unique_constraints::Migration),
         ]
     }
 }

@@ -67,15 +67,61 @@ async fn migrations_go_up_down_and_up_again() {
     assert_eq!(Migrator::get_pending_migrations(db).await.unwrap().len(), 0);
 }
 
+/// The UNIQUE constraints among `TO_ONE_CONSTRAINTS`, and the unique indexes of that name
+/// (PostgreSQL's catalogue; SQLite has neither).
+async fn to_one_uniques(db: &DatabaseConnection) -> (i64, i64) {
+    if !on_postgres() {
+        return (0, 0);
+    }
+    let names = TO_ONE_CONSTRAINTS
+        .map(|name| format!("'{name}'"))
+        .join(", ");
+    let count = |sql: String| async move {
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap()
+            .expect("COUNT returns a row");
+        row.try_get_by_index::<i64>(0).unwrap()
+    };
+    (
+        count(format!(
+            "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'u' AND conname IN ({names})"
+        ))
+        .await,
+        count(format!(
+            "SELECT COUNT(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid \
+             WHERE i.indisunique AND c.relname IN ({names})"
+        ))
+        .await,
+    )
+}
+
+/// The to-one reverse relations made UNIQUE constraints by the last migration (PostgreSQL).
+const TO_ONE_CONSTRAINTS: [&str; 2] = [
+    "ux_assessment_scores_assessment",
+    "ux_organization_digital_twins_org",
+];
+
 #[tokio::test]
-async fn the_last_migration_rolls_back_alone() {
+async fn the_last_migrations_roll_back_alone() {
     let test = migrated_database().await;
     let db = &test.db;
+    let constraints = if on_postgres() { 2 } else { 0 };
+    assert_eq!(to_one_uniques(db).await, (constraints, constraints));
+
+    // The to-one constraints go back to being unique indexes only.
     Migrator::down(db, Some(1)).await.expect("down one");
+    assert_eq!(to_one_uniques(db).await, (0, constraints));
+    assert_eq!(row_count(db, "mutation_receipts").await.unwrap(), 0);
+
+    Migrator::down(db, Some(1)).await.expect("down another");
     assert!(row_count(db, "mutation_receipts").await.is_err());
     assert!(row_count(db, "events").await.is_ok());
+
     Migrator::up(db, None).await.expect("up");
     assert_eq!(row_count(db, "mutation_receipts").await.unwrap(), 0);
+    assert_eq!(to_one_uniques(db).await, (constraints, constraints));
 }
 
 #[tokio::test]
