@@ -11,35 +11,31 @@ use chrono::{DateTime, Utc};
 use entity::enums::{AssessmentStatus, AssessmentType};
 use entity::{assessment_scores, assessments, users};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ColumnTrait, Condition, DbErr, DerivePartialModel, FromQueryResult, QueryFilter, QueryResult,
-    QueryTrait, Select,
-};
+use sea_orm::{ColumnTrait, Condition, DbErr, QueryFilter, QueryResult, QueryTrait, Select};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, TimeRange, ValueKind};
 use super::read::{
-    Joined, LoadError, Read, Reader, Tenancy, Unjoined, join_row, join_row_with, joined_row,
-    own_columns,
+    Columns, Joined, LoadError, Read, Reader, Tenancy, Unjoined, join_row, join_row_with, joined_at,
 };
 use super::scope::Scope;
 use super::scores::Score;
 use super::users::User;
 
-/// An assessment without its answers.
-#[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
-#[sea_orm(entity = "assessments::Entity")]
-pub struct AssessmentRow {
-    pub id: Uuid,
-    pub organization_id: Uuid,
-    pub user_id: Uuid,
-    pub assessment_type: AssessmentType,
-    pub version: String,
-    pub status: AssessmentStatus,
-    pub completed_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+crate::row! {
+    /// An assessment without its answers.
+    pub struct AssessmentRow of assessments {
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub user_id: Uuid,
+        pub assessment_type: AssessmentType,
+        pub version: String,
+        pub status: AssessmentStatus,
+        pub completed_at: Option<DateTime<Utc>>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
 }
 
 /// An assessment, with its score and respondent when the read joined them.
@@ -53,17 +49,7 @@ pub struct Assessment {
 impl From<&assessments::Model> for Assessment {
     fn from(row: &assessments::Model) -> Self {
         Self {
-            row: AssessmentRow {
-                id: row.id,
-                organization_id: row.organization_id,
-                user_id: row.user_id,
-                assessment_type: row.assessment_type,
-                version: row.version.clone(),
-                status: row.status,
-                completed_at: row.completed_at,
-                created_at: row.created_at,
-                updated_at: row.updated_at,
-            },
+            row: row.into(),
             score: Joined::NotRead,
             respondent: Joined::NotRead,
         }
@@ -94,7 +80,7 @@ impl Read for Assessment {
         scope: &Scope,
         joins: AssessmentJoins,
     ) -> Select<assessments::Entity> {
-        let mut select = own_columns::<_, AssessmentRow>(select);
+        let mut select = AssessmentRow::select(select, "");
         if joins.score {
             // The foreign key (assessment_id, organization_id) keeps a score in its
             // assessment's organisation, so a visible assessment's score is visible.
@@ -103,7 +89,7 @@ impl Read for Assessment {
                     .into_expr()
                     .equals((assessments::Entity, assessments::Column::Id)),
             );
-            select = join_row::<_, Score, _>(select, assessment_scores::Entity, on, SCORE);
+            select = join_row::<_, Score>(select, on, SCORE);
         }
         if joins.respondent {
             // A respondent follows the rules for people: one who left every organisation the
@@ -121,14 +107,16 @@ impl Read for Assessment {
     }
 
     fn decode(row: &QueryResult, joins: AssessmentJoins) -> Result<Self, DbErr> {
-        let respondent = match joins.respondent {
-            true => Joined::Read(User::decode_as(row, RESPONDENT)?.map(Arc::new)),
-            false => Joined::NotRead,
-        };
+        let mut next = AssessmentRow::WIDTH;
+        let mut score = Joined::NotRead;
+        if joins.score {
+            score = Joined::Read(joined_at::<Score>(row, next)?);
+            next += Score::WIDTH;
+        }
         Ok(Self {
-            row: AssessmentRow::from_query_result(row, "")?,
-            score: joined_row(row, joins.score, SCORE)?,
-            respondent,
+            row: AssessmentRow::read_at(row, 0)?,
+            score,
+            respondent: User::joined_at(row, joins.respondent, next)?,
         })
     }
 }
@@ -254,17 +242,15 @@ impl ListFilter<assessments::Entity> for AssessmentFilter {
     }
 }
 
-/// An assessment's answers.
-#[derive(Debug, Clone, PartialEq, DerivePartialModel)]
-#[sea_orm(entity = "assessments::Entity")]
-pub struct Responses {
-    pub id: Uuid,
-    pub responses: Json,
+crate::row! {
+    /// An assessment's answers.
+    pub struct Responses of assessments {
+        pub id: Uuid,
+        pub responses: Json,
+    }
 }
 
 impl Unjoined for Responses {
-    type Entity = assessments::Entity;
-
     fn tenancy() -> Tenancy<assessments::Entity> {
         <Assessment as Read>::tenancy()
     }

@@ -5,20 +5,33 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use chrono::{DateTime, Utc};
 use entity::audit_log;
 use entity::enums::AuditOperation;
 use sea_orm::{ColumnTrait, QueryFilter, QueryTrait, Select};
+use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, TimeRange, ValueKind};
 use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
-/// One recorded change.
-pub type AuditEntry = audit_log::Model;
+crate::row! {
+    /// One recorded change; its network origin and hash chain are not read.
+    pub struct AuditEntry of audit_log {
+        pub id: i64,
+        pub created_at: DateTime<Utc>,
+        pub organization_id: Option<Uuid>,
+        pub actor_user_id: Option<Uuid>,
+        pub table_name: String,
+        pub record_id: Option<String>,
+        pub operation: AuditOperation,
+        pub old_values: Option<Json>,
+        pub new_values: Option<Json>,
+        pub request_id: Option<String>,
+    }
+}
 
 impl Unjoined for AuditEntry {
-    type Entity = audit_log::Entity;
-
     fn tenancy() -> Tenancy<audit_log::Entity> {
         Tenancy::Administered(audit_log::Column::OrganizationId)
     }

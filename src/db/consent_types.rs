@@ -5,18 +5,28 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use chrono::{DateTime, Utc};
 use entity::consent_types;
 use sea_orm::{Condition, ConnectionTrait, DbErr, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
 use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
-/// One version of a consent type.
-pub type ConsentType = consent_types::Model;
+crate::row! {
+    /// One version of a consent type.
+    pub struct ConsentType of consent_types {
+        pub id: Uuid,
+        pub code: String,
+        pub version: i32,
+        pub name: String,
+        pub description: String,
+        pub required: bool,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+}
 
 impl Unjoined for ConsentType {
-    type Entity = consent_types::Entity;
-
     /// Public: everyone may read every version.
     fn tenancy() -> Tenancy<consent_types::Entity> {
         Tenancy::Own(|_| Condition::all())
@@ -47,9 +57,10 @@ impl Loader<ConsentTypeKey> for Reader {
 
 /// Every consent type, by code then version.
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<ConsentType>, DbErr> {
-    consent_types::Entity::find()
+    let types = consent_types::Entity::find()
         .order_by_asc(consent_types::Column::Code)
         .order_by_asc(consent_types::Column::Version)
         .all(db)
-        .await
+        .await?;
+    Ok(types.iter().map(ConsentType::from).collect())
 }

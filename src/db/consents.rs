@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use chrono::{DateTime, Utc};
 use entity::user_consents;
 use sea_orm::{ColumnTrait, QueryFilter, QueryTrait, Select};
 use uuid::Uuid;
@@ -12,12 +13,21 @@ use uuid::Uuid;
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, ValueKind};
 use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
-/// One grant or withdrawal.
-pub type Consent = user_consents::Model;
+crate::row! {
+    /// One grant or withdrawal; where it was made from (address, user agent) is not read.
+    pub struct Consent of user_consents {
+        pub id: Uuid,
+        pub user_id: Uuid,
+        pub consent_type_id: Uuid,
+        pub granted: bool,
+        pub recorded_at: DateTime<Utc>,
+        pub source: Option<String>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+}
 
 impl Unjoined for Consent {
-    type Entity = user_consents::Entity;
-
     fn tenancy() -> Tenancy<user_consents::Entity> {
         Tenancy::Own(|scope| scope.personal_data(user_consents::Column::UserId.into_expr()))
     }

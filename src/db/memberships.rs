@@ -5,28 +5,44 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use chrono::{DateTime, Utc};
 use entity::enums::{MemberRole, MemberStatus};
 use entity::{organization_members, users};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{ColumnTrait, DbErr, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Select};
+use sea_orm::{ColumnTrait, DbErr, QueryFilter, QueryResult, QueryTrait, Select};
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, ValueKind};
-use super::read::{Joined, LoadError, Read, Reader, Tenancy, join_row_with, own_columns};
+use super::read::{Columns, Joined, LoadError, Read, Reader, Tenancy, join_row_with};
 use super::scope::Scope;
 use super::users::User;
+
+crate::row! {
+    /// A membership's own columns.
+    pub struct MembershipRow of organization_members {
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub user_id: Uuid,
+        pub role: MemberRole,
+        pub department: Option<String>,
+        pub status: MemberStatus,
+        pub joined_at: DateTime<Utc>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+}
 
 /// A membership, with its person when the read joined them.
 #[derive(Debug, Clone)]
 pub struct Membership {
-    pub row: organization_members::Model,
+    pub row: MembershipRow,
     pub user: Joined<User>,
 }
 
-impl From<organization_members::Model> for Membership {
-    fn from(row: organization_members::Model) -> Self {
+impl From<&organization_members::Model> for Membership {
+    fn from(row: &organization_members::Model) -> Self {
         Self {
-            row,
+            row: row.into(),
             user: Joined::NotRead,
         }
     }
@@ -54,7 +70,7 @@ impl Read for Membership {
         scope: &Scope,
         joins: MembershipJoins,
     ) -> Select<organization_members::Entity> {
-        let select = own_columns::<_, organization_members::Model>(select);
+        let select = MembershipRow::select(select, "");
         if !joins.user {
             return select;
         }
@@ -69,13 +85,9 @@ impl Read for Membership {
     }
 
     fn decode(row: &QueryResult, joins: MembershipJoins) -> Result<Self, DbErr> {
-        let user = match joins.user {
-            true => Joined::Read(User::decode_as(row, USER)?.map(Arc::new)),
-            false => Joined::NotRead,
-        };
         Ok(Self {
-            row: organization_members::Model::from_query_result(row, "")?,
-            user,
+            row: MembershipRow::read_at(row, 0)?,
+            user: User::joined_at(row, joins.user, MembershipRow::WIDTH)?,
         })
     }
 }

@@ -5,30 +5,45 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::enums::OrganizationStatus;
+use chrono::{DateTime, Utc};
+use entity::enums::{CompanySize, OrganizationStatus};
 use entity::{organization_digital_twins, organizations};
 use sea_orm::sea_query::ExprTrait;
-use sea_orm::{
-    ColumnTrait, Condition, DbErr, FromQueryResult, QueryFilter, QueryResult, QueryTrait, Select,
-};
+use sea_orm::{ColumnTrait, Condition, DbErr, QueryFilter, QueryResult, QueryTrait, Select};
+use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, SortKey, ValueKind};
-use super::read::{Joined, LoadError, Read, Reader, Tenancy, join_row, joined_row, own_columns};
+use super::read::{Columns, Joined, LoadError, Read, Reader, Tenancy, join_row, joined_at};
 use super::scope::Scope;
 use super::twins::Twin;
+
+crate::row! {
+    /// An organisation's own columns.
+    pub struct OrganizationRow of organizations {
+        pub id: Uuid,
+        pub name: String,
+        pub slug: String,
+        pub industry: Option<String>,
+        pub company_size: Option<CompanySize>,
+        pub settings: Json,
+        pub status: OrganizationStatus,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
+}
 
 /// An organisation, with its digital twin when the read joined it.
 #[derive(Debug, Clone)]
 pub struct Organization {
-    pub row: organizations::Model,
+    pub row: OrganizationRow,
     pub twin: Joined<Twin>,
 }
 
-impl From<organizations::Model> for Organization {
-    fn from(row: organizations::Model) -> Self {
+impl From<&organizations::Model> for Organization {
+    fn from(row: &organizations::Model) -> Self {
         Self {
-            row,
+            row: row.into(),
             twin: Joined::NotRead,
         }
     }
@@ -56,7 +71,7 @@ impl Read for Organization {
         _scope: &Scope,
         joins: OrganizationJoins,
     ) -> Select<organizations::Entity> {
-        let select = own_columns::<_, organizations::Model>(select);
+        let select = OrganizationRow::select(select, "");
         if !joins.twin {
             return select;
         }
@@ -66,13 +81,17 @@ impl Read for Organization {
                 .into_expr()
                 .equals((organizations::Entity, organizations::Column::Id)),
         );
-        join_row::<_, Twin, _>(select, organization_digital_twins::Entity, on, TWIN)
+        join_row::<_, Twin>(select, on, TWIN)
     }
 
     fn decode(row: &QueryResult, joins: OrganizationJoins) -> Result<Self, DbErr> {
+        let twin = match joins.twin {
+            true => Joined::Read(joined_at::<Twin>(row, OrganizationRow::WIDTH)?),
+            false => Joined::NotRead,
+        };
         Ok(Self {
-            row: organizations::Model::from_query_result(row, "")?,
-            twin: joined_row(row, joins.twin, TWIN)?,
+            row: OrganizationRow::read_at(row, 0)?,
+            twin,
         })
     }
 }

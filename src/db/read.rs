@@ -10,8 +10,7 @@ use std::sync::Arc;
 use sea_orm::sea_query::{Expr, ExprTrait, JoinType, ValueType};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    FromQueryResult, PartialModelTrait, QueryFilter, QueryResult, QuerySelect, QueryTrait, Select,
-    Value,
+    QueryFilter, QueryResult, QuerySelect, QueryTrait, Select, TryGetError, Value,
 };
 
 use super::keys::any_of;
@@ -126,15 +125,89 @@ pub trait Read: Clone + Send + Sync + Sized + 'static {
     fn decode(row: &QueryResult, joins: Self::Joins) -> Result<Self, DbErr>;
 }
 
-/// A row read from its table alone: its own columns, nothing joined.
-pub trait Unjoined: PartialModelTrait + FromQueryResult + Clone + Send + Sync + 'static {
+/// A row type made of columns of one table, selected and decoded by position: the columns in
+/// the order of the type's fields, each decoded from its place in the result row. Declared
+/// with [`row!`](crate::db::row), which writes the select and the decoding from one field list,
+/// so the two cannot disagree.
+pub trait Columns: Sized {
     type Entity: EntityTrait;
+    /// How many columns a read of the row takes.
+    const WIDTH: usize;
+    /// Adds the row's columns, read from its table under the table's own name, to `select`;
+    /// under `{prefix}{column}` when the row is joined onto another.
+    fn select<P: EntityTrait>(select: Select<P>, prefix: &str) -> Select<P>;
+    /// The row from the columns of `row` that start at `first`.
+    fn read_at(row: &QueryResult, first: usize) -> Result<Self, TryGetError>;
+}
+
+/// Declares a row type of table `$table` with the given fields, each a column of the same name,
+/// and implements [`Columns`] for it and `From<&Model>` for the table's entity model.
+#[macro_export]
+macro_rules! row {
+    ($(#[$meta:meta])* pub struct $name:ident of $table:ident {
+        $($(#[$field_meta:meta])* pub $field:ident: $type:ty,)+
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct $name {
+            $($(#[$field_meta])* pub $field: $type,)+
+        }
+
+        impl $crate::db::read::Columns for $name {
+            type Entity = entity::$table::Entity;
+            const WIDTH: usize = [$(stringify!($field)),+].len();
+
+            fn select<P: sea_orm::EntityTrait>(
+                mut select: sea_orm::Select<P>,
+                prefix: &str,
+            ) -> sea_orm::Select<P> {
+                use sea_orm::{ColumnTrait, QuerySelect};
+                use std::str::FromStr;
+                $(
+                    let column = entity::$table::Column::from_str(stringify!($field))
+                        .expect("a row's fields are its table's columns");
+                    let expression = column.into_expr();
+                    select = if prefix.is_empty() {
+                        select.column_as(expression, stringify!($field))
+                    } else {
+                        select.column_as(expression, format!("{prefix}{}", stringify!($field)))
+                    };
+                )+
+                select
+            }
+
+            fn read_at(
+                row: &sea_orm::QueryResult,
+                first: usize,
+            ) -> Result<Self, sea_orm::TryGetError> {
+                // Each field takes the next column, in the order `select` listed them.
+                let mut columns = first..;
+                Ok(Self {
+                    $($field: row.try_get_by_index_nullable(
+                        columns.next().expect("an open range never ends"),
+                    )?,)+
+                })
+            }
+        }
+
+        impl From<&entity::$table::Model> for $name {
+            fn from(model: &entity::$table::Model) -> Self {
+                Self {
+                    $($field: model.$field.clone(),)+
+                }
+            }
+        }
+    };
+}
+
+/// A row read from its table alone: its own columns, nothing joined.
+pub trait Unjoined: Columns + Clone + Send + Sync + 'static {
     /// How the scope decides which rows of the table the viewer may read.
-    fn tenancy() -> Tenancy<Self::Entity>;
+    fn tenancy() -> Tenancy<<Self as Columns>::Entity>;
 }
 
 impl<T: Unjoined> Read for T {
-    type Entity = <T as Unjoined>::Entity;
+    type Entity = <T as Columns>::Entity;
     type Joins = ();
 
     fn tenancy() -> Tenancy<Self::Entity> {
@@ -142,11 +215,11 @@ impl<T: Unjoined> Read for T {
     }
 
     fn columns(select: Select<Self::Entity>, _scope: &Scope, _joins: ()) -> Select<Self::Entity> {
-        own_columns::<_, Self>(select)
+        <T as Columns>::select(select, "")
     }
 
     fn decode(row: &QueryResult, _joins: ()) -> Result<Self, DbErr> {
-        Self::from_query_result(row, "")
+        Ok(Self::read_at(row, 0)?)
     }
 }
 
@@ -236,34 +309,23 @@ pub fn join_row_with<P: EntityTrait, E: EntityTrait>(
     columns(select)
 }
 
-/// Left-joins the to-one row `C` of `table` on `on`, its columns named `{prefix}{column}`.
-pub fn join_row<P: EntityTrait, C: PartialModelTrait, E: EntityTrait>(
+/// Left-joins the to-one row `C` on `on`, its columns named `{prefix}{column}`.
+pub fn join_row<P: EntityTrait, C: Columns>(
     select: Select<P>,
-    table: E,
     on: Condition,
     prefix: &str,
 ) -> Select<P> {
-    let name = table.table_name();
-    join_row_with(select, table, on, |select| {
-        C::select_cols_nested(select, Some(prefix), Some(name))
+    join_row_with(select, C::Entity::default(), on, |select| {
+        C::select(select, prefix)
     })
 }
 
-/// The row `C` joined under `prefix`, if the join found one.
-pub fn joined_row<C: FromQueryResult>(
-    row: &QueryResult,
-    joined: bool,
-    prefix: &str,
-) -> Result<Joined<C>, DbErr> {
-    if !joined {
-        return Ok(Joined::NotRead);
+/// The row `C` joined at column `first`, if the join found one: a missing row is all nulls,
+/// and its first required column fails to decode.
+pub fn joined_at<C: Columns>(row: &QueryResult, first: usize) -> Result<Option<Arc<C>>, DbErr> {
+    match C::read_at(row, first) {
+        Ok(joined) => Ok(Some(Arc::new(joined))),
+        Err(TryGetError::Null(_)) => Ok(None),
+        Err(TryGetError::DbErr(error)) => Err(error),
     }
-    Ok(Joined::Read(
-        C::from_query_result_optional(row, prefix)?.map(Arc::new),
-    ))
-}
-
-/// The columns of `C` read from its own table, unprefixed.
-pub fn own_columns<P: EntityTrait, C: PartialModelTrait>(select: Select<P>) -> Select<P> {
-    C::select_cols_nested(select, None, Some(P::default().table_name()))
 }

@@ -10,48 +10,28 @@ use chrono::{DateTime, Utc};
 use entity::assessment_scores;
 use entity::enums::ScoreBracket;
 use rust_decimal::Decimal;
-use sea_orm::DerivePartialModel;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
-/// A score without its documents.
-#[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
-#[sea_orm(entity = "assessment_scores::Entity")]
-pub struct Score {
-    pub id: Uuid,
-    pub assessment_id: Uuid,
-    pub organization_id: Uuid,
-    pub overall_score: Decimal,
-    pub bracket: ScoreBracket,
-    pub insights: Option<String>,
-    pub confidence: Decimal,
-    pub maturity_level: i16,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<&assessment_scores::Model> for Score {
-    fn from(row: &assessment_scores::Model) -> Self {
-        Self {
-            id: row.id,
-            assessment_id: row.assessment_id,
-            organization_id: row.organization_id,
-            overall_score: row.overall_score,
-            bracket: row.bracket,
-            insights: row.insights.clone(),
-            confidence: row.confidence,
-            maturity_level: row.maturity_level,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
+crate::row! {
+    /// A score without its documents.
+    pub struct Score of assessment_scores {
+        pub id: Uuid,
+        pub assessment_id: Uuid,
+        pub organization_id: Uuid,
+        pub overall_score: Decimal,
+        pub bracket: ScoreBracket,
+        pub insights: Option<String>,
+        pub confidence: Decimal,
+        pub maturity_level: i16,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
     }
 }
 
 impl Unjoined for Score {
-    type Entity = assessment_scores::Entity;
-
     fn tenancy() -> Tenancy<assessment_scores::Entity> {
         Tenancy::Organization(assessment_scores::Column::OrganizationId)
     }
@@ -98,20 +78,18 @@ impl Loader<ScoreOfAssessment> for Reader {
     }
 }
 
-/// A score's documents.
-#[derive(Debug, Clone, PartialEq, DerivePartialModel)]
-#[sea_orm(entity = "assessment_scores::Entity")]
-pub struct ScoreDocuments {
-    pub id: Uuid,
-    pub category_scores: Json,
-    pub recommendations: Json,
-    pub next_steps: Json,
-    pub swot: Option<Json>,
+crate::row! {
+    /// A score's documents.
+    pub struct ScoreDocuments of assessment_scores {
+        pub id: Uuid,
+        pub category_scores: Json,
+        pub recommendations: Json,
+        pub next_steps: Json,
+        pub swot: Option<Json>,
+    }
 }
 
 impl Unjoined for ScoreDocuments {
-    type Entity = assessment_scores::Entity;
-
     fn tenancy() -> Tenancy<assessment_scores::Entity> {
         <Score as Unjoined>::tenancy()
     }

@@ -10,33 +10,31 @@ use chrono::{DateTime, Utc};
 use entity::digital_twin_snapshots;
 use entity::enums::SnapshotReason;
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, DerivePartialModel, QueryFilter, QueryTrait, Select};
+use sea_orm::{ColumnTrait, QueryFilter, QueryTrait, Select};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, TimeRange, ValueKind};
 use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
-/// A snapshot without its state document.
-#[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
-#[sea_orm(entity = "digital_twin_snapshots::Entity")]
-pub struct Snapshot {
-    pub id: Uuid,
-    pub twin_id: Uuid,
-    pub organization_id: Uuid,
-    pub maturity_level: i16,
-    pub maturity_score: Decimal,
-    pub ai_readiness_score: Decimal,
-    pub assessment_count: i32,
-    pub reason: SnapshotReason,
-    pub captured_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+crate::row! {
+    /// A snapshot without its state document.
+    pub struct Snapshot of digital_twin_snapshots {
+        pub id: Uuid,
+        pub twin_id: Uuid,
+        pub organization_id: Uuid,
+        pub maturity_level: i16,
+        pub maturity_score: Decimal,
+        pub ai_readiness_score: Decimal,
+        pub assessment_count: i32,
+        pub reason: SnapshotReason,
+        pub captured_at: DateTime<Utc>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
 }
 
 impl Unjoined for Snapshot {
-    type Entity = digital_twin_snapshots::Entity;
-
     fn tenancy() -> Tenancy<digital_twin_snapshots::Entity> {
         Tenancy::Organization(digital_twin_snapshots::Column::OrganizationId)
     }
@@ -134,17 +132,15 @@ impl ListFilter<digital_twin_snapshots::Entity> for SnapshotFilter {
     }
 }
 
-/// A snapshot's whole twin state.
-#[derive(Debug, Clone, PartialEq, DerivePartialModel)]
-#[sea_orm(entity = "digital_twin_snapshots::Entity")]
-pub struct SnapshotState {
-    pub id: Uuid,
-    pub state: Json,
+crate::row! {
+    /// A snapshot's whole twin state.
+    pub struct SnapshotState of digital_twin_snapshots {
+        pub id: Uuid,
+        pub state: Json,
+    }
 }
 
 impl Unjoined for SnapshotState {
-    type Entity = digital_twin_snapshots::Entity;
-
     fn tenancy() -> Tenancy<digital_twin_snapshots::Entity> {
         <Snapshot as Unjoined>::tenancy()
     }

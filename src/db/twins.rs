@@ -9,30 +9,27 @@ use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
 use entity::organization_digital_twins;
 use rust_decimal::Decimal;
-use sea_orm::DerivePartialModel;
 use serde_json::Value as Json;
 use uuid::Uuid;
 
 use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
-/// A digital twin without its inventories.
-#[derive(Debug, Clone, PartialEq, Eq, DerivePartialModel)]
-#[sea_orm(entity = "organization_digital_twins::Entity")]
-pub struct Twin {
-    pub id: Uuid,
-    pub organization_id: Uuid,
-    pub maturity_level: i16,
-    pub maturity_score: Decimal,
-    pub ai_readiness_score: Decimal,
-    pub assessment_count: i32,
-    pub computed_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
+crate::row! {
+    /// A digital twin without its inventories.
+    pub struct Twin of organization_digital_twins {
+        pub id: Uuid,
+        pub organization_id: Uuid,
+        pub maturity_level: i16,
+        pub maturity_score: Decimal,
+        pub ai_readiness_score: Decimal,
+        pub assessment_count: i32,
+        pub computed_at: DateTime<Utc>,
+        pub created_at: DateTime<Utc>,
+        pub updated_at: DateTime<Utc>,
+    }
 }
 
 impl Unjoined for Twin {
-    type Entity = organization_digital_twins::Entity;
-
     fn tenancy() -> Tenancy<organization_digital_twins::Entity> {
         Tenancy::Organization(organization_digital_twins::Column::OrganizationId)
     }
@@ -79,19 +76,17 @@ impl Loader<TwinOfOrganization> for Reader {
     }
 }
 
-/// A twin's inventories and readiness indicators.
-#[derive(Debug, Clone, PartialEq, DerivePartialModel)]
-#[sea_orm(entity = "organization_digital_twins::Entity")]
-pub struct TwinDocuments {
-    pub id: Uuid,
-    pub technology_inventory: Json,
-    pub skills_inventory: Json,
-    pub readiness_indicators: Json,
+crate::row! {
+    /// A twin's inventories and readiness indicators.
+    pub struct TwinDocuments of organization_digital_twins {
+        pub id: Uuid,
+        pub technology_inventory: Json,
+        pub skills_inventory: Json,
+        pub readiness_indicators: Json,
+    }
 }
 
 impl Unjoined for TwinDocuments {
-    type Entity = organization_digital_twins::Entity;
-
     fn tenancy() -> Tenancy<organization_digital_twins::Entity> {
         <Twin as Unjoined>::tenancy()
     }

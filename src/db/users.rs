@@ -9,30 +9,39 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use entity::users;
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, PartialModelTrait, QueryResult,
-    QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryResult, QuerySelect, Select};
 use uuid::Uuid;
 
-use super::read::{LoadError, Read, Reader, Tenancy};
+use super::read::{Columns, Joined, LoadError, Read, Reader, Tenancy, joined_at};
 use super::scope::Scope;
+
+crate::row! {
+    /// What the API shows of a person.
+    pub struct UserRow of users {
+        pub id: Uuid,
+        pub email: String,
+        pub first_name: String,
+        pub last_name: String,
+        pub phone: Option<String>,
+        pub title: Option<String>,
+        pub timezone: Option<String>,
+        pub linkedin_url: Option<String>,
+        pub profile_pic_url: Option<String>,
+    }
+}
 
 /// A person, and whether the viewer may read their personal data.
 #[derive(Debug, Clone)]
 pub struct User {
-    pub row: users::Model,
+    pub row: UserRow,
     pub personal_data_visible: bool,
 }
 
-/// The column that tells whether the viewer may read the person's personal data.
-const PERSONAL_DATA: &str = "personal_data_visible";
-
 impl User {
     /// The viewer's own row, as a mutation returns it.
-    pub fn own(row: users::Model) -> Self {
+    pub fn own(row: &users::Model) -> Self {
         Self {
-            row,
+            row: row.into(),
             personal_data_visible: true,
         }
     }
@@ -47,27 +56,33 @@ impl User {
         Condition::all().add(users::Column::DeletedAt.is_null())
     }
 
-    /// Adds the person's columns, named `{prefix}{column}`, and whether the viewer may read
+    /// How many columns a read of a person takes.
+    pub const WIDTH: usize = UserRow::WIDTH + 1;
+
+    /// Adds the person's columns (named `{prefix}{column}`), then whether the viewer may read
     /// their personal data, to `select`, which reads `users` under the table's own name.
     pub fn columns_as<E: EntityTrait>(select: Select<E>, scope: &Scope, prefix: &str) -> Select<E> {
-        let select = users::Model::select_cols_nested(
-            select,
-            Some(prefix).filter(|prefix| !prefix.is_empty()),
-            Some("users"),
-        );
         let visible = Expr::from(scope.personal_data(users::Column::Id.into_expr()));
-        select.column_as(visible, format!("{prefix}{PERSONAL_DATA}"))
+        UserRow::select(select, prefix).column_as(visible, format!("{prefix}personal_data_visible"))
     }
 
-    /// The person read by [`User::columns_as`] under `prefix`, if the row holds one.
-    pub fn decode_as(row: &QueryResult, prefix: &str) -> Result<Option<Self>, DbErr> {
-        let Some(person) = users::Model::from_query_result_optional(row, prefix)? else {
+    /// The person read by [`User::columns_as`] at column `first`, if the row holds one.
+    pub fn read_at(row: &QueryResult, first: usize) -> Result<Option<Self>, DbErr> {
+        let Some(person) = joined_at::<UserRow>(row, first)? else {
             return Ok(None);
         };
         Ok(Some(Self {
-            row: person,
-            personal_data_visible: row.try_get(prefix, PERSONAL_DATA)?,
+            row: Arc::unwrap_or_clone(person),
+            personal_data_visible: row.try_get_by_index(first + UserRow::WIDTH)?,
         }))
+    }
+
+    /// [`User::read_at`] for a person joined onto another row when `joined`.
+    pub fn joined_at(row: &QueryResult, joined: bool, first: usize) -> Result<Joined<Self>, DbErr> {
+        if !joined {
+            return Ok(Joined::NotRead);
+        }
+        Ok(Joined::Read(Self::read_at(row, first)?.map(Arc::new)))
     }
 }
 
@@ -84,7 +99,7 @@ impl Read for User {
     }
 
     fn decode(row: &QueryResult, _joins: ()) -> Result<Self, DbErr> {
-        Self::decode_as(row, "")?.ok_or_else(|| DbErr::RecordNotFound("a person".into()))
+        Self::read_at(row, 0)?.ok_or_else(|| DbErr::RecordNotFound("a person".into()))
     }
 }
 

@@ -15,9 +15,9 @@ use crate::graphql::id::NodeKind;
 /// One grant or withdrawal; the newest per person and consent type is the current state.
 pub struct UserConsent(pub Arc<Consent>);
 
-impl From<Consent> for UserConsent {
-    fn from(row: Consent) -> Self {
-        Self(Arc::new(row))
+impl From<entity::user_consents::Model> for UserConsent {
+    fn from(row: entity::user_consents::Model) -> Self {
+        Self(Arc::new(Consent::from(&row)))
     }
 }
 

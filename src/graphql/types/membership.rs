@@ -28,7 +28,7 @@ impl Membership {
 
 impl From<entity::organization_members::Model> for Membership {
     fn from(row: entity::organization_members::Model) -> Self {
-        Self(Arc::new(row.into()))
+        Self(Arc::new((&row).into()))
     }
 }
 

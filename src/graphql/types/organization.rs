@@ -46,7 +46,7 @@ impl Organization {
 
 impl From<entity::organizations::Model> for Organization {
     fn from(row: entity::organizations::Model) -> Self {
-        Self(Arc::new(row.into()))
+        Self(Arc::new((&row).into()))
     }
 }
 

@@ -27,7 +27,7 @@ pub struct User(pub Arc<users::User>);
 impl User {
     /// The viewer's own row, as a mutation returns it.
     pub fn own(row: entity::users::Model) -> Self {
-        Self(Arc::new(users::User::own(row)))
+        Self(Arc::new(users::User::own(&row)))
     }
 }
 
