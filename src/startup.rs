@@ -117,22 +117,24 @@ impl Application {
 /// data: each request brings its own counted handle inside its loaders.
 fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executor> {
     let pseudonymizer = Pseudonymizer::new(settings.resolve_jwt_secret()?.as_bytes());
-    let builder = schema_builder()
-        .data(PageLimits {
-            max_page_size: settings.max_page_size,
-        })
-        .data(pseudonymizer)
-        .data(reference)
-        .extension(QueryLimits {
-            depth: settings.max_query_depth,
-            complexity: settings.max_query_complexity,
-        });
-    let builder = if settings.introspection {
-        builder
-    } else {
-        builder.disable_introspection()
+    let configured = || {
+        let builder = schema_builder()
+            .data(PageLimits {
+                max_page_size: settings.max_page_size,
+            })
+            .data(pseudonymizer.clone())
+            .data(reference.clone());
+        if settings.introspection {
+            builder
+        } else {
+            builder.disable_introspection()
+        }
     };
-    Ok(Executor::new(builder.finish(), PARSED_DOCUMENTS_MEMORY))
+    let limits = QueryLimits {
+        depth: settings.max_query_depth,
+        complexity: settings.max_query_complexity,
+    };
+    Ok(Executor::new(configured, limits, PARSED_DOCUMENTS_MEMORY))
 }
 
 /// The routes of the API contract.

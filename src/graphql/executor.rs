@@ -1,32 +1,51 @@
-//! Runs GraphQL requests: each query's text is parsed once and the document kept
-//! (`graphql::documents`), then validated and executed by the schema as every request is.
+//! Runs GraphQL requests. Each query's text is parsed once and the document kept
+//! (`graphql::documents`). Every request is then validated in full, with its own variables, by
+//! a *checking* schema that carries the query-limits extension and executes nothing, and
+//! executed by an *executing* schema without extensions. async-graphql runs every field of a
+//! schema that has any extension through the extension chain (a boxed future and a lookup of
+//! the field's type per field, list items included): on the bench's nested scenario that was a
+//! third of orgraph's own CPU time (BENCHMARKS.md). The executing schema's validation is
+//! async-graphql's `Fast` mode, which checks nothing the checking schema has not.
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
-use async_graphql::{Request, Response, ServerError, Value, Variables};
+use async_graphql::{
+    EmptySubscription, Request, Response, SchemaBuilder, ServerError, ValidationMode, Value,
+    Variables,
+};
 
-use super::OrgraphSchema;
+use std::sync::Arc;
+
 use super::documents::ParsedDocuments;
-use super::limits::with_code;
+use super::limits::{QueryLimits, with_code};
+use super::{Mutation, OrgraphSchema, Query};
 use crate::error::code;
 
-/// The schema, and the documents it has parsed.
+/// The two schemas, and the documents they have parsed.
 pub struct Executor {
-    schema: OrgraphSchema,
+    checking: OrgraphSchema,
+    executing: OrgraphSchema,
     documents: ParsedDocuments,
 }
 
 impl Executor {
-    /// Runs `schema`, keeping at most about `documents_memory` bytes of parsed documents.
-    pub fn new(schema: OrgraphSchema, documents_memory: u64) -> Self {
+    /// Builds both schemas with `configured` (data, introspection), refusing queries beyond
+    /// `limits`, keeping at most about `documents_memory` bytes of parsed documents.
+    pub fn new(
+        configured: impl Fn() -> SchemaBuilder<Query, Mutation, EmptySubscription>,
+        limits: QueryLimits,
+        documents_memory: u64,
+    ) -> Self {
         Self {
-            schema,
+            checking: configured().extension(limits).finish(),
+            executing: configured().validation_mode(ValidationMode::Fast).finish(),
             documents: ParsedDocuments::new(documents_memory),
         }
     }
 
-    /// The schema, for transports this executor does not run (websockets).
+    /// The checking schema, for transports this executor does not run yet (websockets): it
+    /// validates and answers nothing.
     pub fn schema(&self) -> &OrgraphSchema {
-        &self.schema
+        &self.checking
     }
 
     /// Whether `query` holds a mutation.
@@ -36,17 +55,27 @@ impl Executor {
 
     /// Runs `request`.
     pub async fn execute(&self, mut request: Request) -> Response {
-        // A document that does not parse is reported by the schema's own parse.
-        if let Some(parsed) = self.documents.parse(&request.query) {
-            let checked = pick_operation(&parsed, request.operation_name.as_deref())
+        let mut check = Request::new(request.query.clone()).variables(request.variables.clone());
+        check.operation_name = request.operation_name.clone();
+        let parsed = self.documents.parse(&request.query);
+        if let Some(parsed) = &parsed {
+            let checked = pick_operation(parsed, request.operation_name.as_deref())
                 .and_then(|operation| required_variables(operation, &request.variables));
             if let Err(error) = checked {
                 return Response::from_errors(vec![error]);
             }
-            // The executor takes the document apart as it runs: each request gets its copy.
-            request.set_parsed_query(parsed.as_ref().clone());
+            // Schemas take the document apart as they run: each gets its own copy.
+            check.set_parsed_query(parsed.as_ref().clone());
         }
-        self.schema.execute(request).await
+        // A document that does not parse is reported by the checking schema's own parse.
+        let verdict = self.checking.execute(check).await;
+        if verdict.is_err() {
+            return verdict;
+        }
+        if let Some(parsed) = parsed {
+            request.set_parsed_query(Arc::unwrap_or_clone(parsed));
+        }
+        self.executing.execute(request).await
     }
 }
 

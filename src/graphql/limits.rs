@@ -1,15 +1,16 @@
 //! A schema extension that gives every error of the parse and validation phases its
 //! `extensions.code`, and refuses a query beyond the configured depth or complexity with
 //! `QUERY_TOO_COMPLEX`, naming the figure and the limit. async-graphql's own limits raise
-//! uncoded errors, so they are left unset and checked here.
+//! uncoded errors, so they are left unset and checked here. It belongs to the executor's
+//! checking schema, which validates each request and executes nothing (`graphql::executor`).
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
 };
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
 
 use crate::error::code;
 
@@ -55,6 +56,16 @@ impl Extension for QueryLimits {
         })?;
         self.check(&result).map_err(|error| vec![error])?;
         Ok(result)
+    }
+
+    /// A checked request is not run here: the executing schema runs it.
+    async fn execute(
+        &self,
+        _ctx: &ExtensionContext<'_>,
+        _operation_name: Option<&str>,
+        _next: NextExecute<'_>,
+    ) -> Response {
+        Response::default()
     }
 }
 
