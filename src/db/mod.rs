@@ -58,6 +58,14 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         })
         .map_sqlx_sqlite_pool_opts(|pool| {
             pool.after_connect(|connection, _| Box::pin(plan_without_bound_values(connection)))
+        })
+        // Every statement is prepared once per connection; PostgreSQL would plan each execution
+        // again whenever its estimate of the generic plan is above the custom plans' (the
+        // viewer's organisations bound as an array, a parent checked once): 2.8 ms of planning
+        // for a page that runs in 0.4 ms. The data layer's statements are written so that the
+        // generic plan reads each page in index order (db::read::Tenancy).
+        .map_sqlx_postgres_opts(|options| {
+            options.options([("plan_cache_mode", "force_generic_plan")])
         });
     Database::connect(options).await.with_context(|| {
         format!(

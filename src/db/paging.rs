@@ -39,8 +39,10 @@ pub struct Cursor {
     pub key: CursorValue,
 }
 
-/// A column value kept in a cursor.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A column value kept in a cursor. Values of one kind compare as their columns do in SQL for
+/// the kinds nested lists sort by (times, numbers, UUIDs); text sorts by the database's
+/// collation, so only lists without a parent, ordered by SQL alone, sort by it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CursorValue {
     #[serde(rename = "t")]
     Time(DateTime<Utc>),
@@ -285,9 +287,19 @@ impl Reader {
                 .or_default()
                 .push(Arc::new(row));
         }
+        // The statement leaves the rows of many parents unordered (sorting all of them cost
+        // PostgreSQL more than the pages did); each page of a few rows is put in order here.
+        let descending = reading_order(query) == Order::Desc;
+        let sort = query.sort.key;
         Ok(by_parent
             .into_iter()
-            .map(|(id, rows)| (id, Page::new(rows, &query.page)))
+            .map(|(id, mut rows)| {
+                rows.sort_by(|one, other| {
+                    let order = (sort.value(one), one.key()).cmp(&(sort.value(other), other.key()));
+                    if descending { order.reverse() } else { order }
+                });
+                (id, Page::new(rows, &query.page))
+            })
             .collect())
     }
 
@@ -503,7 +515,6 @@ fn lateral_pages<R: Listed>(
             Alias::new(PAGE),
             Condition::all(),
         );
-    order_pages::<R>(&mut statement, parent, query.sort.key, order);
     statement
 }
 
@@ -543,22 +554,7 @@ fn numbered_pages<R: Listed>(
         .column((Alias::new(PAGE), Asterisk))
         .from_subquery(numbered, Alias::new(PAGE))
         .and_where(Expr::col((Alias::new(PAGE), Alias::new(ROW_NUMBER))).lte(query.page.size + 1));
-    order_pages::<R>(&mut statement, parent, query.sort.key, order);
     statement
-}
-
-/// Orders the pages of many parents by parent, then each page in the list's order.
-fn order_pages<R: Listed>(
-    statement: &mut SelectStatement,
-    parent: ParentColumn<R>,
-    sort: R::Sort,
-    order: Order,
-) {
-    let column = |name: &'static str| Expr::col((Alias::new(PAGE), Alias::new(name)));
-    statement
-        .order_by_expr(column(parent.as_str()), Order::Asc)
-        .order_by_expr(column(sort.column().as_str()), order.clone())
-        .order_by_expr(column(primary_key::<R>().as_str()), order);
 }
 
 impl Reader {

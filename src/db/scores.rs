@@ -1,5 +1,5 @@
 //! `assessment_scores`: the one score of a completed assessment, visible to the members of its
-//! organisation. Its documents (category scores, advice, SWOT) are read only by the fields
+//! organisation. Its documents (category scores, advice, insights, SWOT) are read only by the fields
 //! that show them ([`ScoreDocumentsKey`]).
 
 use std::collections::HashMap;
@@ -23,7 +23,6 @@ crate::row! {
         pub organization_id: Uuid,
         pub overall_score: Decimal,
         pub bracket: ScoreBracket,
-        pub insights: Option<String>,
         pub confidence: Decimal,
         pub maturity_level: i16,
         pub created_at: DateTime<Utc>,
@@ -85,6 +84,7 @@ crate::row! {
         pub category_scores: Json,
         pub recommendations: Json,
         pub next_steps: Json,
+        pub insights: Option<String>,
         pub swot: Option<Json>,
     }
 }

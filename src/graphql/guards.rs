@@ -63,11 +63,17 @@ impl Session {
     }
 
     async fn reads(&self) -> Result<Arc<Reads>, AppError> {
-        let cell = self
-            .reads
-            .lock()
-            .expect("the session lock is never poisoned")
-            .clone();
+        let cell = {
+            let cell = self
+                .reads
+                .lock()
+                .expect("the session lock is never poisoned");
+            // Every guarded field asks; once read, the answer is at hand.
+            if let Some(reads) = cell.get() {
+                return Ok(reads.clone());
+            }
+            cell.clone()
+        };
         let reads = cell.get_or_try_init(|| self.read_viewer()).await?;
         Ok(reads.clone())
     }

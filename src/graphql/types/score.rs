@@ -61,8 +61,8 @@ impl AssessmentScore {
     }
 
     /// A written reading of the result.
-    async fn insights(&self) -> Option<&str> {
-        self.0.insights.as_deref()
+    async fn insights(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(self.documents(ctx).await?.insights.clone())
     }
 
     /// How sure the score is, 0–1; lower when answers are missing.
