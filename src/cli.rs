@@ -1,16 +1,21 @@
 //! The command line: one binary, `serve` by default.
 
+use std::time::Instant;
+
 use anyhow::Context;
-use chrono::Duration;
+use chrono::{Duration, Utc};
 use clap::{Parser, Subcommand};
 use entity::prelude::User;
+use indicatif::{ProgressBar, ProgressStyle};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{EntityTrait, QueryFilter};
 
 use crate::audit::{self, Verification};
 use crate::config::Settings;
+use crate::db::reference::Reference;
 use crate::seed::{self, SeedSummary, SyntheticSize};
+use crate::service::twins;
 use crate::{Application, db, graphql, telemetry};
 
 /// orgraph: a multi-tenant GraphQL gateway for organisational intelligence.
@@ -57,6 +62,22 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         action: AuditAction,
+    },
+    /// Work with the digital twins.
+    Twins {
+        #[command(subcommand)]
+        action: TwinsAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TwinsAction {
+    /// Recompute twins from their assessments, each organisation in a transaction of its own:
+    /// every organisation's, or one's.
+    Recompute {
+        /// The slug of the one organisation to recompute.
+        #[arg(long)]
+        org: Option<String>,
     },
 }
 
@@ -114,8 +135,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Audit {
             action: AuditAction::Verify { anchor },
         } => verify_audit(&settings, anchor).await,
+        Command::Twins {
+            action: TwinsAction::Recompute { org },
+        } => recompute_twins(&settings, org.as_deref()).await,
         Command::Schema => unreachable!("handled before reading the settings"),
     }
+}
+
+async fn recompute_twins(settings: &Settings, slug: Option<&str>) -> anyhow::Result<()> {
+    let db = db::connect(settings).await?;
+    db::migrate(&db).await?;
+    let reference = Reference::load(&db).await?;
+    let organizations = twins::organizations_to_recompute(&db, slug).await?;
+    if let (Some(slug), true) = (slug, organizations.is_empty()) {
+        anyhow::bail!("there is no organisation with the slug `{slug}`");
+    }
+    let started = Instant::now();
+    let progress = ProgressBar::new(organizations.len() as u64);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} recomputing [{bar:40}] {pos}/{len} twins ({eta})")
+    {
+        progress.set_style(style.progress_chars("=> "));
+    }
+    let mut changed = 0;
+    for organization in &organizations {
+        let recomputed =
+            twins::recompute_alone(&db, reference.scale(), *organization, Utc::now()).await?;
+        changed += usize::from(recomputed.is_some_and(|recomputed| recomputed.changed));
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    println!(
+        "{} organisations recomputed in {:.2} s; {changed} twins changed",
+        organizations.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 async fn verify_audit(settings: &Settings, anchor: Option<audit::Anchor>) -> anyhow::Result<()> {

@@ -30,6 +30,9 @@ pub struct Model {
     pub swot: Option<Json>,
     /// 0–9.
     pub maturity_level: i16,
+    /// What this assessment alone says of AI readiness, 0.00–100.00; `None` when it answers no
+    /// AI readiness signal.
+    pub ai_readiness_score: Option<Decimal>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

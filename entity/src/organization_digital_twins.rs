@@ -21,6 +21,12 @@ pub struct Model {
     pub skills_inventory: Json,
     #[sea_orm(column_type = "JsonBinary")]
     pub readiness_indicators: Json,
+    /// Per dimension: score, weight and the category scores it is made of.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub dimension_scores: Json,
+    /// The model version, the assessments counted (with their weights) and those superseded.
+    #[sea_orm(column_type = "JsonBinary")]
+    pub explanation: Json,
     pub assessment_count: i32,
     pub computed_at: DateTimeUtc,
     pub created_at: DateTimeUtc,

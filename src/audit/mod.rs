@@ -298,8 +298,8 @@ fn chain_hash(previous: Option<&str>, row: &Row) -> String {
     format!("{:x}", hasher.finalize())
 }
 
-/// Makes concurrent appends take turns until their transactions end.
-async fn serialise_appends(tx: &impl ConnectionTrait) -> Result<(), DbErr> {
+/// Makes concurrent appends (audit rows, outbox events) take turns until their transactions end.
+pub(crate) async fn serialise_appends(tx: &impl ConnectionTrait) -> Result<(), DbErr> {
     if tx.get_database_backend() == DbBackend::Postgres {
         // An arbitrary, fixed key: "orgraph audit" in ASCII, truncated to 63 bits.
         tx.execute_raw(Statement::from_string(

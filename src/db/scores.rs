@@ -25,6 +25,7 @@ crate::row! {
         pub bracket: ScoreBracket,
         pub confidence: Decimal,
         pub maturity_level: i16,
+        pub ai_readiness_score: Option<Decimal>,
         pub created_at: DateTime<Utc>,
         pub updated_at: DateTime<Utc>,
     }

@@ -1,5 +1,5 @@
 //! `organization_digital_twins`: one organisation's current maturity and readiness, visible to
-//! its members. Its inventories are read only by the fields that show them
+//! its members. Its documents are read only by the fields that show them
 //! ([`TwinDocumentsKey`]).
 
 use std::collections::HashMap;
@@ -77,12 +77,14 @@ impl Loader<TwinOfOrganization> for Reader {
 }
 
 crate::row! {
-    /// A twin's inventories and readiness indicators.
+    /// A twin's dimensions, inventories, readiness indicators and explanation.
     pub struct TwinDocuments of organization_digital_twins {
         pub id: Uuid,
         pub technology_inventory: Json,
         pub skills_inventory: Json,
         pub readiness_indicators: Json,
+        pub dimension_scores: Json,
+        pub explanation: Json,
     }
 }
 

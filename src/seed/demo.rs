@@ -220,9 +220,9 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<SeedSummary> {
     let started = Instant::now();
     let consent_types = ConsentType::find().all(db).await?;
     let mut factory = Factory::load(db, 2026).await?;
-    Ok(build(&mut factory, &consent_types)?
-        .insert(db, started, false)
-        .await?)
+    build(&mut factory, &consent_types)?
+        .insert(db, &factory, started, false)
+        .await
 }
 
 fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> anyhow::Result<Dataset> {
@@ -244,7 +244,6 @@ fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> anyho
 
     for (org_index, spec) in ORGANIZATIONS.iter().enumerate() {
         let organization = factory.organization(spec.name, spec.slug, spec.industry, spec.size);
-        let mut overall_scores = Vec::new();
         for (person_index, (email, first, last, title, role, department)) in
             spec.people.iter().enumerate()
         {
@@ -265,7 +264,6 @@ fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> anyho
                         days_ago,
                         spec.scores,
                     )?;
-                    overall_scores.push(score.overall_score);
                     data.assessments.push(assessment);
                     data.scores.push(score);
                 }
@@ -301,13 +299,9 @@ fn build(factory: &mut Factory, consent_types: &[consent_types::Model]) -> anyho
                 45,
                 spec.scores,
             )?;
-            overall_scores.push(score.overall_score);
             data.assessments.push(assessment);
             data.scores.push(score);
         }
-        let (twin, snapshots) = factory.twin_with_history(&organization, &overall_scores, 12);
-        data.twins.push(twin);
-        data.snapshots.extend(snapshots);
         data.organizations.push(organization);
     }
     if let Some(marketing) = consent_types

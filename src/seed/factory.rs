@@ -4,23 +4,23 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use entity::enums::{
     AssessmentStatus, AssessmentType, CompanySize, MemberRole, MemberStatus, OrganizationStatus,
-    PlatformRole, SnapshotReason, UserStatus,
+    PlatformRole, UserStatus,
 };
 use entity::{
-    assessment_scores, assessments, digital_twin_snapshots, organization_digital_twins,
-    organization_members, organizations, user_consents, users,
+    assessment_scores, assessments, organization_members, organizations, user_consents, users,
 };
+use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
 use sea_orm::{DatabaseConnection, DbErr};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::db::reference::Reference;
 use crate::domain::scoring::{
-    CURRENT_VERSION, ChoiceOption, MAX_SCORE, MaturityScale, Question, QuestionModel, Rubric,
-    Scale, ScoreCard, question_model, score,
+    CURRENT_VERSION, ChoiceOption, MaturityScale, Question, QuestionModel, Rubric, Scale,
+    ScoreCard, question_model, score,
 };
+use crate::service::assessments::score_row;
 
 /// How far one answer may stray from the respondent's overall level, in points (0–5).
 const ANSWER_SPREAD: f64 = 0.75;
@@ -30,26 +30,6 @@ const MAX_POINTS: f64 = 5.0;
 
 /// Draws of a completed assessment's answers before settling for one outside the wanted range.
 const SCORE_ATTEMPTS: usize = 20;
-
-const TECHNOLOGIES: [&str; 8] = [
-    "crm",
-    "erp",
-    "cloud_data_warehouse",
-    "bi_dashboards",
-    "marketing_automation",
-    "workflow_automation",
-    "llm_assistants",
-    "customer_data_platform",
-];
-
-const SKILLS: [&str; 6] = [
-    "data_analysis",
-    "process_design",
-    "change_management",
-    "machine_learning",
-    "product_management",
-    "cloud_engineering",
-];
 
 /// The overall scores (0–5) a respondent's answers are drawn to land between.
 #[derive(Debug, Clone, Copy)]
@@ -96,13 +76,16 @@ impl Factory {
         self.rng.usize(..len)
     }
 
-    /// A score between `low` and `high` (0–5), two decimals.
-    fn score_between(&mut self, low: Decimal, high: Decimal) -> Decimal {
-        let hundredths = self.rng.i64(to_hundredths(low)..=to_hundredths(high));
-        Decimal::new(hundredths, 2)
+    /// The maturity scale the seeded answers are scored on.
+    pub fn scale(&self) -> &MaturityScale {
+        &self.scale
     }
 
-    /// An active organisation, created 400 days ago.
+    /// The moment the data set describes as now.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.now
+    }
+
     pub fn organization(
         &self,
         name: &str,
@@ -230,7 +213,7 @@ impl Factory {
             created_at: started,
             updated_at: completed,
         };
-        let score = score_row(&assessment, model, card, completed);
+        let score = score_row(&assessment, &card, completed);
         Ok((assessment, score))
     }
 
@@ -244,8 +227,21 @@ impl Factory {
         let mut attempt = 1;
         loop {
             let level = self.level_in(range);
-            let skipped = (model.questions.len() > 1 && self.rng.u8(..4) == 0)
-                .then(|| self.pick(model.questions.len()));
+            // A submission answers every category: only a question whose category has another
+            // may be skipped.
+            let skippable: Vec<usize> = (0..model.questions.len())
+                .filter(|&index| {
+                    let category = &model.questions[index].category;
+                    model
+                        .questions
+                        .iter()
+                        .filter(|q| &q.category == category)
+                        .count()
+                        > 1
+                })
+                .collect();
+            let skipped = (!skippable.is_empty() && self.rng.u8(..4) == 0)
+                .then(|| skippable[self.pick(skippable.len())]);
             let questions = model
                 .questions
                 .iter()
@@ -312,66 +308,6 @@ impl Factory {
         }
     }
 
-    /// The organisation's twin, its maturity score the mean of the organisation's stored overall
-    /// scores, with one monthly snapshot for each of the last `months` months, rising towards
-    /// today's state; inventories and readiness indicators are made up.
-    pub fn twin_with_history(
-        &mut self,
-        organization: &organizations::Model,
-        scores: &[Decimal],
-        months: i64,
-    ) -> (
-        organization_digital_twins::Model,
-        Vec<digital_twin_snapshots::Model>,
-    ) {
-        let maturity_score = average(scores);
-        let ai_readiness = (maturity_score * Decimal::from(20))
-            .round_dp(2)
-            .min(Decimal::from(100));
-        let twin = organization_digital_twins::Model {
-            id: Uuid::now_v7(),
-            organization_id: organization.id,
-            maturity_level: self.scale.level_for(maturity_score),
-            maturity_score,
-            ai_readiness_score: ai_readiness,
-            technology_inventory: self.inventory(&TECHNOLOGIES),
-            skills_inventory: self.inventory(&SKILLS),
-            readiness_indicators: json!({
-                "data_quality": self.score_between(Decimal::ONE, MAX_SCORE).to_string(),
-                "leadership_support": self.score_between(Decimal::ONE, MAX_SCORE).to_string(),
-                "change_readiness": self.score_between(Decimal::ONE, MAX_SCORE).to_string(),
-            }),
-            assessment_count: i32::try_from(scores.len()).unwrap_or(i32::MAX),
-            computed_at: self.now,
-            created_at: self.now - Duration::days(30 * months),
-            updated_at: self.now,
-        };
-        let snapshots = (1..=months)
-            .rev()
-            .map(|months_ago| {
-                let drift = Decimal::new(8 * months_ago, 2);
-                let score = (maturity_score - drift).max(Decimal::ZERO);
-                let readiness = (score * Decimal::from(20)).round_dp(2).min(Decimal::from(100));
-                let captured = self.now - Duration::days(30 * months_ago);
-                digital_twin_snapshots::Model {
-                    id: Uuid::now_v7(),
-                    twin_id: twin.id,
-                    organization_id: organization.id,
-                    maturity_level: self.scale.level_for(score),
-                    maturity_score: score,
-                    ai_readiness_score: readiness,
-                    assessment_count: twin.assessment_count,
-                    state: json!({ "maturity_score": score.to_string(), "ai_readiness_score": readiness.to_string() }),
-                    reason: SnapshotReason::Monthly,
-                    captured_at: captured,
-                    created_at: captured,
-                    updated_at: captured,
-                }
-            })
-            .collect();
-        (twin, snapshots)
-    }
-
     /// A consent answer given `days_ago`.
     pub fn consent(
         &self,
@@ -394,19 +330,6 @@ impl Factory {
             updated_at: recorded,
         }
     }
-
-    fn inventory(&mut self, items: &[&str]) -> Value {
-        let mut inventory = Map::new();
-        for item in items {
-            if self.rng.bool() {
-                inventory.insert(
-                    (*item).to_owned(),
-                    json!({ "adoption": self.rng.u8(1..=5) }),
-                );
-            }
-        }
-        Value::Object(inventory)
-    }
 }
 
 /// The current question model of an assessment type.
@@ -417,80 +340,4 @@ fn current_model(assessment_type: AssessmentType) -> anyhow::Result<&'static Que
             assessment_type.as_str()
         )
     })
-}
-
-/// The stored score of an assessment from its score card; category scores are stored as the
-/// card's two-decimal strings (`"3.25"`). The engine writes no SWOT: the seeded one lists the
-/// categories at or above the overall score as strengths (strongest first), the others as
-/// weaknesses (weakest first).
-fn score_row(
-    assessment: &assessments::Model,
-    model: &QuestionModel,
-    card: ScoreCard,
-    scored_at: DateTime<Utc>,
-) -> assessment_scores::Model {
-    let mut ranked: Vec<(Decimal, &str)> = model
-        .categories
-        .iter()
-        .filter_map(|category| {
-            let score = card.category_scores.get(&category.key)?;
-            Some((*score, category.name.as_str()))
-        })
-        .collect();
-    ranked.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
-    let (strengths, weaknesses): (Vec<String>, Vec<String>) = (
-        ranked
-            .iter()
-            .filter(|(score, _)| *score >= card.overall)
-            .map(|(score, name)| format!("{name} ({score})"))
-            .collect(),
-        ranked
-            .iter()
-            .rev()
-            .filter(|(score, _)| *score < card.overall)
-            .map(|(score, name)| format!("{name} ({score})"))
-            .collect(),
-    );
-    assessment_scores::Model {
-        id: Uuid::now_v7(),
-        assessment_id: assessment.id,
-        organization_id: assessment.organization_id,
-        overall_score: card.overall,
-        bracket: card.bracket,
-        category_scores: Value::Object(
-            card.category_scores
-                .iter()
-                .map(|(category, score)| (category.clone(), Value::String(score.to_string())))
-                .collect(),
-        ),
-        recommendations: Value::from(card.recommendations),
-        next_steps: Value::from(card.next_steps),
-        insights: Some(card.insights),
-        confidence: card.confidence,
-        swot: Some(json!({
-            "strengths": strengths,
-            "weaknesses": weaknesses,
-            "opportunities": ["automate recurring reporting"],
-            "threats": ["competitors adopting AI faster"],
-        })),
-        maturity_level: card.maturity_level,
-        created_at: scored_at,
-        updated_at: scored_at,
-    }
-}
-
-fn to_hundredths(value: Decimal) -> i64 {
-    (value * Decimal::ONE_HUNDRED)
-        .trunc()
-        .try_into()
-        .unwrap_or_default()
-}
-
-/// The mean of the scores, rounded half away from zero to two decimals as the engine rounds.
-fn average(scores: &[Decimal]) -> Decimal {
-    if scores.is_empty() {
-        return Decimal::ZERO;
-    }
-    (scores.iter().sum::<Decimal>() / Decimal::from(scores.len()))
-        .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
 }

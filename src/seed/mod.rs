@@ -3,25 +3,34 @@
 //! Both build [`Dataset`]s in memory and insert them in one transaction with multi-row
 //! `INSERT`s, so seeding is fast on both backends and leaves nothing half-written. Synthetic data
 //! goes in a batch of whole organisations at a time, so memory stays flat however large the run.
-//! Seeding is a bulk load: it writes no audit rows or events (those record what people do
-//! through the API).
+//! Seeding is a bulk load: it writes no audit rows (those record what people do through the
+//! API). The twins are not made up: once an organisation's rows are in, the engine replays its
+//! history, recomputing the twin at the start of each of the last twelve months and today, each
+//! change written with its `change` snapshot and outbox event as a submission would.
 
 mod demo;
 mod factory;
 mod synthetic;
 
+use factory::Factory;
+
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use entity::prelude::*;
 use entity::{
-    assessment_scores, assessments, digital_twin_snapshots, organization_digital_twins,
-    organization_members, organizations, user_consents, users,
+    assessment_scores, assessments, organization_members, organizations, user_consents, users,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::{
     ActiveModelTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, IntoActiveModel,
     PaginatorTrait, TransactionTrait,
 };
+
+use uuid::Uuid;
+
+use crate::domain::scoring::MaturityScale;
+use crate::service::twins;
 
 pub use demo::{DEMO_ORGANIZATION_SLUGS, demo};
 pub use synthetic::{SyntheticSize, synthetic};
@@ -45,6 +54,13 @@ const TABLES: [&str; 8] = [
     "digital_twin_snapshots",
     "user_consents",
 ];
+
+/// Months of twin history the engine replays per organisation.
+pub const HISTORY_MONTHS: i64 = 12;
+
+/// Where the twins and their snapshots are counted in [`TABLES`].
+const TWINS: usize = 5;
+const SNAPSHOTS: usize = 6;
 
 /// What a seed run wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,8 +93,6 @@ struct Dataset {
     members: Vec<organization_members::Model>,
     assessments: Vec<assessments::Model>,
     scores: Vec<assessment_scores::Model>,
-    twins: Vec<organization_digital_twins::Model>,
-    snapshots: Vec<digital_twin_snapshots::Model>,
     consents: Vec<user_consents::Model>,
 }
 
@@ -89,8 +103,6 @@ impl Dataset {
             + self.members.len()
             + self.assessments.len()
             + self.scores.len()
-            + self.twins.len()
-            + self.snapshots.len()
             + self.consents.len()
     }
 
@@ -99,12 +111,24 @@ impl Dataset {
     async fn insert(
         self,
         db: &DatabaseConnection,
+        factory: &Factory,
         started: Instant,
         show_progress: bool,
-    ) -> Result<SeedSummary, DbErr> {
-        let mut load = Load::begin(db, started, self.rows() as u64, show_progress).await?;
+    ) -> anyhow::Result<SeedSummary> {
+        let organizations = self.organization_ids();
+        let total = self.rows() + organizations.len();
+        let mut load = Load::begin(db, started, total as u64, show_progress).await?;
         load.write(self).await?;
-        load.commit().await
+        load.replay_twins(factory.scale(), &organizations, factory.now())
+            .await?;
+        Ok(load.commit().await?)
+    }
+
+    fn organization_ids(&self) -> Vec<Uuid> {
+        self.organizations
+            .iter()
+            .map(|organization| organization.id)
+            .collect()
     }
 }
 
@@ -142,12 +166,44 @@ impl Load {
             insert_chunked::<OrganizationMember, _>(txn, data.members, progress).await?,
             insert_chunked::<Assessment, _>(txn, data.assessments, progress).await?,
             insert_chunked::<AssessmentScore, _>(txn, data.scores, progress).await?,
-            insert_chunked::<OrganizationDigitalTwin, _>(txn, data.twins, progress).await?,
-            insert_chunked::<DigitalTwinSnapshot, _>(txn, data.snapshots, progress).await?,
+            // Twins and their snapshots come from the engine: `replay_twins`.
+            0,
+            0,
             insert_chunked::<UserConsent, _>(txn, data.consents, progress).await?,
         ];
         for (total, rows) in self.written.iter_mut().zip(written) {
             *total += rows;
+        }
+        Ok(())
+    }
+
+    /// Lets the engine compute the twins of `organizations` as their history unfolded: at the
+    /// start of each of the last [`HISTORY_MONTHS`] months, then at `now`.
+    async fn replay_twins(
+        &mut self,
+        scale: &MaturityScale,
+        organizations: &[Uuid],
+        now: DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        let moments: Vec<DateTime<Utc>> = (1..=HISTORY_MONTHS)
+            .rev()
+            .map(|months_ago| now - chrono::Duration::days(30 * months_ago))
+            .chain([now])
+            .collect();
+        for organization in organizations {
+            let mut had_twin = false;
+            for at in &moments {
+                let recomputed =
+                    twins::recompute(&self.txn, scale, *organization, None, *at).await?;
+                if recomputed.changed {
+                    self.written[SNAPSHOTS] += 1;
+                    if !had_twin {
+                        self.written[TWINS] += 1;
+                        had_twin = true;
+                    }
+                }
+            }
+            self.progress.inc(1);
         }
         Ok(())
     }

@@ -1,9 +1,9 @@
 //! Sized synthetic data for benchmarks: `orgraph seed --orgs N --users-per-org M
 //! --assessments-per-user K`.
 //!
-//! Row counts are exact: N organisations, N×M users and memberships, N×M×K completed
-//! assessments each with its score, N digital twins and 12×N monthly snapshots. Every
-//! assessment answers its type's current question model and is scored by the scoring engine.
+//! N organisations, N×M users and memberships, N×M×K completed assessments each with its score
+//! (each answers its type's current question model and is scored by the scoring engine), and
+//! N digital twins with their history, computed by the engine from those assessments.
 
 use std::time::Instant;
 
@@ -12,9 +12,6 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Iterable};
 
 use super::factory::{Factory, ScoreRange};
 use super::{Dataset, Load, ROWS_PER_BATCH, SeedSummary};
-
-/// Months of digital twin history per organisation.
-pub const SNAPSHOT_MONTHS: i64 = 12;
 
 /// The overall scores synthetic respondents' answers are drawn to land between.
 const SCORES: ScoreRange = ScoreRange {
@@ -72,7 +69,6 @@ pub async fn synthetic(
             industry,
             company_size,
         );
-        let mut overall_scores = Vec::new();
         for person in 0..size.users_per_org {
             let user = factory.user(
                 &format!("user{person}.org{org}.{run}@synthetic.example"),
@@ -92,25 +88,22 @@ pub async fn synthetic(
                 .push(factory.membership(&organization, &user, role, department));
             for round in 0..size.assessments_per_user {
                 let kind = types[factory.pick(types.len())];
-                let days_ago = 1 + i64::from(round) * 30 + i64::from(person % 29);
+                // Spread over the year the twins' history replays.
+                let spacing = 360 / i64::from(size.assessments_per_user);
+                let days_ago = 1 + i64::from(round) * spacing + i64::from(person % 29);
                 let (assessment, score) =
                     factory.completed_assessment(&organization, &user, kind, days_ago, SCORES)?;
-                overall_scores.push(score.overall_score);
                 data.assessments.push(assessment);
                 data.scores.push(score);
             }
             data.users.push(user);
         }
-        let (twin, snapshots) =
-            factory.twin_with_history(&organization, &overall_scores, SNAPSHOT_MONTHS);
-        data.twins.push(twin);
-        data.snapshots.extend(snapshots);
         data.organizations.push(organization);
         if data.rows() >= ROWS_PER_BATCH {
-            load.write(std::mem::take(&mut data)).await?;
+            write_and_replay(&mut load, &factory, std::mem::take(&mut data)).await?;
         }
     }
-    load.write(data).await?;
+    write_and_replay(&mut load, &factory, data).await?;
     let summary = load.commit().await?;
     // A bulk load leaves the planner's statistics describing the tables as they were; without
     // fresh ones, PostgreSQL plans scoped reads as scans until autovacuum catches up. Not on
@@ -122,14 +115,24 @@ pub async fn synthetic(
     Ok(summary)
 }
 
+/// Writes a batch of whole organisations and lets the engine compute their twins.
+async fn write_and_replay(load: &mut Load, factory: &Factory, data: Dataset) -> anyhow::Result<()> {
+    let organizations = data.organization_ids();
+    load.write(data).await?;
+    load.replay_twins(factory.scale(), &organizations, factory.now())
+        .await?;
+    Ok(())
+}
+
 impl SyntheticSize {
     /// Rows a run of this size writes, all tables together.
     fn rows(self) -> u64 {
         let orgs = u64::from(self.orgs);
         let users = orgs * u64::from(self.users_per_org);
         let assessments = users * u64::from(self.assessments_per_user);
-        // Organisations and twins, users and memberships, assessments and scores, snapshots.
-        2 * orgs + 2 * users + 2 * assessments + orgs * SNAPSHOT_MONTHS.unsigned_abs()
+        // Organisations, users and memberships, assessments and scores, and one step per
+        // organisation for the replay of its twin (whose snapshots depend on the answers).
+        2 * orgs + 2 * users + 2 * assessments
     }
 }
 
@@ -144,8 +147,8 @@ mod tests {
             users_per_org: 50,
             assessments_per_user: 4,
         };
-        // 100 organisations and twins, 5 000 users and members, 20 000 assessments and scores,
-        // 1 200 snapshots.
-        assert_eq!(size.rows(), 51_400);
+        // 100 organisations and their twins' replays, 5 000 users and members, 20 000
+        // assessments and scores.
+        assert_eq!(size.rows(), 50_200);
     }
 }

@@ -1,6 +1,6 @@
 //! Starting, answering, submitting (and so scoring) and archiving assessments.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::enums::{AssessmentStatus, AssessmentType, AuditOperation, MemberRole};
 use entity::{assessment_scores, assessments};
 use sea_orm::{
@@ -9,10 +9,11 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{Actor, ClientMutationId, begin, journal, require_role, values};
+use super::{Actor, ClientMutationId, begin, journal, require_role, twins, values};
 use crate::audit::Change;
 use crate::db::reference::Reference;
-use crate::domain::scoring::{self, CURRENT_VERSION, QuestionModel, ResponseError};
+use crate::domain::scoring::{self, CURRENT_VERSION, QuestionModel, ResponseError, ScoreCard};
+use crate::domain::twin::{self, ScoredAssessment};
 use crate::error::AppError;
 use crate::events::NewEvent;
 
@@ -130,12 +131,7 @@ pub async fn submit(
 ) -> Result<(assessments::Model, assessment_scores::Model), AppError> {
     let tx = begin(db).await?;
     let (before, model) = answerable(&tx, actor, assessment_id).await?;
-    if before.responses.as_object().is_none_or(Map::is_empty) {
-        return Err(AppError::BadUserInput {
-            message: "answer at least one question before submitting".into(),
-            field: Some("input.assessmentId".into()),
-        });
-    }
+    scoring::require_every_category(model, &before.responses).map_err(bad_response)?;
     let card = scoring::score(
         model,
         &before.responses,
@@ -149,24 +145,10 @@ pub async fn submit(
     assessment.completed_at = Set(Some(now));
     assessment.updated_at = Set(now);
     let after = assessment.update(&tx).await?;
-    let score = assessment_scores::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        assessment_id: Set(after.id),
-        organization_id: Set(after.organization_id),
-        overall_score: Set(card.overall),
-        bracket: Set(card.bracket),
-        category_scores: Set(json!(card.category_scores)),
-        recommendations: Set(json!(card.recommendations)),
-        next_steps: Set(json!(card.next_steps)),
-        insights: Set(Some(card.insights)),
-        confidence: Set(card.confidence),
-        swot: Set(None),
-        maturity_level: Set(card.maturity_level),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&tx)
-    .await?;
+    let score = score_row(&after, &card, now)
+        .into_active_model()
+        .insert(&tx)
+        .await?;
     let mut audited = change(actor, &after, AuditOperation::Update, Some(&before));
     if let Some(Value::Object(fields)) = audited.new_values.as_mut() {
         fields.insert("score".into(), values(&score).unwrap_or_default());
@@ -185,13 +167,63 @@ pub async fn submit(
         event(actor, &after, "assessment.submitted", payload),
     )
     .await?;
+    twins::recompute(
+        &tx,
+        reference.scale(),
+        after.organization_id,
+        Some(actor.user_id()),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok((after, score))
 }
 
-/// Archives an assessment, scored or not. Analysts and stronger roles.
+/// The score row of a scored assessment, with its own AI readiness: what a submission stores,
+/// and what the seed stores for the completed assessments it makes.
+pub fn score_row(
+    assessment: &assessments::Model,
+    card: &ScoreCard,
+    scored_at: DateTime<Utc>,
+) -> assessment_scores::Model {
+    let ai_readiness = twin::assessment_ai_readiness(
+        twin::twin_model(),
+        &ScoredAssessment {
+            id: assessment.id,
+            respondent: assessment.user_id,
+            assessment_type: assessment.assessment_type,
+            version: assessment.version.clone(),
+            completed_at: scored_at,
+            overall: card.overall,
+            confidence: card.confidence,
+            category_scores: card.category_scores.clone(),
+            responses: assessment.responses.clone(),
+        },
+    );
+    assessment_scores::Model {
+        id: Uuid::now_v7(),
+        assessment_id: assessment.id,
+        organization_id: assessment.organization_id,
+        overall_score: card.overall,
+        bracket: card.bracket,
+        category_scores: json!(card.category_scores),
+        recommendations: json!(card.recommendations),
+        next_steps: json!(card.next_steps),
+        insights: Some(card.insights.clone()),
+        confidence: card.confidence,
+        swot: Some(json!(card.swot)),
+        maturity_level: card.maturity_level,
+        ai_readiness_score: ai_readiness,
+        created_at: scored_at,
+        updated_at: scored_at,
+    }
+}
+
+/// Archives an assessment, scored or not, and recomputes the twin without it. Analysts and
+/// stronger roles.
 pub async fn archive(
     db: &DatabaseConnection,
+    reference: &Reference,
     actor: Actor<'_>,
     assessment_id: Uuid,
 ) -> Result<assessments::Model, AppError> {
@@ -217,6 +249,14 @@ pub async fn archive(
             "assessment.archived",
             json!({ "from": before.status }),
         ),
+    )
+    .await?;
+    twins::recompute(
+        &tx,
+        reference.scale(),
+        after.organization_id,
+        Some(actor.user_id()),
+        after.updated_at,
     )
     .await?;
     tx.commit().await?;

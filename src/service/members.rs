@@ -12,9 +12,11 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    Actor, ClientMutationId, begin, conflict_on_unique, invalid, journal, require_role, values,
+    Actor, ClientMutationId, begin, conflict_on_unique, invalid, journal, require_role, twins,
+    values,
 };
 use crate::audit::Change;
+use crate::db::reference::Reference;
 use crate::domain::membership::{self, Refusal};
 use crate::domain::validation;
 use crate::error::AppError;
@@ -161,6 +163,7 @@ pub async fn change_role(
 /// Removes a member. Admins and owners, within their own strength; never the last owner.
 pub async fn remove(
     db: &DatabaseConnection,
+    reference: &Reference,
     actor: Actor<'_>,
     membership_id: Uuid,
 ) -> Result<organization_members::Model, AppError> {
@@ -168,12 +171,13 @@ pub async fn remove(
     let (member, actor_role) = target(&tx, actor, membership_id, MemberRole::Admin).await?;
     let owners = active_owners(&tx, member.organization_id).await?;
     membership::may_change(actor_role, member.role, None, owners).map_err(refused)?;
-    delete(tx, actor, member, "member.removed").await
+    delete(tx, reference, actor, member, "member.removed").await
 }
 
 /// The actor leaves an organisation; the last owner cannot.
 pub async fn leave(
     db: &DatabaseConnection,
+    reference: &Reference,
     actor: Actor<'_>,
     organization_id: Uuid,
 ) -> Result<organization_members::Model, AppError> {
@@ -187,12 +191,14 @@ pub async fn leave(
         .ok_or(AppError::NotFound)?;
     let owners = active_owners(&tx, organization_id).await?;
     membership::may_lose(member.role, None, owners).map_err(refused)?;
-    delete(tx, actor, member, "member.left").await
+    delete(tx, reference, actor, member, "member.left").await
 }
 
-/// Deletes the membership, journals it and commits.
+/// Deletes the membership, journals it, recomputes the twin without the member's assessments
+/// and commits.
 async fn delete(
     tx: DatabaseTransaction,
+    reference: &Reference,
     actor: Actor<'_>,
     member: organization_members::Model,
     event_type: &'static str,
@@ -203,6 +209,15 @@ async fn delete(
         actor,
         change(actor, &member, AuditOperation::Delete, Some(&member), None),
         event(actor, &member, event_type, json!({ "role": member.role })),
+    )
+    .await?;
+    twins::recompute_without(
+        &tx,
+        reference.scale(),
+        member.organization_id,
+        member.user_id,
+        Some(actor.user_id()),
+        Utc::now(),
     )
     .await?;
     tx.commit().await?;

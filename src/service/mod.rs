@@ -9,6 +9,7 @@ pub mod members;
 pub mod organizations;
 pub mod profile;
 mod receipts;
+pub mod twins;
 
 use entity::enums::{MemberRole, MemberStatus};
 use entity::organization_members;
@@ -49,12 +50,16 @@ impl Actor<'_> {
 /// IMMEDIATE`): a transaction that read first and wrote later would fail instead of waiting
 /// when another writer got in between.
 pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, AppError> {
-    Ok(db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..TransactionOptions::default()
-        })
-        .await?)
+    Ok(begin_writing(db).await?)
+}
+
+/// [`begin`] for work that fails only with database errors.
+async fn begin_writing(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Records a mutation's audit row and outbox event inside its transaction.
@@ -84,15 +89,9 @@ async fn require_role(
     organization_id: Uuid,
     weakest: MemberRole,
 ) -> Result<(organization_rows::Model, MemberRole), AppError> {
-    let mut organization = organization_rows::Entity::find_by_id(organization_id)
-        .filter(organization_rows::Column::DeletedAt.is_null());
-    if tx.get_database_backend() == DbBackend::Postgres {
-        // NO KEY UPDATE, not UPDATE: rows inserted later in this or another transaction hold
-        // KEY SHARE locks on the organisation through their foreign keys, and must not wait on
-        // this lock while it waits on the audit chain's.
-        organization = organization.lock(LockType::NoKeyUpdate);
-    }
-    let organization = organization.one(tx).await?.ok_or(AppError::NotFound)?;
+    let organization = lock_organization(tx, organization_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let membership = organization_members::Entity::find()
         .filter(organization_members::Column::OrganizationId.eq(organization_id))
         .filter(organization_members::Column::UserId.eq(actor.user_id()))
@@ -109,6 +108,23 @@ async fn require_role(
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// Reads an organisation that is not deleted, on PostgreSQL with its row locked so that changes
+/// to it take turns until the transaction ends (SQLite's single writer already does).
+async fn lock_organization(
+    tx: &DatabaseTransaction,
+    organization_id: Uuid,
+) -> Result<Option<organization_rows::Model>, DbErr> {
+    let mut organization = organization_rows::Entity::find_by_id(organization_id)
+        .filter(organization_rows::Column::DeletedAt.is_null());
+    if tx.get_database_backend() == DbBackend::Postgres {
+        // NO KEY UPDATE, not UPDATE: rows inserted later in this or another transaction hold
+        // KEY SHARE locks on the organisation through their foreign keys, and must not wait on
+        // this lock while it waits on the audit chain's.
+        organization = organization.lock(LockType::NoKeyUpdate);
+    }
+    organization.one(tx).await
 }
 
 /// `BAD_USER_INPUT` naming the input field.

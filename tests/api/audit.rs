@@ -63,7 +63,8 @@ fn key(id: &Value) -> Uuid {
 }
 
 fn answers() -> Value {
-    json!({ "processes_documented": 3, "process_owners": false, "automation_share": "half" })
+    json!({ "processes_documented": 3, "process_owners": false, "automation_share": "half",
+            "performance_measured": "occasionally", "improvement_reviews": true })
 }
 
 /// A running application on a database of its own whose audit chain starts empty, with one

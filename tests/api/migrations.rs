@@ -109,6 +109,18 @@ async fn the_last_migrations_roll_back_alone() {
     let db = &test.db;
     let constraints = if on_postgres() { 2 } else { 0 };
     assert_eq!(to_one_uniques(db).await, (constraints, constraints));
+    let twin_columns = "SELECT dimension_scores, explanation FROM organization_digital_twins";
+    let score_column = "SELECT ai_readiness_score FROM assessment_scores";
+    let backend = db.get_database_backend();
+    let runs = |sql: &str| db.query_all_raw(Statement::from_string(backend, sql.to_owned()));
+    assert!(runs(twin_columns).await.is_ok() && runs(score_column).await.is_ok());
+
+    // The living twin's columns go.
+    Migrator::down(db, Some(1))
+        .await
+        .expect("down the living twin");
+    assert!(runs(twin_columns).await.is_err());
+    assert!(runs(score_column).await.is_err());
 
     // The to-one constraints go back to being unique indexes only.
     Migrator::down(db, Some(1)).await.expect("down one");
@@ -122,6 +134,7 @@ async fn the_last_migrations_roll_back_alone() {
     Migrator::up(db, None).await.expect("up");
     assert_eq!(row_count(db, "mutation_receipts").await.unwrap(), 0);
     assert_eq!(to_one_uniques(db).await, (constraints, constraints));
+    assert!(runs(twin_columns).await.is_ok() && runs(score_column).await.is_ok());
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use orgraph::domain::scoring::{self, ScoreCard};
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    Statement,
+    QuerySelect, Statement,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -40,11 +40,13 @@ const MY_CONSENTS: &str =
     "{ viewer { consents(first: 10) { totalCount edges { node { id granted } } } } }";
 
 /// Every table a mutation of this file may write.
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 10] = [
     "assessments",
     "assessment_scores",
     "audit_log",
+    "digital_twin_snapshots",
     "events",
+    "organization_digital_twins",
     "mutation_receipts",
     "organization_members",
     "user_consents",
@@ -144,35 +146,52 @@ async fn assert_journaled(
     event_type: &str,
     record: Uuid,
 ) {
+    assert_recorded(world, before, created, &[event_type], record).await;
+}
+
+/// As [`assert_journaled`], for a mutation whose events are `event_types` in order, the first
+/// about `record`.
+async fn assert_recorded(
+    world: &World,
+    before: &Counts,
+    created: &[&'static str],
+    event_types: &[&str],
+    record: Uuid,
+) {
     let db = &world.app.db;
     let mut expected = before.clone();
-    for table in ["audit_log", "events"].iter().chain(created) {
+    for table in ["audit_log"].iter().chain(created) {
         *expected.get_mut(table).expect("a counted table") += 1;
     }
-    assert_eq!(counts(db).await, expected, "{event_type}");
-    let event = Event::find()
+    *expected.get_mut("events").expect("events are counted") += event_types.len() as i64;
+    assert_eq!(counts(db).await, expected, "{event_types:?}");
+    let mut latest = Event::find()
         .order_by_desc(events::Column::Sequence)
-        .one(db)
+        .limit(event_types.len() as u64)
+        .all(db)
         .await
-        .unwrap()
-        .expect("an event");
-    assert_eq!(
-        (event.event_type.as_str(), event.aggregate_id),
-        (event_type, record)
-    );
+        .unwrap();
+    latest.reverse();
+    let types: Vec<&str> = latest
+        .iter()
+        .map(|event| event.event_type.as_str())
+        .collect();
+    assert_eq!(types, event_types);
+    assert_eq!(latest[0].aggregate_id, record, "{event_types:?}");
     let audit = AuditLog::find()
         .order_by_desc(audit_log::Column::Id)
         .one(db)
         .await
         .unwrap()
         .expect("an audit row");
-    assert_eq!(audit.record_id, Some(record.to_string()), "{event_type}");
+    assert_eq!(audit.record_id, Some(record.to_string()), "{event_types:?}");
 }
 
-/// A valid set of answers to the BPM questionnaire.
+/// A valid set of answers to the BPM questionnaire, every category answered.
 fn answers() -> Value {
     json!({ "processes_documented": 4, "process_owners": true,
-            "performance_measured": "real_time" })
+            "performance_measured": "real_time", "automation_share": "half",
+            "improvement_reviews": true })
 }
 
 /// An assessment `person` started in alpha and answered with `responses` (none when empty).
@@ -225,6 +244,12 @@ async fn an_assessment_is_started_answered_submitted_scored_and_archived() {
             json!({ "processes_documented": 4, "performance_measured": "regular_reports",
                     "cycle_times_known": 2 }),
         ),
+        (
+            json!({ "automation_share": "little", "suggestions_acted_on": 3 }),
+            json!({ "processes_documented": 4, "performance_measured": "regular_reports",
+                    "cycle_times_known": 2, "automation_share": "little",
+                    "suggestions_acted_on": 3 }),
+        ),
     ];
     for (sent, merged) in saves {
         let before = counts(db).await;
@@ -236,7 +261,8 @@ async fn an_assessment_is_started_answered_submitted_scored_and_archived() {
     }
 
     let responses = json!({ "processes_documented": 4, "performance_measured": "regular_reports",
-                            "cycle_times_known": 2 });
+                            "cycle_times_known": 2, "automation_share": "little",
+                            "suggestions_acted_on": 3 });
     let card = expected_score(db, &responses).await;
     let before = counts(db).await;
     let submitted = succeed(&world, member, SUBMIT, assessment(id)).await;
@@ -261,11 +287,13 @@ async fn an_assessment_is_started_answered_submitted_scored_and_archived() {
         (card.overall, card.bracket, card.maturity_level)
     );
     assert_eq!(stored.confidence, card.confidence);
-    assert_journaled(
+    assert_eq!(stored.swot, Some(json!(card.swot)));
+    // The submission changes the organisation's twin: a `change` snapshot.
+    assert_recorded(
         &world,
         &before,
-        &["assessment_scores"],
-        "assessment.submitted",
+        &["assessment_scores", "digital_twin_snapshots"],
+        &["assessment.submitted", "digital_twin.recomputed"],
         id,
     )
     .await;
@@ -279,7 +307,15 @@ async fn an_assessment_is_started_answered_submitted_scored_and_archived() {
     )
     .await;
     assert_eq!(archived["assessment"]["status"], "ARCHIVED");
-    assert_journaled(&world, &before, &[], "assessment.archived", id).await;
+    // Without it the twin counts one assessment fewer: a change, and a snapshot.
+    assert_recorded(
+        &world,
+        &before,
+        &["digital_twin_snapshots"],
+        &["assessment.archived", "digital_twin.recomputed"],
+        id,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -107,8 +107,9 @@ pub fn score(assessment_id: Uuid, organization_id: Uuid) -> Row {
         .set("category_scores", json!({ "strategy": "3.25" }))
         .set("recommendations", json!([]))
         .set("next_steps", json!([]))
-        .set("confidence", Decimal::new(80, 2))
+        .set("confidence", Decimal::new(60, 2))
         .set("maturity_level", 6_i16)
+        .set("ai_readiness_score", Decimal::new(4250, 2))
         .timestamps()
 }
 
@@ -122,6 +123,12 @@ pub fn twin(id: Uuid, organization_id: Uuid) -> Row {
         .set("technology_inventory", json!({}))
         .set("skills_inventory", json!({}))
         .set("readiness_indicators", json!({}))
+        .set(
+            "dimension_scores",
+            json!([{ "key": "strategy", "name": "Strategy", "score": 3.1, "weight": 1.0,
+                     "contributions": [] }]),
+        )
+        .set("explanation", json!({ "model_version": "1.0" }))
         .set("assessment_count", 1)
         .set("computed_at", Utc::now())
         .timestamps()

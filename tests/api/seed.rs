@@ -2,14 +2,19 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use entity::enums::AssessmentStatus;
+use entity::enums::{AssessmentStatus, SnapshotReason};
 use entity::prelude::*;
 
 use orgraph::db::reference::Reference;
-use orgraph::domain::scoring::{CURRENT_VERSION, question_model, score, validate_responses};
+use orgraph::domain::scoring::{
+    CURRENT_VERSION, question_model, require_every_category, score, validate_responses,
+};
+use orgraph::domain::twin::{ScoredAssessment, aggregate, twin_model};
 use orgraph::seed::{self, DEMO_ORGANIZATION_SLUGS, SyntheticSize};
-use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use orgraph::service::twins;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde_json::Value;
 
 use crate::helpers::*;
@@ -42,7 +47,6 @@ async fn seeding_demo_data_twice_duplicates_nothing() {
 #[tokio::test]
 async fn demo_data_has_every_role_and_scored_assessments() {
     use entity::enums::MemberRole;
-    use sea_orm::{ColumnTrait, QueryFilter};
 
     let test = migrated_database().await;
     let db = &test.db;
@@ -69,7 +73,9 @@ async fn demo_data_has_every_role_and_scored_assessments() {
         .unwrap();
     assert_eq!(scored, completed);
     assert_eq!(OrganizationDigitalTwin::find().count(db).await.unwrap(), 3);
-    assert_eq!(DigitalTwinSnapshot::find().count(db).await.unwrap(), 36);
+    // At most one change per replayed month (12) and today, per twin.
+    let snapshots = DigitalTwinSnapshot::find().count(db).await.unwrap();
+    assert!((6..=39).contains(&snapshots), "{snapshots}");
 }
 
 /// A stored JSON array of strings.
@@ -89,11 +95,14 @@ struct Seeded {
     in_progress: usize,
     types: BTreeSet<&'static str>,
     partly_answered_completed: usize,
+    snapshots: usize,
 }
 
 /// Every assessment answers its type's current question model; every completed one has exactly
 /// the score the engine computes from its stored responses; in-progress ones are unscored and
-/// partly answered; every twin's maturity score is the mean of its organisation's overall scores.
+/// partly answered; every completed one answers every category; every twin is what the engine
+/// computes from its organisation's assessments, with a history of `change` snapshots that ends
+/// in its current state.
 async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
     let reference = Reference::load(db).await.unwrap();
     let (scale, rubric) = (reference.scale(), reference.rubric());
@@ -104,7 +113,7 @@ async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
         .into_iter()
         .map(|row| (row.assessment_id, row))
         .collect();
-    let mut overall_by_org: HashMap<_, Vec<Decimal>> = HashMap::new();
+    let mut inputs_by_org: HashMap<_, Vec<ScoredAssessment>> = HashMap::new();
     let mut seeded = Seeded::default();
     for assessment in Assessment::find().all(db).await.unwrap() {
         assert_eq!(assessment.version, CURRENT_VERSION);
@@ -133,7 +142,9 @@ async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
             seeded.partly_answered_completed += 1;
         }
         let stored = stored.expect("every completed assessment is scored");
+        assert_eq!(require_every_category(model, &assessment.responses), Ok(()));
         let card = score(model, &assessment.responses, scale, rubric).expect("valid responses");
+        assert_eq!(stored.swot, Some(serde_json::json!(card.swot)));
         assert_eq!(stored.organization_id, assessment.organization_id);
         assert_eq!(stored.overall_score, card.overall);
         assert_eq!(stored.bracket, card.bracket);
@@ -160,20 +171,54 @@ async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
             .map(|(key, value)| (key.clone(), value.to_string()))
             .collect();
         assert_eq!(category_scores, expected);
-        overall_by_org
-            .entry(assessment.organization_id)
+        let organization = assessment.organization_id;
+        inputs_by_org
+            .entry(organization)
             .or_default()
-            .push(stored.overall_score);
+            .extend(twins::scored(assessment, stored));
     }
     assert!(scores.is_empty(), "no score without its assessment");
 
-    for twin in OrganizationDigitalTwin::find().all(db).await.unwrap() {
-        let overall = &overall_by_org[&twin.organization_id];
-        let mean = (overall.iter().sum::<Decimal>() / Decimal::from(overall.len()))
-            .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
-        assert_eq!(twin.maturity_score, mean);
-        assert_eq!(twin.maturity_level, scale.level_for(mean));
-        assert_eq!(twin.assessment_count as usize, overall.len());
+    let twins = OrganizationDigitalTwin::find().all(db).await.unwrap();
+    assert_eq!(
+        twins.len(),
+        inputs_by_org.len(),
+        "a twin per scored organisation"
+    );
+    for twin in twins {
+        let state = aggregate(twin_model(), scale, &inputs_by_org[&twin.organization_id]);
+        assert_eq!(
+            (
+                twin.maturity_score,
+                twin.maturity_level,
+                twin.ai_readiness_score
+            ),
+            (
+                state.maturity_score,
+                state.maturity_level,
+                state.ai_readiness_score
+            )
+        );
+        assert_eq!(twin.assessment_count, state.assessment_count);
+        assert_eq!(twin.dimension_scores, serde_json::json!(state.dimensions));
+        let history = DigitalTwinSnapshot::find()
+            .filter(entity::digital_twin_snapshots::Column::TwinId.eq(twin.id))
+            .order_by_asc(entity::digital_twin_snapshots::Column::CapturedAt)
+            .all(db)
+            .await
+            .unwrap();
+        assert!(
+            history.len() >= 2,
+            "a history, not one point: {}",
+            history.len()
+        );
+        assert!(history.iter().all(|s| s.reason == SnapshotReason::Change));
+        let latest = history.last().expect("a snapshot");
+        assert_eq!(
+            (latest.maturity_score, latest.assessment_count),
+            (twin.maturity_score, twin.assessment_count)
+        );
+        seeded.snapshots += history.len();
     }
     seeded
 }
@@ -201,9 +246,13 @@ async fn synthetic_assessments_follow_their_models_and_carry_the_engines_scores(
         assessments_per_user: 5,
     };
     let summary = seed::synthetic(&test.db, size, false).await.unwrap();
-    // 3 organisations and twins, 12 users and members, 60 assessments and scores, 36 snapshots.
-    assert_eq!(summary.rows, 2 * 3 + 2 * 12 + 2 * 60 + 36);
     let seeded = assert_seeded_assessments_are_real(&test.db).await;
+    // 3 organisations and twins, 12 users and members, 60 assessments and scores, and the
+    // snapshots of each change in the twins' replayed history.
+    assert_eq!(
+        summary.rows as usize,
+        2 * 3 + 2 * 12 + 2 * 60 + seeded.snapshots
+    );
     assert_eq!(seeded.completed, 60, "{seeded:?}");
     assert_eq!(seeded.in_progress, 0, "{seeded:?}");
 }

@@ -44,13 +44,19 @@ pub enum ResponseError {
         /// What the scale accepts.
         expected: String,
     },
+    /// A submission leaves a category without a single answer.
+    #[error("answer at least one question of every category before submitting; unanswered: {}", .categories.join(", "))]
+    Incomplete {
+        /// The names of the unanswered categories, in model order.
+        categories: Vec<String>,
+    },
 }
 
 impl ResponseError {
     /// The question id the error is about; `None` when the responses as a whole are wrong.
     pub fn question(&self) -> Option<&str> {
         match self {
-            Self::NotAnObject => None,
+            Self::NotAnObject | Self::Incomplete { .. } => None,
             Self::UnknownQuestion { question }
             | Self::WrongType { question, .. }
             | Self::OutOfScale { question, .. } => Some(question),
@@ -113,6 +119,82 @@ pub struct ScoreCard {
     pub confidence: Decimal,
     /// One sentence summarising the result.
     pub insights: String,
+    /// Strengths, weaknesses, opportunities and threats read off the category scores.
+    pub swot: Swot,
+}
+
+/// Confidence below this marks a score as low-confidence: shown as such, weighted down in the
+/// digital twin.
+pub const LOW_CONFIDENCE_BELOW: Decimal = Decimal::from_parts(75, 0, 0, false, 2);
+
+/// Whether a score's confidence is too low to be taken at face value.
+pub fn is_low_confidence(confidence: Decimal) -> bool {
+    confidence < LOW_CONFIDENCE_BELOW
+}
+
+/// A category score at or above this is a strength.
+pub const STRENGTH_FROM: Decimal = Decimal::from_parts(350, 0, 0, false, 2);
+/// A category score below this is a weakness.
+pub const WEAKNESS_BELOW: Decimal = Decimal::from_parts(250, 0, 0, false, 2);
+/// A category score below this is a threat: a gap that holds the whole organisation back.
+pub const THREAT_BELOW: Decimal = Decimal::from_parts(150, 0, 0, false, 2);
+
+/// A score's SWOT: every answered category lands in strengths (≥ 3.50), opportunities
+/// (2.50–3.49: one push from a strength) or weaknesses (< 2.50); weaknesses below 1.50 are also
+/// threats. Strengths strongest first, the others weakest first.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Swot {
+    pub strengths: Vec<SwotEntry>,
+    pub weaknesses: Vec<SwotEntry>,
+    pub opportunities: Vec<SwotEntry>,
+    pub threats: Vec<SwotEntry>,
+}
+
+/// One category in a SWOT, with the rubric's advice at the reached level where it has some.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SwotEntry {
+    pub category: String,
+    pub name: String,
+    pub score: Decimal,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recommendation: Option<String>,
+}
+
+/// Refuses a submission that leaves a category unanswered: a score from a few answers claims a
+/// maturity its questionnaire never asked about.
+pub fn require_every_category(
+    model: &QuestionModel,
+    responses: &Value,
+) -> Result<(), ResponseError> {
+    let answers = read_answers(model, responses)?;
+    let unanswered: Vec<String> = model
+        .categories
+        .iter()
+        .filter(|category| {
+            !model
+                .questions
+                .iter()
+                .any(|q| q.category == category.key && answers.contains_key(q.id.as_str()))
+        })
+        .map(|category| category.name.clone())
+        .collect();
+    if unanswered.is_empty() {
+        Ok(())
+    } else {
+        Err(ResponseError::Incomplete {
+            categories: unanswered,
+        })
+    }
+}
+
+/// The points (0–5, exact to four decimals) an answer is worth; `None` for an unanswered or
+/// invalid answer.
+pub fn answer_points(question: &Question, answer: &Value) -> Option<Decimal> {
+    if answer.is_null() {
+        return None;
+    }
+    let points = points(question, answer).ok()?;
+    Some(points.round_half_up_to(4))
 }
 
 /// Checks that every answer names a question of the model and fits its scale; `null` answers
@@ -219,6 +301,7 @@ pub fn score(
         answers.len(),
         model.questions.len(),
     );
+    let swot = swot(&ranked, maturity_level, rubric);
 
     Ok(ScoreCard {
         category_scores: categories
@@ -235,7 +318,34 @@ pub fn score(
         next_steps: advice.iter().map(|row| row.next_step.clone()).collect(),
         confidence,
         insights,
+        swot,
     })
+}
+
+fn swot(ranked: &[&CategoryResult<'_>], level: i16, rubric: &Rubric) -> Swot {
+    let entry = |category: &CategoryResult<'_>| SwotEntry {
+        category: category.key.to_owned(),
+        name: category.name.to_owned(),
+        score: category.rounded,
+        recommendation: rubric
+            .advice(level, category.rubric_category)
+            .map(|row| row.recommendation.clone()),
+    };
+    let mut swot = Swot::default();
+    for category in ranked {
+        let score = category.rounded;
+        if score >= STRENGTH_FROM {
+            swot.strengths.insert(0, entry(category));
+        } else if score >= WEAKNESS_BELOW {
+            swot.opportunities.push(entry(category));
+        } else {
+            swot.weaknesses.push(entry(category));
+            if score < THREAT_BELOW {
+                swot.threats.push(entry(category));
+            }
+        }
+    }
+    swot
 }
 
 /// A scored category, kept exact for the overall score and rounded for ranking and display.
@@ -265,6 +375,14 @@ fn insight(
             "Overall {overall} out of 5 (maturity level {level}), from {} alone; \
              {answered} of {questions} questions answered.",
             weakest.name
+        );
+    }
+    if strongest.rounded == weakest.rounded {
+        return format!(
+            "Overall {overall} out of 5 (maturity level {level}), even across all {} \
+             categories ({}); {answered} of {questions} questions answered.",
+            ranked.len(),
+            weakest.rounded
         );
     }
     format!(
@@ -402,8 +520,14 @@ impl Fraction {
 
     /// Hundredths, rounded half away from zero (the fraction is never negative).
     fn round_half_up(self) -> Decimal {
-        let hundredths = (self.numerator * 200 + self.denominator) / (2 * self.denominator);
-        Self::hundredths(hundredths)
+        self.round_half_up_to(2)
+    }
+
+    /// `places` decimals, rounded half away from zero.
+    fn round_half_up_to(self, places: u32) -> Decimal {
+        let unit = 10_i128.pow(places);
+        let scaled = (self.numerator * unit * 2 + self.denominator) / (2 * self.denominator);
+        Decimal::from_i128_with_scale(scaled, places)
     }
 
     /// Hundredths, rounded down.
@@ -757,5 +881,93 @@ mod tests {
         let sum = Fraction::new(1, 6).plus(Fraction::new(1, 3));
         assert_eq!((sum.numerator, sum.denominator), (1, 2));
         assert!(weighted_mean(std::iter::empty()).is_none());
+    }
+
+    #[test]
+    fn swot_sorts_every_answered_category_by_its_score() {
+        // ops: l = 4 (5 points) and b = true (5) → 5.00; data: "some" → 2.50; more_data: 0.00.
+        let card = run(json!({ "l": 4, "b": true, "c": "some", "m": false }));
+        let keys = |entries: &[SwotEntry]| -> Vec<String> {
+            entries.iter().map(|entry| entry.category.clone()).collect()
+        };
+        assert_eq!(keys(&card.swot.strengths), ["ops"]);
+        assert_eq!(keys(&card.swot.opportunities), ["data"]);
+        assert_eq!(keys(&card.swot.weaknesses), ["more_data"]);
+        assert_eq!(keys(&card.swot.threats), ["more_data"]);
+        assert_eq!(card.swot.strengths[0].score, dec("5.00"));
+        // Overall (2 × 5 + 2.5 + 0) / 4 = 3.125 → 3.13, level 6: the rubric's advice there.
+        assert_eq!(
+            card.swot.weaknesses[0].recommendation.as_deref(),
+            Some(advice(card.maturity_level, RubricCategory::Data).as_str())
+        );
+    }
+
+    #[test]
+    fn a_weakness_above_the_threat_line_is_no_threat() {
+        // data: "some" is 2.50, an opportunity; l = 2 on 1–4 is 5/3 points, b = false: ops
+        // (2 × 5/3 + 0) / 3 = 1.11, a weakness and a threat; m = true: a strength.
+        let card = run(json!({ "l": 2, "b": false, "c": "some", "m": true }));
+        assert_eq!(card.swot.weaknesses.len(), 1);
+        assert_eq!(card.swot.threats.len(), 1);
+        let card = run(json!({ "l": 3, "b": false, "c": "some", "m": true }));
+        // ops: (2 × 10/3 + 0) / 3 = 2.22: a weakness, not below 1.50.
+        assert_eq!(card.swot.weaknesses[0].score, dec("2.22"));
+        assert!(card.swot.threats.is_empty());
+    }
+
+    #[test]
+    fn insight_of_even_categories_names_no_strongest_or_weakest() {
+        let card = run(json!({ "l": 4, "b": true, "c": "all", "m": true }));
+        assert_eq!(
+            card.insights,
+            "Overall 5.00 out of 5 (maturity level 9), even across all 3 categories (5.00); \
+             4 of 4 questions answered."
+        );
+    }
+
+    #[test]
+    fn a_submission_answers_every_category() {
+        let model = model();
+        assert_eq!(
+            require_every_category(&model, &json!({ "l": 3, "m": null })),
+            Err(ResponseError::Incomplete {
+                categories: vec!["Data".to_owned(), "More data".to_owned()]
+            })
+        );
+        assert_eq!(
+            require_every_category(&model, &json!({ "l": 3, "c": "none", "m": false })),
+            Ok(())
+        );
+        assert_eq!(
+            ResponseError::Incomplete {
+                categories: vec!["Data".to_owned()]
+            }
+            .to_string(),
+            "answer at least one question of every category before submitting; unanswered: Data"
+        );
+    }
+
+    #[test]
+    fn answer_points_are_the_scales_points() {
+        let model = model();
+        let question = |id: &str| model.question(id).expect("a question of the model");
+        // 2 on 1–4: (2 − 1) × 5 / 3 = 1.6667.
+        assert_eq!(answer_points(question("l"), &json!(2)), Some(dec("1.6667")));
+        assert_eq!(
+            answer_points(question("b"), &json!(true)),
+            Some(dec("5.0000"))
+        );
+        assert_eq!(
+            answer_points(question("c"), &json!("some")),
+            Some(dec("2.5000"))
+        );
+        assert_eq!(answer_points(question("c"), &json!("lots")), None);
+        assert_eq!(answer_points(question("m"), &Value::Null), None);
+    }
+
+    #[test]
+    fn low_confidence_is_below_three_quarters() {
+        assert!(is_low_confidence(dec("0.74")));
+        assert!(!is_low_confidence(dec("0.75")));
     }
 }

@@ -10,10 +10,12 @@ mod golden_tests;
 #[cfg(test)]
 mod property_tests;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 
 pub use engine::{
-    ADVICE_CATEGORIES, ResponseError, Rubric, RubricRow, ScoreCard, score, validate_responses,
+    ADVICE_CATEGORIES, LOW_CONFIDENCE_BELOW, ResponseError, Rubric, RubricRow, STRENGTH_FROM,
+    ScoreCard, Swot, SwotEntry, THREAT_BELOW, WEAKNESS_BELOW, answer_points, is_low_confidence,
+    require_every_category, score, validate_responses,
 };
 pub use model::{
     CURRENT_VERSION, Category, ChoiceOption, MAX_TOTAL_QUESTION_WEIGHT, Question, QuestionModel,
@@ -66,6 +68,24 @@ impl MaturityScale {
     pub fn new(mut bands: Vec<MaturityBand>) -> Self {
         bands.sort_by_key(|band| band.level);
         Self { bands }
+    }
+
+    /// The lowest overall score that reaches a level; `None` for a level the scale lacks.
+    pub fn min_score(&self, level: i16) -> Option<Decimal> {
+        self.bands
+            .iter()
+            .find(|band| band.level == level)
+            .map(|band| band.min_score)
+    }
+
+    /// The lowest level of the scale (0 when empty).
+    pub fn lowest_level(&self) -> i16 {
+        self.bands.first().map_or(0, |band| band.level)
+    }
+
+    /// The highest level of the scale (0 when empty).
+    pub fn highest_level(&self) -> i16 {
+        self.bands.last().map_or(0, |band| band.level)
     }
 
     /// The highest level whose minimum the score reaches; 0 for an empty scale.

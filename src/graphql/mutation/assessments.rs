@@ -155,7 +155,8 @@ impl AssessmentMutations {
     ) -> Result<AssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
         let id = assessment_key(&input.assessment_id)?;
-        let assessment = assessments::archive(mutating.db, mutating.actor(), id).await?;
+        let assessment =
+            assessments::archive(mutating.db, reference(ctx)?, mutating.actor(), id).await?;
         refresh_viewer(ctx)?;
         Ok(AssessmentPayload {
             assessment: assessment.into(),

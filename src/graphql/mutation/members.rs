@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::Mutating;
 use super::organizations::organization_key;
 use crate::graphql::enums::MemberRole;
-use crate::graphql::guards::{RoleOver, Target, refresh_viewer};
+use crate::graphql::guards::{RoleOver, Target, reference, refresh_viewer};
 use crate::graphql::id::{GlobalId, NodeKind};
 use crate::graphql::types::Membership;
 use crate::service::members::NewMember;
@@ -151,7 +151,7 @@ impl MemberMutations {
     ) -> Result<RemoveMemberPayload> {
         let mutating = Mutating::of(ctx).await?;
         let id = membership_key(&input.membership_id)?;
-        members::remove(mutating.db, mutating.actor(), id).await?;
+        members::remove(mutating.db, reference(ctx)?, mutating.actor(), id).await?;
         refresh_viewer(ctx)?;
         Ok(RemoveMemberPayload {
             removed_membership_id: input.membership_id,
@@ -169,7 +169,8 @@ impl MemberMutations {
     ) -> Result<LeaveOrganizationPayload> {
         let mutating = Mutating::of(ctx).await?;
         let organization = organization_key(&input.organization_id)?;
-        let member = members::leave(mutating.db, mutating.actor(), organization).await?;
+        let member =
+            members::leave(mutating.db, reference(ctx)?, mutating.actor(), organization).await?;
         refresh_viewer(ctx)?;
         Ok(LeaveOrganizationPayload {
             removed_membership_id: NodeKind::Membership.id(member.id),

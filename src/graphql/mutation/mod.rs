@@ -6,6 +6,7 @@ mod assessments;
 mod members;
 mod organizations;
 mod people;
+mod twins;
 
 use std::sync::Arc;
 
@@ -25,6 +26,7 @@ pub struct Mutation(
     members::MemberMutations,
     assessments::AssessmentMutations,
     people::PeopleMutations,
+    twins::TwinMutations,
 );
 
 /// What a mutation needs from its request.

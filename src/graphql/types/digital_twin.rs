@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Json, Object, Result};
+use async_graphql::{Context, ID, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{MaturityLevel, Organization, decimal_to_f64, related};
@@ -11,13 +11,16 @@ use crate::db::organizations::OrganizationKey;
 use crate::db::paging::Sort;
 use crate::db::snapshots::{Snapshot, SnapshotSort, SnapshotStateKey, SnapshotsOf};
 use crate::db::twins::{Twin, TwinDocuments, TwinDocumentsKey, TwinKey};
+use crate::domain::twin::{self, DimensionScore, GapAnalysis};
+use crate::error::AppError;
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
 use crate::graphql::enums::SnapshotReason;
-use crate::graphql::guards::OrganizationRole;
+use crate::graphql::guards::{OrganizationRole, reference};
 use crate::graphql::id::NodeKind;
 use crate::graphql::inputs::{DigitalTwinSnapshotOrder, SnapshotFilterInput};
 
-/// The current state of an organisation, rolled up from its scored assessments.
+/// The current state of an organisation, rolled up from its scored assessments by the engine
+/// in the transaction of each submission, archive or departure that changes it.
 pub struct DigitalTwin(pub Arc<Twin>);
 
 impl DigitalTwin {
@@ -49,31 +52,73 @@ impl DigitalTwin {
         decimal_to_f64(self.0.ai_readiness_score)
     }
 
-    /// The technology the organisation uses.
+    /// Per dimension (strategy, operations & process, technology, data & AI, people &
+    /// leadership, customer): its score, its share of the twin's weight, and the category scores
+    /// of the assessments it is made of.
+    async fn dimensions(&self, ctx: &Context<'_>) -> Result<Vec<TwinDimension>> {
+        Ok(dimensions(self.documents(ctx).await?.as_ref())?
+            .into_iter()
+            .map(TwinDimension)
+            .collect())
+    }
+
+    /// What the twin counted: the model version, each counted assessment with its weight
+    /// (low-confidence scores weigh half), and the older assessments later ones superseded.
+    async fn explanation(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
+        Ok(super::json(&self.documents(ctx).await?.explanation))
+    }
+
+    /// The dimensions below a target maturity level, largest expected impact first. A gap is
+    /// the target level's lowest score minus the dimension's score; its expected impact is the
+    /// gap × the dimension's share of the twin's weight (how much the maturity score would rise
+    /// if that gap alone closed). Each gap lists the rubric's steps for the dimension from its
+    /// own level up to the target.
+    async fn gap_analysis(&self, ctx: &Context<'_>, target_level: i32) -> Result<TwinGapAnalysis> {
+        let documents = self.documents(ctx).await?;
+        let reference = reference(ctx)?;
+        let level = i16::try_from(target_level).unwrap_or(i16::MAX);
+        let analysis = twin::gap_analysis(
+            &dimensions(&documents)?,
+            twin::twin_model(),
+            reference.scale(),
+            reference.rubric(),
+            level,
+        )
+        .map_err(|unknown| AppError::BadUserInput {
+            message: unknown.to_string(),
+            field: Some("targetLevel".into()),
+        })?;
+        Ok(TwinGapAnalysis::from(analysis))
+    }
+
+    /// Per item (hosting, integration, AI tools, …): the mean points (0–5) of the answers, a
+    /// tally of the answers given and the assessments they come from.
     async fn technology_inventory(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         Ok(super::json(
             &self.documents(ctx).await?.technology_inventory,
         ))
     }
 
-    /// The skills the organisation has.
+    /// Per skill item (AI skills, coaching, succession, …): the mean points (0–5), a tally of
+    /// the answers and the assessments they come from.
     async fn skills_inventory(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         Ok(super::json(&self.documents(ctx).await?.skills_inventory))
     }
 
-    /// What the readiness score is made of.
+    /// What the AI readiness score is made of: the technology, organisational and cultural
+    /// signal groups with their scores (0–100), and each signal's points and contribution.
     async fn readiness_indicators(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         Ok(super::json(
             &self.documents(ctx).await?.readiness_indicators,
         ))
     }
 
-    /// How many scored assessments the twin is built from.
+    /// How many scored assessments the twin counts (the latest per respondent and type).
     async fn assessment_count(&self) -> i32 {
         self.0.assessment_count
     }
 
-    /// When the twin was last computed.
+    /// When the twin last changed.
     async fn computed_at(&self) -> DateTime<Utc> {
         self.0.computed_at
     }
@@ -170,5 +215,120 @@ impl DigitalTwinSnapshot {
     /// The twin.
     async fn digital_twin(&self, ctx: &Context<'_>) -> Result<DigitalTwin> {
         Ok(DigitalTwin(related(ctx, TwinKey(self.0.twin_id)).await?))
+    }
+}
+
+/// The stored dimensions of a twin.
+fn dimensions(documents: &TwinDocuments) -> Result<Vec<DimensionScore>, AppError> {
+    serde_json::from_value(documents.dimension_scores.clone()).map_err(|error| {
+        AppError::Internal(anyhow::anyhow!(
+            "twin {} has unreadable dimensions: {error}",
+            documents.id
+        ))
+    })
+}
+
+/// One dimension of a digital twin.
+pub struct TwinDimension(DimensionScore);
+
+#[Object]
+impl TwinDimension {
+    /// `strategy`, `operations`, `technology`, `data_ai`, `people` or `customer`.
+    async fn key(&self) -> &str {
+        &self.0.key
+    }
+
+    /// The dimension's name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// 0–5; `null` when no counted assessment covers the dimension.
+    async fn score(&self) -> Option<f64> {
+        self.0.score.map(decimal_to_f64)
+    }
+
+    /// The dimension's share of the twin's weight, 0–1.
+    async fn weight(&self) -> f64 {
+        decimal_to_f64(self.0.weight)
+    }
+
+    /// The category scores it is made of: `[{assessment_id, category, score, weight}]`.
+    async fn contributions(&self) -> Json<serde_json::Value> {
+        Json(serde_json::to_value(&self.0.contributions).unwrap_or_default())
+    }
+}
+
+/// The dimensions of a twin below a target level.
+#[derive(SimpleObject)]
+pub struct TwinGapAnalysis {
+    /// The level aimed at.
+    target_level: i32,
+    /// The lowest maturity score at that level.
+    target_score: f64,
+    /// Largest expected impact first.
+    gaps: Vec<TwinGap>,
+    /// Dimensions no counted assessment covers, so their gap is unknown.
+    unmeasured_dimensions: Vec<String>,
+}
+
+/// One dimension below the target.
+#[derive(SimpleObject)]
+pub struct TwinGap {
+    /// The dimension's key.
+    dimension: String,
+    /// The dimension's name.
+    name: String,
+    /// Its score, 0–5.
+    score: f64,
+    /// The maturity level its score alone reaches.
+    level: i32,
+    /// Target score minus its score.
+    gap: f64,
+    /// Gap × the dimension's share of the twin's weight.
+    expected_impact: f64,
+    /// The rubric's steps, lowest level first.
+    steps: Vec<TwinGapStep>,
+}
+
+/// One rubric step towards the target.
+#[derive(SimpleObject)]
+pub struct TwinGapStep {
+    /// The level the advice is for.
+    level: i32,
+    /// What to do to reach the next level.
+    recommendation: String,
+    /// The first concrete step.
+    next_step: String,
+}
+
+impl From<GapAnalysis> for TwinGapAnalysis {
+    fn from(analysis: GapAnalysis) -> Self {
+        Self {
+            target_level: analysis.target_level.into(),
+            target_score: decimal_to_f64(analysis.target_score),
+            gaps: analysis
+                .gaps
+                .into_iter()
+                .map(|gap| TwinGap {
+                    dimension: gap.dimension,
+                    name: gap.name,
+                    score: decimal_to_f64(gap.score),
+                    level: gap.level.into(),
+                    gap: decimal_to_f64(gap.gap),
+                    expected_impact: decimal_to_f64(gap.expected_impact),
+                    steps: gap
+                        .steps
+                        .into_iter()
+                        .map(|step| TwinGapStep {
+                            level: step.level.into(),
+                            recommendation: step.recommendation,
+                            next_step: step.next_step,
+                        })
+                        .collect(),
+                })
+                .collect(),
+            unmeasured_dimensions: analysis.unmeasured,
+        }
     }
 }

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::{Assessment, MaturityLevel, decimal_to_f64, related, strings};
 use crate::db::assessments::AssessmentKey;
 use crate::db::scores::{Score, ScoreDocuments, ScoreDocumentsKey};
+use crate::domain::scoring::is_low_confidence;
 use crate::graphql::enums::ScoreBracket;
 use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
@@ -40,6 +41,18 @@ impl AssessmentScore {
         decimal_to_f64(self.0.overall_score)
     }
 
+    /// Whether too few questions were answered to take the score at face value (confidence
+    /// below 0.75); such a score weighs half in the digital twin.
+    async fn low_confidence(&self) -> bool {
+        is_low_confidence(self.0.confidence)
+    }
+
+    /// What this assessment alone says of AI readiness, 0–100; `null` when it answers none of
+    /// the AI readiness signals.
+    async fn ai_readiness_score(&self) -> Option<f64> {
+        self.0.ai_readiness_score.map(decimal_to_f64)
+    }
+
     /// The half-point bracket of the overall score.
     async fn bracket(&self) -> ScoreBracket {
         self.0.bracket.into()
@@ -70,7 +83,9 @@ impl AssessmentScore {
         decimal_to_f64(self.0.confidence)
     }
 
-    /// Strengths, weaknesses, opportunities and threats.
+    /// Strengths (categories scoring 3.50 or more), opportunities (2.50–3.49), weaknesses
+    /// (below 2.50) and threats (weaknesses below 1.50), each entry
+    /// `{category, name, score, recommendation}` with the rubric's advice at the reached level.
     async fn swot(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
         Ok(self.documents(ctx).await?.swot.as_ref().map(super::json))
     }
