@@ -11,8 +11,12 @@ use std::process::{Command, Output};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::prelude::{AssessmentScore, AuditLog, Event, OrganizationMember};
-use entity::{assessment_scores, audit_log, events, organization_members};
+use entity::prelude::{
+    AssessmentScore, AuditLog, Event, OrganizationDigitalTwin, OrganizationMember,
+};
+use entity::{
+    assessment_scores, audit_log, events, organization_digital_twins, organization_members,
+};
 use futures_util::future::join_all;
 use orgraph::Application;
 use orgraph::audit::{self, Pseudonymizer, Verification};
@@ -581,16 +585,29 @@ async fn concurrent_mutations_each_append_one_audit_row_and_one_event_in_one_ord
         members_before + succeeded(&added) as u64
     );
     let rows = ledger.audit_rows().await.split_off(rows_before);
-    let events = ledger.events().await.split_off(events_before);
+    let all_events = ledger.events().await.split_off(events_before);
+    let sequences: std::collections::BTreeSet<i64> =
+        all_events.iter().map(|event| event.sequence).collect();
+    assert_eq!(sequences.len(), all_events.len(), "no sequence twice");
+    let (recomputed, events): (Vec<_>, Vec<_>) = all_events
+        .into_iter()
+        .partition(|event| event.event_type == "digital_twin.recomputed");
     assert_eq!(
         rows.len(),
         successes,
         "one audit row per successful mutation"
     );
     assert_eq!(events.len(), successes, "one event per successful mutation");
-    let sequences: std::collections::BTreeSet<i64> =
-        events.iter().map(|event| event.sequence).collect();
-    assert_eq!(sequences.len(), events.len(), "no sequence twice");
+    // Each submission adds a counted assessment, so each changes the twin, once; and the twin
+    // counts them all: no submission's recomputation lost to a concurrent one.
+    assert_eq!(recomputed.len(), succeeded(&submitted));
+    let twin = OrganizationDigitalTwin::find()
+        .filter(organization_digital_twins::Column::OrganizationId.eq(ledger.organization))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a twin");
+    assert_eq!(twin.assessment_count as usize, succeeded(&submitted));
     let rows_order: Vec<_> = rows.iter().map(|row| row.record_id.clone()).collect();
     let events_order: Vec<_> = events
         .iter()

@@ -65,6 +65,34 @@ async fn sized_seed_writes_exact_row_counts() {
 }
 
 #[tokio::test]
+async fn twins_recompute_goes_through_every_organisation_or_the_one_named() {
+    let test = migrated_database().await;
+    orgraph::seed::demo(&test.db).await.expect("demo data");
+    // Seeded twins are the engine's own: recomputing finds nothing to change.
+    let output = orgraph(&test.url)
+        .args(["twins", "recompute"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("3 organisations recomputed") && stdout.contains("0 twins changed"),
+        "{stdout}"
+    );
+
+    let output = orgraph(&test.url)
+        .args(["twins", "recompute", "--org", "no-such-org"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no organisation with the slug `no-such-org`"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn migrate_status_lists_every_migration() {
     let test = migrated_database().await;
     let output = orgraph(&test.url)

@@ -22,6 +22,7 @@ mod schema;
 mod seed;
 mod server;
 mod tenancy;
+mod twins;
 mod validation;
 mod viewer;
 mod world;
