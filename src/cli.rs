@@ -14,8 +14,9 @@ use sea_orm::{EntityTrait, QueryFilter};
 use crate::audit::{self, Verification};
 use crate::config::Settings;
 use crate::db::reference::Reference;
+use crate::domain::benchmark::MIN_COHORT_SIZE;
 use crate::seed::{self, SeedSummary, SyntheticSize};
-use crate::service::twins;
+use crate::service::{benchmarks, twins};
 use crate::{Application, db, graphql, telemetry};
 
 /// orgraph: a multi-tenant GraphQL gateway for organisational intelligence.
@@ -169,6 +170,11 @@ async fn recompute_twins(settings: &Settings, slug: Option<&str>) -> anyhow::Res
         "{} organisations recomputed in {:.2} s; {changed} twins changed",
         organizations.len(),
         started.elapsed().as_secs_f64()
+    );
+    let refreshed = benchmarks::refresh(&db, Utc::now()).await?;
+    println!(
+        "benchmarks refreshed: {} cohorts of {} or more, {} organisations placed",
+        refreshed.cohorts, MIN_COHORT_SIZE, refreshed.organizations
     );
     Ok(())
 }

@@ -130,3 +130,14 @@ impl MemberRole {
         self.strength() >= weakest.strength()
     }
 }
+
+text_enum! {
+    /// Where an organisation stands in the industry benchmarks.
+    BenchmarkStanding {
+        Ranked = "ranked",
+        SmallCohort = "small_cohort",
+        NoCohort = "no_cohort",
+        NotSharing = "not_sharing",
+        NoTwin = "no_twin",
+    }
+}

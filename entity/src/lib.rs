@@ -6,10 +6,12 @@
 pub mod assessment_scores;
 pub mod assessments;
 pub mod audit_log;
+pub mod benchmark_positions;
 pub mod consent_types;
 pub mod digital_twin_snapshots;
 pub mod enums;
 pub mod events;
+pub mod industry_benchmarks;
 pub mod maturity_criteria;
 pub mod maturity_levels;
 pub mod mutation_receipts;
@@ -24,9 +26,11 @@ pub mod prelude {
     pub use super::assessment_scores::Entity as AssessmentScore;
     pub use super::assessments::Entity as Assessment;
     pub use super::audit_log::Entity as AuditLog;
+    pub use super::benchmark_positions::Entity as BenchmarkPosition;
     pub use super::consent_types::Entity as ConsentType;
     pub use super::digital_twin_snapshots::Entity as DigitalTwinSnapshot;
     pub use super::events::Entity as Event;
+    pub use super::industry_benchmarks::Entity as IndustryBenchmark;
     pub use super::maturity_criteria::Entity as MaturityCriterion;
     pub use super::maturity_levels::Entity as MaturityLevel;
     pub use super::mutation_receipts::Entity as MutationReceipt;

@@ -5,6 +5,7 @@
 pub mod analytics;
 pub mod assessments;
 pub mod audit;
+pub mod benchmarks;
 pub mod consent_types;
 pub mod consents;
 pub mod keys;

@@ -1,6 +1,7 @@
 //! Business rules in plain Rust: no GraphQL, no database.
 
 pub mod analytics;
+pub mod benchmark;
 pub mod membership;
 pub mod scoring;
 pub mod twin;

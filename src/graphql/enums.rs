@@ -148,6 +148,19 @@ mirror! {
         /// The monthly record.
         Monthly,
     }
+    /// Where an organisation stands in the industry benchmarks.
+    BenchmarkStanding {
+        /// Ranked in a cohort of five organisations or more.
+        Ranked,
+        /// Its cohort has fewer than five organisations: nothing of it is shown.
+        SmallCohort,
+        /// It declares no industry or company size, so it is in no cohort.
+        NoCohort,
+        /// An owner withdrew `data_sharing` consent: it takes no part, and sees no benchmark.
+        NotSharing,
+        /// It has no digital twin to compare yet.
+        NoTwin,
+    }
     /// The kind of change an audit entry records.
     AuditOperation {
         /// A read of personal data.

@@ -30,7 +30,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::domain::scoring::MaturityScale;
-use crate::service::twins;
+use crate::service::{benchmarks, twins};
 
 pub use demo::{DEMO_ORGANIZATION_SLUGS, demo};
 pub use synthetic::{SyntheticSize, synthetic};
@@ -121,7 +121,9 @@ impl Dataset {
         load.write(self).await?;
         load.replay_twins(factory.scale(), &organizations, factory.now())
             .await?;
-        Ok(load.commit().await?)
+        let summary = load.commit().await?;
+        benchmarks::refresh(db, factory.now()).await?;
+        Ok(summary)
     }
 
     fn organization_ids(&self) -> Vec<Uuid> {

@@ -12,6 +12,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Iterable};
 
 use super::factory::{Factory, ScoreRange};
 use super::{Dataset, Load, ROWS_PER_BATCH, SeedSummary};
+use crate::service::benchmarks;
 
 /// The overall scores synthetic respondents' answers are drawn to land between.
 const SCORES: ScoreRange = ScoreRange {
@@ -105,6 +106,7 @@ pub async fn synthetic(
     }
     write_and_replay(&mut load, &factory, data).await?;
     let summary = load.commit().await?;
+    benchmarks::refresh(db, factory.now()).await?;
     // A bulk load leaves the planner's statistics describing the tables as they were; without
     // fresh ones, PostgreSQL plans scoped reads as scans until autovacuum catches up. Not on
     // SQLite: with statistics (its build keeps STAT4) it prepares a statement again each time

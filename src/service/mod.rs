@@ -4,6 +4,7 @@
 //! database exactly as it was. No GraphQL here: resolvers call these.
 
 pub mod assessments;
+pub mod benchmarks;
 pub mod consents;
 pub mod members;
 pub mod organizations;

@@ -7,6 +7,7 @@ mod analytics;
 mod attached;
 mod audit;
 mod auth;
+mod benchmarks;
 mod cli;
 mod columns;
 mod constraints;

@@ -115,6 +115,14 @@ async fn the_last_migrations_roll_back_alone() {
     let runs = |sql: &str| db.query_all_raw(Statement::from_string(backend, sql.to_owned()));
     assert!(runs(twin_columns).await.is_ok() && runs(score_column).await.is_ok());
 
+    // The benchmark tables go.
+    assert_eq!(row_count(db, "industry_benchmarks").await.unwrap(), 0);
+    Migrator::down(db, Some(1))
+        .await
+        .expect("down the benchmarks");
+    assert!(row_count(db, "industry_benchmarks").await.is_err());
+    assert!(row_count(db, "benchmark_positions").await.is_err());
+
     // The living twin's columns go.
     Migrator::down(db, Some(1))
         .await
@@ -135,6 +143,7 @@ async fn the_last_migrations_roll_back_alone() {
     assert_eq!(row_count(db, "mutation_receipts").await.unwrap(), 0);
     assert_eq!(to_one_uniques(db).await, (constraints, constraints));
     assert!(runs(twin_columns).await.is_ok() && runs(score_column).await.is_ok());
+    assert_eq!(row_count(db, "benchmark_positions").await.unwrap(), 0);
 }
 
 #[tokio::test]

@@ -82,6 +82,10 @@ impl World {
         let beta = organization(&app, "beta", consent_type).await;
         let outsider = person(&app, "outsider@example.com", "user").await;
         let platform_admin = person(&app, "platform@example.com", "platform_admin").await;
+        // Two organisations are too few for a cohort: each stands alone, as a refresh says.
+        orgraph::service::benchmarks::refresh(&app.db, chrono::Utc::now())
+            .await
+            .expect("a benchmark refresh");
         Self {
             app,
             alpha,

@@ -3,6 +3,7 @@
 mod analytics;
 mod assessment;
 mod audit_entry;
+mod benchmark;
 mod consent;
 mod consent_type;
 mod digital_twin;
@@ -16,6 +17,7 @@ mod user;
 pub use analytics::OrganizationAnalytics;
 pub use assessment::Assessment;
 pub use audit_entry::AuditEntry;
+pub use benchmark::OrganizationBenchmark;
 pub use consent::UserConsent;
 pub use consent_type::ConsentType;
 pub use digital_twin::{DigitalTwin, DigitalTwinSnapshot};

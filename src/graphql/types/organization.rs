@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use entity::enums::MemberRole as StoredRole;
 
 use super::{
-    Assessment, AuditEntry, DigitalTwin, Membership, OrganizationAnalytics, joined_or_load, load,
+    Assessment, AuditEntry, DigitalTwin, Membership, OrganizationAnalytics, OrganizationBenchmark,
+    joined_or_load, load,
 };
 use crate::db::analytics::AnalyticsOf;
 use crate::db::assessments::{AssessmentSort, AssessmentsOf};
 use crate::db::audit::{AuditOf, AuditSort};
+use crate::db::benchmarks::PositionOfOrganization;
 use crate::db::memberships::{MemberSort, MembersOf};
 use crate::db::organizations::{self, OrganizationJoins};
 use crate::db::paging::Sort;
@@ -176,6 +178,13 @@ impl Organization {
     async fn digital_twin(&self, ctx: &Context<'_>) -> Result<Option<DigitalTwin>> {
         let twin = joined_or_load(ctx, &self.0.twin, TwinOfOrganization(self.0.row.id)).await?;
         Ok(twin.map(DigitalTwin))
+    }
+
+    /// Where the organisation stands among the organisations of its industry and size, as of
+    /// the last refresh of the benchmarks; `null` before the first.
+    async fn benchmark(&self, ctx: &Context<'_>) -> Result<Option<OrganizationBenchmark>> {
+        let position = load(ctx, PositionOfOrganization(self.0.row.id)).await?;
+        Ok(position.map(OrganizationBenchmark))
     }
 
     /// Who changed what, newest first; owners and admins only.
