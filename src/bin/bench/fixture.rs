@@ -263,7 +263,12 @@ const SUBMISSION_BATCHES: usize = 5;
 
 /// Removes what `mutation` submitted (scores go with them), so runs do not pile up rows that
 /// would slow the read scenarios of the next run.
-pub async fn remove_submissions(db: &DatabaseConnection, ids: &[Uuid]) -> anyhow::Result<()> {
+pub async fn remove_submissions(
+    db: &DatabaseConnection,
+    fixture: &Fixture,
+    ids: &[Uuid],
+    started: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
     for chunk in ids.chunks(1000) {
         let placeholders = vec!["?"; chunk.len()].join(", ");
         let values: Vec<Value> = chunk.iter().map(|id| (*id).into()).collect();
@@ -276,6 +281,26 @@ pub async fn remove_submissions(db: &DatabaseConnection, ids: &[Uuid]) -> anyhow
         ))
         .await?;
     }
+    // Each submission changed the organisation's twin: drop the run's snapshots, and compute
+    // the twin again without the submissions.
+    let backend = db.get_database_backend();
+    db.execute_raw(Statement::from_sql_and_values(
+        backend,
+        numbered(
+            backend,
+            "DELETE FROM digital_twin_snapshots WHERE organization_id = ? AND captured_at >= ?",
+        ),
+        [fixture.organization.into(), started.into()],
+    ))
+    .await?;
+    let reference = orgraph::db::reference::Reference::load(db).await?;
+    orgraph::service::twins::recompute_alone(
+        db,
+        reference.scale(),
+        fixture.organization,
+        chrono::Utc::now(),
+    )
+    .await?;
     Ok(())
 }
 

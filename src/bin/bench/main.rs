@@ -286,6 +286,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     }
     if args.runs("mutation") {
         let submissions = fixture::prepare_submissions(&db, &fixture).await?;
+        let started = chrono::Utc::now();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let measured = driver
             .measure(&orgraph, &monitor, Some(submissions.len()), |client, _| {
@@ -297,7 +298,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         let line = Line::new("mutation", 1, ServerKind::Orgraph, measured);
         line.print(None);
         runs.push(line);
-        fixture::remove_submissions(&db, &submissions).await?;
+        fixture::remove_submissions(&db, &fixture, &submissions, started).await?;
     }
     runs.print_summary(peer.is_some());
     let memory: Vec<String> = servers
