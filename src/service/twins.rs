@@ -3,7 +3,7 @@
 //! commit or roll back with that change.
 
 use chrono::{DateTime, Utc};
-use entity::enums::{AssessmentStatus, MemberRole, MemberStatus, SnapshotReason};
+use entity::enums::{AssessmentStatus, AssessmentType, MemberRole, MemberStatus, SnapshotReason};
 use entity::{
     assessment_scores, assessments, digital_twin_snapshots, organization_digital_twins,
     organization_members, organizations,
@@ -11,7 +11,7 @@ use entity::{
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -282,8 +282,9 @@ impl Columns {
 }
 
 /// The organisation's completed assessments with their scores, completed by `at`, of people
-/// who are active members now: someone who left no longer speaks for the organisation.
-async fn counted_inputs(
+/// who are active members now (someone who left no longer speaks for the organisation): the
+/// columns the twin reads, nothing else, in one statement.
+pub async fn counted_inputs(
     tx: &impl ConnectionTrait,
     organization_id: Uuid,
     at: DateTime<Utc>,
@@ -294,34 +295,55 @@ async fn counted_inputs(
         .and_where(organization_members::Column::OrganizationId.eq(organization_id))
         .and_where(organization_members::Column::Status.eq(MemberStatus::Active))
         .to_owned();
-    let rows = assessments::Entity::find()
+    let rows: Vec<InputRow> = assessments::Entity::find()
+        .select_only()
+        .columns([
+            assessments::Column::Id,
+            assessments::Column::UserId,
+            assessments::Column::AssessmentType,
+            assessments::Column::Version,
+            assessments::Column::CompletedAt,
+            assessments::Column::Responses,
+        ])
+        .column_as(assessment_scores::Column::OverallScore, "overall_score")
+        .column_as(assessment_scores::Column::Confidence, "confidence")
+        .column_as(assessment_scores::Column::CategoryScores, "category_scores")
+        .inner_join(assessment_scores::Entity)
         .filter(assessments::Column::OrganizationId.eq(organization_id))
         .filter(assessments::Column::Status.eq(AssessmentStatus::Completed))
         .filter(assessments::Column::CompletedAt.lte(at))
         .filter(assessments::Column::UserId.in_subquery(members))
-        .find_also_related(assessment_scores::Entity)
+        .into_model()
         .all(tx)
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(assessment, score)| scored(assessment, score?))
+        .filter_map(|row| {
+            Some(ScoredAssessment {
+                id: row.id,
+                respondent: row.user_id,
+                assessment_type: row.assessment_type,
+                version: row.version,
+                completed_at: row.completed_at?,
+                overall: row.overall_score,
+                confidence: row.confidence,
+                category_scores: serde_json::from_value(row.category_scores).unwrap_or_default(),
+                responses: row.responses,
+            })
+        })
         .collect())
 }
 
-/// An assessment and its score as the twin reads them.
-pub fn scored(
-    assessment: assessments::Model,
-    score: assessment_scores::Model,
-) -> Option<ScoredAssessment> {
-    Some(ScoredAssessment {
-        id: assessment.id,
-        respondent: assessment.user_id,
-        assessment_type: assessment.assessment_type,
-        version: assessment.version,
-        completed_at: assessment.completed_at?,
-        overall: score.overall_score,
-        confidence: score.confidence,
-        category_scores: serde_json::from_value(score.category_scores).unwrap_or_default(),
-        responses: assessment.responses,
-    })
+/// What the twin reads of one assessment and its score.
+#[derive(FromQueryResult)]
+struct InputRow {
+    id: Uuid,
+    user_id: Uuid,
+    assessment_type: AssessmentType,
+    version: String,
+    completed_at: Option<DateTime<Utc>>,
+    responses: Value,
+    overall_score: rust_decimal::Decimal,
+    confidence: rust_decimal::Decimal,
+    category_scores: Value,
 }
