@@ -207,19 +207,36 @@ pub async fn snapshot(
     .await
 }
 
-/// The whole state of a twin, as a snapshot keeps it.
+/// A twin's state as a snapshot keeps it: its figures, each dimension's and each AI readiness
+/// group's score, and what it counted. Inventories stay on the twin.
 pub fn snapshot_state(twin: &organization_digital_twins::Model) -> Value {
     json!({
         "maturity_score": twin.maturity_score,
         "maturity_level": twin.maturity_level,
         "ai_readiness_score": twin.ai_readiness_score,
         "assessment_count": twin.assessment_count,
-        "dimensions": twin.dimension_scores,
-        "ai_readiness": twin.readiness_indicators,
-        "technology_inventory": twin.technology_inventory,
-        "skills_inventory": twin.skills_inventory,
+        "dimensions": scores_by_key(&twin.dimension_scores),
+        "ai_readiness": scores_by_key(&twin.readiness_indicators),
         "explanation": twin.explanation,
     })
+}
+
+/// `[{key, score, …}]` as `{key: score}`.
+fn scores_by_key(document: &Value) -> Value {
+    Value::Object(
+        document
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| {
+                let key = entry.get("key")?.as_str()?;
+                Some((
+                    key.to_owned(),
+                    entry.get("score").cloned().unwrap_or(Value::Null),
+                ))
+            })
+            .collect(),
+    )
 }
 
 /// The twin's columns as the state sets them.

@@ -1,10 +1,11 @@
 //! Rolling an organisation's scored assessments up into its twin, every number with the
-//! assessments and answers that moved it.
+//! assessment types, categories and answers that moved it (as counts and sums: an
+//! organisation of thousands keeps a twin of a few kilobytes).
 //!
 //! The rules (the model's numbers are in `model.v1.0.json`):
 //! - **What counts**: of an organisation's completed, scored assessments, the latest per
 //!   respondent × assessment type (latest `completed_at`, then highest id); older ones are
-//!   history and listed as superseded.
+//!   history, counted as superseded.
 //! - **Weight** of a counted assessment: its type's weight, times the model's
 //!   `low_confidence_weight` when its score is low-confidence.
 //! - **Maturity score**: the weighted mean of the counted overall scores; the level is the
@@ -68,24 +69,27 @@ pub struct TwinState {
     pub ai_readiness: Vec<GroupScore>,
     pub technology_inventory: Vec<InventoryEntry>,
     pub skills_inventory: Vec<InventoryEntry>,
-    /// The counted assessments, by id.
-    pub assessments: Vec<CountedAssessment>,
-    /// Older assessments of a respondent and type that a later one replaced, by id.
-    pub superseded: Vec<Uuid>,
+    /// The counted assessments per type, by type.
+    pub assessments: Vec<CountedType>,
+    /// How many older assessments a later one of the same respondent and type replaced.
+    pub superseded: u32,
 }
 
-/// A counted assessment and the weight it carries.
+/// The counted assessments of one type and the weight they carry. Summaries, not ids: the
+/// twin of an organisation of thousands stays a few kilobytes (the assessments themselves are
+/// one `assessments` query away).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CountedAssessment {
-    pub id: Uuid,
+pub struct CountedType {
     pub assessment_type: AssessmentType,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub overall: Decimal,
-    #[serde(with = "rust_decimal::serde::float")]
-    pub confidence: Decimal,
-    pub low_confidence: bool,
+    pub counted: u32,
+    /// How many of them are low-confidence, each weighing the model's `low_confidence_weight`.
+    pub low_confidence: u32,
+    /// Their weight together.
     #[serde(with = "rust_decimal::serde::float")]
     pub weight: Decimal,
+    /// Their overall scores' plain mean, two decimals.
+    #[serde(with = "rust_decimal::serde::float")]
+    pub mean_overall: Decimal,
 }
 
 /// One dimension's score and what it is made of.
@@ -102,13 +106,18 @@ pub struct DimensionScore {
     pub contributions: Vec<DimensionContribution>,
 }
 
-/// One category score of one assessment, counted towards a dimension.
+/// One questionnaire category counted towards a dimension, over the counted assessments of
+/// its type.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DimensionContribution {
-    pub assessment_id: Uuid,
+    pub assessment_type: AssessmentType,
     pub category: String,
+    /// How many counted assessments scored it.
+    pub assessments: u32,
+    /// Their weighted mean score, two decimals.
     #[serde(with = "rust_decimal::serde::float")]
     pub score: Decimal,
+    /// Their weight together (assessment weight × category weight).
     #[serde(with = "rust_decimal::serde::float")]
     pub weight: Decimal,
 }
@@ -137,8 +146,8 @@ pub struct SignalScore {
     /// What the signal adds to the AI readiness score, two decimals.
     #[serde(with = "rust_decimal::serde::float")]
     pub contribution: Decimal,
-    /// The assessments whose answers it read.
-    pub assessments: Vec<Uuid>,
+    /// How many counted assessments answered it.
+    pub answers: u32,
 }
 
 /// One inventory entry.
@@ -151,7 +160,6 @@ pub struct InventoryEntry {
     pub points: Option<Decimal>,
     /// Answer (the option's label, `yes`/`no`, or the number) → how many gave it.
     pub answers: BTreeMap<String, u32>,
-    pub assessments: Vec<Uuid>,
 }
 
 /// Computes the twin of an organisation from its completed, scored assessments, in any order.
@@ -185,20 +193,35 @@ pub fn aggregate(
         ai_readiness,
         technology_inventory: inventory(&model.technology_inventory, &counted),
         skills_inventory: inventory(&model.skills_inventory, &counted),
-        assessments: counted
-            .iter()
-            .zip(&weights)
-            .map(|(assessment, weight)| CountedAssessment {
-                id: assessment.id,
-                assessment_type: assessment.assessment_type,
-                overall: assessment.overall,
-                confidence: assessment.confidence,
-                low_confidence: is_low_confidence(assessment.confidence),
-                weight: *weight,
-            })
-            .collect(),
-        superseded,
+        assessments: counted_types(&counted, &weights),
+        superseded: u32::try_from(superseded).unwrap_or(u32::MAX),
     }
+}
+
+fn counted_types(counted: &[&ScoredAssessment], weights: &[Decimal]) -> Vec<CountedType> {
+    let mut types: BTreeMap<&str, CountedType> = BTreeMap::new();
+    let mut overall_sums: BTreeMap<&str, Decimal> = BTreeMap::new();
+    for (assessment, weight) in counted.iter().zip(weights) {
+        let key = assessment.assessment_type.as_str();
+        let entry = types.entry(key).or_insert(CountedType {
+            assessment_type: assessment.assessment_type,
+            counted: 0,
+            low_confidence: 0,
+            weight: Decimal::ZERO,
+            mean_overall: Decimal::ZERO,
+        });
+        entry.counted += 1;
+        entry.low_confidence += u32::from(is_low_confidence(assessment.confidence));
+        entry.weight += weight;
+        *overall_sums.entry(key).or_default() += assessment.overall;
+    }
+    types
+        .into_iter()
+        .map(|(key, mut summary)| {
+            summary.mean_overall = two_places(overall_sums[key] / Decimal::from(summary.counted));
+            summary
+        })
+        .collect()
 }
 
 /// The AI readiness of one assessment on its own: what it contributes (seed 000). `None` when
@@ -210,10 +233,10 @@ pub fn assessment_ai_readiness(
     ai_readiness(model, &[assessment]).1
 }
 
-/// The latest assessment per respondent × type, by id; and the ids of the others.
+/// The latest assessment per respondent × type, by id; and how many others there are.
 fn latest_per_respondent_and_type(
     assessments: &[ScoredAssessment],
-) -> (Vec<&ScoredAssessment>, Vec<Uuid>) {
+) -> (Vec<&ScoredAssessment>, usize) {
     let mut latest: HashMap<(Uuid, AssessmentType), &ScoredAssessment> = HashMap::new();
     for assessment in assessments {
         let key = (assessment.respondent, assessment.assessment_type);
@@ -226,13 +249,7 @@ fn latest_per_respondent_and_type(
     }
     let mut counted: Vec<&ScoredAssessment> = latest.into_values().collect();
     counted.sort_by_key(|assessment| assessment.id);
-    let mut superseded: Vec<Uuid> = assessments
-        .iter()
-        .map(|assessment| assessment.id)
-        .filter(|id| counted.binary_search_by_key(id, |kept| kept.id).is_err())
-        .collect();
-    superseded.sort();
-    superseded.dedup();
+    let superseded = assessments.len() - counted.len();
     (counted, superseded)
 }
 
@@ -250,7 +267,9 @@ fn dimensions(
     counted: &[&ScoredAssessment],
     weights: &[Decimal],
 ) -> Vec<DimensionScore> {
-    let mut contributions: HashMap<&str, Vec<DimensionContribution>> = HashMap::new();
+    /// Per dimension, per (type, category): its type, how many, Σ weight × score, Σ weight.
+    type Sums = (AssessmentType, u32, Decimal, Decimal);
+    let mut sums: HashMap<&str, BTreeMap<(&str, &str), Sums>> = HashMap::new();
     for (assessment, assessment_weight) in counted.iter().zip(weights) {
         let questionnaire = question_model(assessment.assessment_type, &assessment.version);
         for (category, score) in &assessment.category_scores {
@@ -260,41 +279,53 @@ fn dimensions(
             let category_weight = questionnaire
                 .and_then(|questionnaire| questionnaire.category(category))
                 .map_or(1, |category| category.weight);
-            contributions
+            let weight = assessment_weight * Decimal::from(category_weight);
+            let entry = sums
                 .entry(dimension)
                 .or_default()
-                .push(DimensionContribution {
-                    assessment_id: assessment.id,
-                    category: category.clone(),
-                    score: *score,
-                    weight: assessment_weight * Decimal::from(category_weight),
-                });
+                .entry((assessment.assessment_type.as_str(), category.as_str()))
+                .or_insert((assessment.assessment_type, 0, Decimal::ZERO, Decimal::ZERO));
+            entry.1 += 1;
+            entry.2 += weight * score;
+            entry.3 += weight;
         }
     }
-    let total_weight: Decimal = contributions
+    let total_weight: Decimal = sums
         .values()
-        .flatten()
-        .map(|contribution| contribution.weight)
+        .flat_map(|groups| groups.values())
+        .map(|g| g.3)
         .sum();
     model
         .dimensions
         .iter()
         .map(|dimension| {
-            let contributions = contributions
-                .remove(dimension.key.as_str())
-                .unwrap_or_default();
-            let weight: Decimal = contributions.iter().map(|c| c.weight).sum();
+            let groups = sums.remove(dimension.key.as_str()).unwrap_or_default();
+            let weighted: Decimal = groups.values().map(|g| g.2).sum();
+            let weight: Decimal = groups.values().map(|g| g.3).sum();
             DimensionScore {
                 key: dimension.key.clone(),
                 name: dimension.name.clone(),
-                score: mean(contributions.iter().map(|c| (c.score, c.weight))).map(two_places),
+                score: (!weight.is_zero()).then(|| two_places(weighted / weight)),
                 weight: if total_weight.is_zero() {
                     Decimal::ZERO
                 } else {
                     (weight / total_weight)
                         .round_dp_with_strategy(4, RoundingStrategy::MidpointAwayFromZero)
                 },
-                contributions,
+                contributions: groups
+                    .into_iter()
+                    .map(
+                        |((_, category), (assessment_type, count, weighted, weight))| {
+                            DimensionContribution {
+                                assessment_type,
+                                category: category.to_owned(),
+                                assessments: count,
+                                score: two_places(weighted / weight),
+                                weight,
+                            }
+                        },
+                    )
+                    .collect(),
             }
         })
         .collect()
@@ -306,7 +337,7 @@ fn ai_readiness(
     counted: &[&ScoredAssessment],
 ) -> (Vec<GroupScore>, Option<Decimal>) {
     // Per group, per signal: the exact mean points and the assessments answering.
-    let signal_points: Vec<Vec<(Option<Decimal>, Vec<Uuid>)>> = model
+    let signal_points: Vec<Vec<(Option<Decimal>, u32)>> = model
         .ai_readiness
         .iter()
         .map(|group| {
@@ -315,13 +346,13 @@ fn ai_readiness(
                 .iter()
                 .map(|signal| {
                     let answers = answers(signal.assessment_type, &signal.question, counted);
-                    let points = mean(answers.iter().map(|(_, points)| (*points, Decimal::ONE)));
-                    (points, answers.into_iter().map(|(id, _)| id).collect())
+                    let points = mean(answers.iter().map(|points| (*points, Decimal::ONE)));
+                    (points, u32::try_from(answers.len()).unwrap_or(u32::MAX))
                 })
                 .collect()
         })
         .collect();
-    let answered = |group: &SignalGroup, points: &[(Option<Decimal>, Vec<Uuid>)]| {
+    let answered = |group: &SignalGroup, points: &[(Option<Decimal>, u32)]| {
         group
             .signals
             .iter()
@@ -371,7 +402,7 @@ fn ai_readiness(
                     .signals
                     .iter()
                     .zip(points)
-                    .map(|(signal, (points, assessments))| SignalScore {
+                    .map(|(signal, (points, answers))| SignalScore {
                         key: signal.key.clone(),
                         name: signal.name.clone(),
                         weight: signal.weight,
@@ -385,7 +416,7 @@ fn ai_readiness(
                                     / (answered_group_weight * answered_signal_weight),
                             )
                         }),
-                        assessments,
+                        answers,
                     })
                     .collect(),
             }
@@ -397,12 +428,12 @@ fn ai_readiness(
 /// 0–5 points to 0–100.
 const TO_PERCENT: Decimal = Decimal::from_parts(20, 0, 0, false, 0);
 
-/// The points (0–5) of every counted answer to a question, with the answering assessment.
+/// The points (0–5) of every counted answer to a question.
 fn answers(
     assessment_type: AssessmentType,
     question: &str,
     counted: &[&ScoredAssessment],
-) -> Vec<(Uuid, Decimal)> {
+) -> Vec<Decimal> {
     let Some(source) = source_question(assessment_type, question) else {
         return Vec::new();
     };
@@ -411,7 +442,7 @@ fn answers(
         .filter(|assessment| assessment.assessment_type == assessment_type)
         .filter_map(|assessment| {
             let answer = assessment.responses.get(question)?;
-            Some((assessment.id, answer_points(source, answer)?))
+            answer_points(source, answer)
         })
         .collect()
 }
@@ -439,10 +470,8 @@ fn inventory(items: &[InventoryItem], counted: &[&ScoredAssessment]) -> Vec<Inve
             InventoryEntry {
                 key: item.key.clone(),
                 name: item.name.clone(),
-                points: mean(answered.iter().map(|(_, points)| (*points, Decimal::ONE)))
-                    .map(two_places),
+                points: mean(answered.iter().map(|points| (*points, Decimal::ONE))).map(two_places),
                 answers: tally,
-                assessments: answered.into_iter().map(|(id, _)| id).collect(),
             }
         })
         .collect()

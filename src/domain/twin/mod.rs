@@ -10,7 +10,7 @@ mod model;
 mod tests;
 
 pub use aggregate::{
-    CountedAssessment, DimensionContribution, DimensionScore, GroupScore, InventoryEntry,
+    CountedType, DimensionContribution, DimensionScore, GroupScore, InventoryEntry,
     ScoredAssessment, SignalScore, TwinState, aggregate, assessment_ai_readiness,
 };
 pub use gaps::{Gap, GapAnalysis, Step, UnknownLevel, gap_analysis};

@@ -196,7 +196,8 @@ impl DigitalTwinSnapshot {
         self.0.assessment_count
     }
 
-    /// The whole twin state at the time.
+    /// The twin at the time: its figures, each dimension's and each AI readiness group's score,
+    /// and what it counted.
     async fn state(&self, ctx: &Context<'_>) -> Result<Json<serde_json::Value>> {
         let snapshot = related(ctx, SnapshotStateKey(self.0.id)).await?;
         Ok(super::json(&snapshot.state))
