@@ -14,6 +14,7 @@ mod m20261123_000004_consents;
 mod m20261123_000005_audit_and_events;
 mod m20261123_000006_mutation_receipts;
 mod m20261124_000007_to_one_unique_constraints;
+mod m20261202_000009_job_runs;
 
 /// The ordered list of orgraph's migrations.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_audit_and_events::Migration),
             Box::new(m20261123_000006_mutation_receipts::Migration),
             Box::new(m20261124_000007_to_one_unique_constraints::Migration),
+            Box::new(m20261202_000009_job_runs::Migration),
         ]
     }
 }

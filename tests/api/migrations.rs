@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::helpers::*;
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "organizations",
     "users",
     "organization_members",
@@ -20,6 +20,7 @@ const TABLES: [&str; 14] = [
     "audit_log",
     "events",
     "mutation_receipts",
+    "job_runs",
 ];
 
 async fn row_count(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm::DbErr> {
@@ -110,6 +111,13 @@ async fn the_last_migrations_roll_back_alone() {
     let constraints = if on_postgres() { 2 } else { 0 };
     assert_eq!(to_one_uniques(db).await, (constraints, constraints));
 
+    // The job runs go.
+    assert_eq!(row_count(db, "job_runs").await.unwrap(), 0);
+    Migrator::down(db, Some(1))
+        .await
+        .expect("down the job runs");
+    assert!(row_count(db, "job_runs").await.is_err());
+
     // The to-one constraints go back to being unique indexes only.
     Migrator::down(db, Some(1)).await.expect("down one");
     assert_eq!(to_one_uniques(db).await, (0, constraints));
@@ -122,6 +130,7 @@ async fn the_last_migrations_roll_back_alone() {
     Migrator::up(db, None).await.expect("up");
     assert_eq!(row_count(db, "mutation_receipts").await.unwrap(), 0);
     assert_eq!(to_one_uniques(db).await, (constraints, constraints));
+    assert_eq!(row_count(db, "job_runs").await.unwrap(), 0);
 }
 
 #[tokio::test]
