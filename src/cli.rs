@@ -9,14 +9,16 @@ use entity::prelude::User;
 use indicatif::{ProgressBar, ProgressStyle};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{EntityTrait, QueryFilter};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::audit::{self, Verification};
 use crate::config::Settings;
 use crate::db::reference::Reference;
 use crate::domain::benchmark::MIN_COHORT_SIZE;
+use crate::jobs::{self, JobRunner, RunResult, Schedule};
 use crate::seed::{self, SeedSummary, SyntheticSize};
 use crate::service::{benchmarks, twins};
+use crate::startup::shutdown_signal;
 use crate::{Application, db, graphql, telemetry};
 
 /// orgraph: a multi-tenant GraphQL gateway for organisational intelligence.
@@ -69,6 +71,11 @@ pub enum Command {
         #[command(subcommand)]
         action: TwinsAction,
     },
+    /// Run and inspect the background jobs.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +86,21 @@ pub enum TwinsAction {
         /// The slug of the one organisation to recompute.
         #[arg(long)]
         org: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsAction {
+    /// List each job with its cadence and its latest runs.
+    List,
+    /// Run the due period of every job, or of JOB: with --once, now and then exit; otherwise at
+    /// every tick of ORGRAPH_JOBS_INTERVAL_SECONDS until SIGINT or SIGTERM.
+    Run {
+        /// Run the due periods once and exit.
+        #[arg(long)]
+        once: bool,
+        /// The job to run (all of them when left out).
+        job: Option<String>,
     },
 }
 
@@ -139,6 +161,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Twins {
             action: TwinsAction::Recompute { org },
         } => recompute_twins(&settings, org.as_deref()).await,
+        Command::Jobs { action } => jobs_command(&settings, action).await,
         Command::Schema => unreachable!("handled before reading the settings"),
     }
 }
@@ -176,6 +199,78 @@ async fn recompute_twins(settings: &Settings, slug: Option<&str>) -> anyhow::Res
         "benchmarks refreshed: {} cohorts of {} or more, {} organisations placed",
         refreshed.cohorts, MIN_COHORT_SIZE, refreshed.organizations
     );
+    Ok(())
+}
+
+/// How many of each job's latest runs `orgraph jobs list` shows.
+const LISTED_RUNS: u64 = 5;
+
+async fn jobs_command(settings: &Settings, action: JobsAction) -> anyhow::Result<()> {
+    let db = db::connect(settings).await?;
+    let runner = JobRunner::standard(db.clone());
+    match action {
+        JobsAction::List => list_jobs(&db, &runner).await,
+        JobsAction::Run { once, job } => {
+            db::migrate(&db).await?;
+            let runner = match job {
+                Some(name) => runner.only(&name)?,
+                None => runner,
+            };
+            if once {
+                run_jobs_once(&runner).await
+            } else {
+                Schedule::new(runner, settings.jobs_interval())
+                    .run_until(shutdown_signal()?)
+                    .await;
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn list_jobs(db: &DatabaseConnection, runner: &JobRunner) -> anyhow::Result<()> {
+    let now = Utc::now();
+    for job in runner.jobs() {
+        let cadence = job.cadence();
+        println!(
+            "{} ({cadence}, due period {})",
+            job.name(),
+            cadence.period_at(now).label
+        );
+        let runs = jobs::latest_runs(db, job.name(), LISTED_RUNS).await?;
+        if runs.is_empty() {
+            println!("  no runs yet");
+        }
+        for run in runs {
+            let finished = run
+                .finished_at
+                .map_or_else(|| "not finished".to_owned(), |at| format!("finished {at}"));
+            print!(
+                "  {}  {:<9}  started {}  {finished}  {} rows touched",
+                run.period,
+                run.outcome.as_str(),
+                run.started_at,
+                run.rows_touched
+            );
+            match run.error {
+                Some(error) => println!("  error: {error}"),
+                None => println!(),
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn run_jobs_once(runner: &JobRunner) -> anyhow::Result<()> {
+    let reports = runner.run_due(Utc::now()).await?;
+    for report in &reports {
+        println!("{report}");
+    }
+    let failed = reports
+        .iter()
+        .filter(|report| matches!(report.result, RunResult::Failed { .. }))
+        .count();
+    anyhow::ensure!(failed == 0, "{failed} of {} jobs failed", reports.len());
     Ok(())
 }
 

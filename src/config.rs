@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Serialized};
@@ -58,6 +59,10 @@ pub struct Settings {
     pub introspection: bool,
     /// `ORGRAPH_MAX_PAGE_SIZE`: the largest `first`/`last` (and `nodes(ids:)` length) accepted.
     pub max_page_size: u64,
+    /// `ORGRAPH_JOBS`: whether `serve` runs the background jobs.
+    pub jobs: bool,
+    /// `ORGRAPH_JOBS_INTERVAL_SECONDS`: how often `serve` looks for due job periods.
+    pub jobs_interval_seconds: u64,
 }
 
 impl Default for Settings {
@@ -75,6 +80,8 @@ impl Default for Settings {
             max_query_complexity: 50_000,
             introspection: true,
             max_page_size: 100,
+            jobs: true,
+            jobs_interval_seconds: 3600,
         }
     }
 }
@@ -132,6 +139,12 @@ impl Settings {
                 reason: "must be at least 1".to_owned(),
             });
         }
+        if self.jobs_interval_seconds == 0 {
+            return Err(ConfigError::Invalid {
+                variable: "ORGRAPH_JOBS_INTERVAL_SECONDS".to_owned(),
+                reason: "must be at least 1".to_owned(),
+            });
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 variable: "ORGRAPH_DB_MAX_CONNECTIONS".to_owned(),
@@ -144,6 +157,11 @@ impl Settings {
     /// The database engine `DATABASE_URL` names.
     pub fn backend(&self) -> Backend {
         backend_of(&self.database_url).expect("validated when the settings were read")
+    }
+
+    /// How often the job scheduler ticks.
+    pub fn jobs_interval(&self) -> Duration {
+        Duration::from_secs(self.jobs_interval_seconds)
     }
 
     /// The token keys: the secret, and the issuer and audience when configured.
@@ -250,6 +268,35 @@ mod tests {
     fn short_secret_is_refused() {
         let error = settings_from(&[("jwt_secret", "short")]).unwrap_err();
         assert!(error.to_string().contains("ORGRAPH_JWT_SECRET"), "{error}");
+    }
+
+    fn settings_with_jobs(jobs: bool, interval_seconds: u64) -> Result<Settings, ConfigError> {
+        Settings::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(("jobs", jobs))
+                .merge(("jobs_interval_seconds", interval_seconds)),
+        )
+    }
+
+    #[test]
+    fn jobs_run_hourly_unless_switched_off() {
+        let settings = settings_from(&[]).unwrap();
+        assert!(settings.jobs);
+        assert_eq!(settings.jobs_interval(), Duration::from_secs(3600));
+        let settings = settings_with_jobs(false, 60).unwrap();
+        assert!(!settings.jobs);
+        assert_eq!(settings.jobs_interval(), Duration::from_secs(60));
+    }
+
+    #[test]
+    fn a_zero_jobs_interval_is_refused() {
+        let error = settings_with_jobs(true, 0).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("ORGRAPH_JOBS_INTERVAL_SECONDS: must be at least 1"),
+            "{error}"
+        );
     }
 
     #[test]

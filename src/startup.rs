@@ -29,6 +29,7 @@ use crate::graphql::executor::Executor;
 use crate::graphql::guards::Session;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::{schema_builder, tag_uncoded_errors};
+use crate::jobs::{JobRunner, Schedule};
 use crate::{db, seed};
 
 /// Shared by every request.
@@ -50,10 +51,12 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     shutdown: ShutdownSignal,
+    /// The background jobs, unless `ORGRAPH_JOBS=false`.
+    jobs: Option<Schedule>,
 }
 
 /// A future that resolves when the process is asked to stop.
-type ShutdownSignal = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+pub type ShutdownSignal = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
 
 impl Application {
     /// Connects, migrates, loads demo data into an empty database when asked to, and binds
@@ -79,11 +82,15 @@ impl Application {
             db: db.clone(),
             keys: Arc::new(settings.token_keys()?),
         };
+        let jobs = settings
+            .jobs
+            .then(|| Schedule::new(JobRunner::standard(db.clone()), settings.jobs_interval()));
         Ok(Self {
             listener,
             router: router(state),
             db,
             shutdown: shutdown_signal()?,
+            jobs,
         })
     }
 
@@ -99,15 +106,32 @@ impl Application {
         &self.db
     }
 
-    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    /// Serves, and ticks the job scheduler beside, until SIGINT or SIGTERM; then finishes the
+    /// requests and the job run in flight.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        // Dropped unsent when the server fails, which stops the scheduler all the same.
+        let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+        let scheduler = self.jobs.map(|schedule| {
+            tokio::spawn(schedule.run_until(async move {
+                jobs_stopped.await.ok();
+            }))
+        });
+        let shutdown = self.shutdown;
         let service = self
             .router
             .into_make_service_with_connect_info::<SocketAddr>();
-        axum::serve(self.listener, service)
-            .with_graceful_shutdown(self.shutdown)
-            .await
-            .context("the HTTP server failed")?;
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop_jobs.send(()).ok();
+            })
+            .await;
+        if let Some(scheduler) = scheduler
+            && let Err(error) = scheduler.await
+        {
+            tracing::error!(%error, "the job scheduler ended abnormally");
+        }
+        served.context("the HTTP server failed")?;
         self.db.close().await.context("closing the database pool")?;
         Ok(())
     }
@@ -291,7 +315,7 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Resolves on the first SIGINT or SIGTERM. The handlers are registered when this is called,
 /// not when the future is first polled, so a signal that arrives right after start-up (before
 /// the server loop runs) still shuts down cleanly.
-fn shutdown_signal() -> anyhow::Result<ShutdownSignal> {
+pub fn shutdown_signal() -> anyhow::Result<ShutdownSignal> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

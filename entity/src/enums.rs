@@ -109,6 +109,11 @@ text_enum! {
 }
 
 text_enum! {
+    /// Where one run of a job period stands.
+    JobOutcome { Running = "running", Succeeded = "succeeded", Failed = "failed" }
+}
+
+text_enum! {
     /// The kind of change an audit row records.
     AuditOperation { Select = "SELECT", Insert = "INSERT", Update = "UPDATE", Delete = "DELETE" }
 }

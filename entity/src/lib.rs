@@ -12,6 +12,7 @@ pub mod digital_twin_snapshots;
 pub mod enums;
 pub mod events;
 pub mod industry_benchmarks;
+pub mod job_runs;
 pub mod maturity_criteria;
 pub mod maturity_levels;
 pub mod mutation_receipts;
@@ -31,6 +32,7 @@ pub mod prelude {
     pub use super::digital_twin_snapshots::Entity as DigitalTwinSnapshot;
     pub use super::events::Entity as Event;
     pub use super::industry_benchmarks::Entity as IndustryBenchmark;
+    pub use super::job_runs::Entity as JobRun;
     pub use super::maturity_criteria::Entity as MaturityCriterion;
     pub use super::maturity_levels::Entity as MaturityLevel;
     pub use super::mutation_receipts::Entity as MutationReceipt;

@@ -15,6 +15,7 @@ mod m20261123_000005_audit_and_events;
 mod m20261123_000006_mutation_receipts;
 mod m20261124_000007_to_one_unique_constraints;
 mod m20261202_000008_living_twin;
+mod m20261202_000009_job_runs;
 mod m20261202_000010_industry_benchmarks;
 
 /// The ordered list of orgraph's migrations.
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_mutation_receipts::Migration),
             Box::new(m20261124_000007_to_one_unique_constraints::Migration),
             Box::new(m20261202_000008_living_twin::Migration),
+            Box::new(m20261202_000009_job_runs::Migration),
             Box::new(m20261202_000010_industry_benchmarks::Migration),
         ]
     }

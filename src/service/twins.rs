@@ -189,22 +189,33 @@ pub async fn snapshot(
     reason: SnapshotReason,
     at: DateTime<Utc>,
 ) -> Result<digital_twin_snapshots::Model, DbErr> {
-    digital_twin_snapshots::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        twin_id: Set(twin.id),
-        organization_id: Set(twin.organization_id),
-        maturity_level: Set(twin.maturity_level),
-        maturity_score: Set(twin.maturity_score),
-        ai_readiness_score: Set(twin.ai_readiness_score),
-        assessment_count: Set(twin.assessment_count),
-        state: Set(snapshot_state(twin)),
-        reason: Set(reason),
-        captured_at: Set(at),
-        created_at: Set(at),
-        updated_at: Set(at),
+    snapshot_row(twin, reason, at)
+        .into_active_model()
+        .insert(tx)
+        .await
+}
+
+/// A snapshot of `twin` captured at `at`: its own organisation, its own values, nothing of any
+/// other.
+pub fn snapshot_row(
+    twin: &organization_digital_twins::Model,
+    reason: SnapshotReason,
+    at: DateTime<Utc>,
+) -> digital_twin_snapshots::Model {
+    digital_twin_snapshots::Model {
+        id: Uuid::now_v7(),
+        twin_id: twin.id,
+        organization_id: twin.organization_id,
+        maturity_level: twin.maturity_level,
+        maturity_score: twin.maturity_score,
+        ai_readiness_score: twin.ai_readiness_score,
+        assessment_count: twin.assessment_count,
+        state: snapshot_state(twin),
+        reason,
+        captured_at: at,
+        created_at: at,
+        updated_at: at,
     }
-    .insert(tx)
-    .await
 }
 
 /// A twin's state as a snapshot keeps it: its figures, each dimension's and each AI readiness

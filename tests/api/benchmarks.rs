@@ -5,6 +5,7 @@
 use chrono::Utc;
 use entity::consent_types;
 use entity::prelude::ConsentType;
+use orgraph::jobs::{JobRunner, RefreshBenchmarks, RunResult};
 use orgraph::service::benchmarks;
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -171,4 +172,28 @@ async fn another_organisations_member_reaches_no_benchmark_but_their_own() {
     }
     let own = benchmark(&world, world.alpha.person("viewer"), world.alpha.id).await;
     assert_eq!(own["standing"], "RANKED");
+}
+
+#[tokio::test]
+async fn the_daily_job_refreshes_the_benchmarks_once_a_day() {
+    let world = World::new().await;
+    cohort_of(&world, 3).await;
+    let runner = JobRunner::new(world.app.db.clone()).with_job(RefreshBenchmarks);
+    let today = Utc::now();
+    let reports = runner.run_due(today).await.expect("a tick");
+    assert!(
+        matches!(reports[0].result, RunResult::Succeeded { .. }),
+        "{reports:?}"
+    );
+    let ranked = benchmark(&world, world.alpha.person("owner"), world.alpha.id).await;
+    assert_eq!(
+        ranked["standing"], "RANKED",
+        "the job refreshed them: {ranked}"
+    );
+
+    let again = runner.run_due(today).await.expect("a second tick");
+    assert!(
+        matches!(again[0].result, RunResult::Skipped(_)),
+        "{again:?}"
+    );
 }

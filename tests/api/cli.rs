@@ -1,8 +1,9 @@
 //! The `orgraph` binary as an operator runs it.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
 
+use entity::enums::JobOutcome;
 use entity::prelude::*;
 use sea_orm::{EntityTrait, PaginatorTrait};
 
@@ -177,6 +178,13 @@ fn schema_command_prints_the_sdl() {
 /// Runs `orgraph serve` on a free port until it says it is serving, then stops it with SIGTERM.
 /// Returns its standard error (the logs) and whether it exited cleanly.
 fn serve_then_terminate(command: &mut Command) -> (String, bool) {
+    serve_until_logged(command, None)
+}
+
+/// Runs `orgraph serve` on a free port until it says it is serving and, when `awaited` is
+/// given, until a log line contains it; then stops it with SIGTERM. Returns its standard error
+/// (the logs) and whether it exited cleanly.
+fn serve_until_logged(command: &mut Command, awaited: Option<&str>) -> (String, bool) {
     let mut server = command
         .env("ORGRAPH_LISTEN", "127.0.0.1:0")
         .stdout(Stdio::piped())
@@ -190,16 +198,33 @@ fn serve_then_terminate(command: &mut Command) -> (String, bool) {
         line.contains("serving GraphiQL at http://127.0.0.1:"),
         "{line}"
     );
+    terminate_once_logged(server, awaited)
+}
+
+/// Waits until a log line of `process` contains `awaited` (when given), then stops it with
+/// SIGTERM. Returns its standard error (the logs) and whether it exited cleanly.
+fn terminate_once_logged(mut process: Child, awaited: Option<&str>) -> (String, bool) {
+    let mut stderr = BufReader::new(process.stderr.take().expect("piped stderr"));
+    let mut logs = String::new();
+    if let Some(awaited) = awaited {
+        while !logs.lines().any(|line| line.contains(awaited)) {
+            let read = stderr.read_line(&mut logs).expect("a log line");
+            assert!(
+                read > 0,
+                "the process ended before logging {awaited}: {logs}"
+            );
+        }
+    }
     let terminated = Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
+        .args(["-TERM", &process.id().to_string()])
         .status()
         .expect("kill runs");
     assert!(terminated.success());
-    let output = server.wait_with_output().expect("orgraph serve exits");
-    (
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-        output.status.success(),
-    )
+    stderr
+        .read_to_string(&mut logs)
+        .expect("the rest of the logs");
+    let status = process.wait().expect("the process exits");
+    (logs, status.success())
 }
 
 #[tokio::test]
@@ -232,4 +257,128 @@ async fn serve_leaves_the_database_empty_when_demo_data_is_switched_off() {
         10,
         "migrated all the same"
     );
+}
+
+#[tokio::test]
+async fn serve_runs_the_due_jobs_in_the_background_and_stops_them_on_sigterm() {
+    let test = empty_database().await;
+    let (logs, clean_exit) = serve_until_logged(
+        orgraph(&test.url)
+            .env("ORGRAPH_SEED_DEMO", "false")
+            .env("RUST_LOG", "info")
+            .env("ORGRAPH_LOG_FORMAT", "json"),
+        Some("job period succeeded"),
+    );
+    assert!(clean_exit, "{logs}");
+    assert!(logs.contains("job scheduler stopped"), "{logs}");
+    // The tick in progress at the signal runs to its end: every standard job, once.
+    let mut runs = JobRun::find().all(&test.db).await.unwrap();
+    runs.sort_by(|a, b| a.job.cmp(&b.job));
+    let jobs: Vec<(&str, JobOutcome)> = runs
+        .iter()
+        .map(|run| (run.job.as_str(), run.outcome))
+        .collect();
+    assert_eq!(
+        jobs,
+        [
+            ("benchmarks", JobOutcome::Succeeded),
+            ("monthly-snapshots", JobOutcome::Succeeded)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn serve_runs_no_jobs_when_they_are_switched_off() {
+    let test = empty_database().await;
+    let (logs, clean_exit) = serve_then_terminate(
+        orgraph(&test.url)
+            .env("ORGRAPH_SEED_DEMO", "false")
+            .env("ORGRAPH_JOBS", "false")
+            .env("RUST_LOG", "info"),
+    );
+    assert!(clean_exit, "{logs}");
+    assert!(!logs.contains("job scheduler"), "{logs}");
+    assert_eq!(JobRun::find().count(&test.db).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn jobs_run_once_runs_the_due_period_then_skips_it_and_jobs_list_shows_it() {
+    let test = migrated_database().await;
+    let period = chrono::Utc::now().format("%Y-%m").to_string();
+    let run_once = || {
+        orgraph(&test.url)
+            .args(["jobs", "run", "--once", "monthly-snapshots"])
+            .output()
+            .unwrap()
+    };
+
+    let first = run_once();
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(
+        first.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        stdout.trim(),
+        format!("monthly-snapshots {period}: succeeded, 0 rows touched")
+    );
+
+    let second = run_once();
+    assert!(second.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout).trim(),
+        format!("monthly-snapshots {period}: skipped, already succeeded")
+    );
+
+    let list = orgraph(&test.url).args(["jobs", "list"]).output().unwrap();
+    assert!(list.status.success());
+    let stdout = String::from_utf8_lossy(&list.stdout);
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(format!("monthly-snapshots (monthly, due period {period})").as_str()),
+        "{stdout}"
+    );
+    let run = lines.next().expect("the run's line");
+    assert!(
+        run.starts_with(&format!("  {period}  succeeded")) && run.ends_with("0 rows touched"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn jobs_run_without_once_ticks_until_sigterm() {
+    let test = migrated_database().await;
+    let worker = orgraph(&test.url)
+        .args(["jobs", "run"])
+        .env("RUST_LOG", "info")
+        .env("ORGRAPH_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("orgraph jobs run starts");
+    let (logs, clean_exit) = terminate_once_logged(worker, Some("job period succeeded"));
+    assert!(clean_exit, "{logs}");
+    assert!(logs.contains("job scheduler stopped"), "{logs}");
+    assert_eq!(
+        JobRun::find().count(&test.db).await.unwrap(),
+        2,
+        "both standard jobs"
+    );
+}
+
+#[tokio::test]
+async fn jobs_run_refuses_an_unknown_job_naming_the_known_ones() {
+    let test = migrated_database().await;
+    let output = orgraph(&test.url)
+        .args(["jobs", "run", "--once", "no-such-job"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no job is called `no-such-job` (known: monthly-snapshots, benchmarks)"),
+        "{stderr}"
+    );
+    assert_eq!(JobRun::find().count(&test.db).await.unwrap(), 0);
 }

@@ -27,7 +27,8 @@ pub fn on_postgres() -> bool {
     std::env::var(PG_URL_VARIABLE).is_ok_and(|url| !url.is_empty())
 }
 
-/// Settings for a test: the given database, any free local port, no demo data.
+/// Settings for a test: the given database, any free local port, no demo data, no background
+/// jobs (a test runs the ones it needs).
 pub fn test_settings(database_url: &str) -> Settings {
     Settings {
         database_url: database_url.to_owned(),
@@ -35,6 +36,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         jwt_secret: Some(TEST_JWT_SECRET.to_owned()),
         db_max_connections: 5,
         seed_demo: false,
+        jobs: false,
         log_format: LogFormat::Text,
         ..Settings::default()
     }

@@ -12,6 +12,7 @@ mod cli;
 mod columns;
 mod constraints;
 mod helpers;
+mod jobs;
 mod loading;
 mod migrations;
 mod mutations_assessments;

@@ -5,7 +5,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
 use crate::helpers::*;
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 15] = [
     "organizations",
     "users",
     "organization_members",
@@ -20,6 +20,7 @@ const TABLES: [&str; 14] = [
     "audit_log",
     "events",
     "mutation_receipts",
+    "job_runs",
 ];
 
 async fn row_count(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm::DbErr> {
@@ -123,6 +124,13 @@ async fn the_last_migrations_roll_back_alone() {
     assert!(row_count(db, "industry_benchmarks").await.is_err());
     assert!(row_count(db, "benchmark_positions").await.is_err());
 
+    // The job runs go.
+    assert_eq!(row_count(db, "job_runs").await.unwrap(), 0);
+    Migrator::down(db, Some(1))
+        .await
+        .expect("down the job runs");
+    assert!(row_count(db, "job_runs").await.is_err());
+
     // The living twin's columns go.
     Migrator::down(db, Some(1))
         .await
@@ -144,6 +152,7 @@ async fn the_last_migrations_roll_back_alone() {
     assert_eq!(to_one_uniques(db).await, (constraints, constraints));
     assert!(runs(twin_columns).await.is_ok() && runs(score_column).await.is_ok());
     assert_eq!(row_count(db, "benchmark_positions").await.unwrap(), 0);
+    assert_eq!(row_count(db, "job_runs").await.unwrap(), 0);
 }
 
 #[tokio::test]

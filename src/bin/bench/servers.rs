@@ -73,6 +73,8 @@ impl Server {
                 settings.jwt_secret.as_deref().unwrap_or_default(),
             )
             .env("ORGRAPH_SEED_DEMO", "false")
+            // A server measured does no background work of its own.
+            .env("ORGRAPH_JOBS", "false")
             .env(
                 "ORGRAPH_DB_MAX_CONNECTIONS",
                 settings.db_max_connections.to_string(),
