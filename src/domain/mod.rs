@@ -3,4 +3,5 @@
 pub mod analytics;
 pub mod membership;
 pub mod scoring;
+pub mod trend;
 pub mod validation;

@@ -11,6 +11,7 @@ mod cli;
 mod columns;
 mod constraints;
 mod helpers;
+mod history;
 mod loading;
 mod migrations;
 mod mutations_assessments;
