@@ -4,5 +4,6 @@ pub mod analytics;
 pub mod benchmark;
 pub mod membership;
 pub mod scoring;
+pub mod trend;
 pub mod twin;
 pub mod validation;

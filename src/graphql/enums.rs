@@ -4,6 +4,8 @@
 
 use async_graphql::Enum;
 
+use crate::domain::trend;
+
 macro_rules! mirror {
     ($($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? })+) => {
         $(
@@ -182,4 +184,71 @@ pub enum OrderDirection {
     /// Largest (or newest) first.
     #[default]
     Desc,
+}
+
+/// The width of a history bucket, in UTC.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistoryGranularity {
+    /// A day, from midnight.
+    Day,
+    /// An ISO week, from Monday midnight.
+    Week,
+    /// A calendar month, from the first at midnight.
+    #[default]
+    Month,
+}
+
+impl From<HistoryGranularity> for trend::Granularity {
+    fn from(value: HistoryGranularity) -> Self {
+        match value {
+            HistoryGranularity::Day => Self::Day,
+            HistoryGranularity::Week => Self::Week,
+            HistoryGranularity::Month => Self::Month,
+        }
+    }
+}
+
+/// Where a digital twin is heading, from its improvement rate over a window of months: at
+/// least +0.05 maturity points a month is improving, at most −0.05 declining, anything between
+/// (or fewer than two snapshots at different moments) stable.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TwinTrend {
+    /// Rising by 0.05 maturity points a month or more.
+    Improving,
+    /// Moving by less than 0.05 points a month either way, or not enough history to tell.
+    Stable,
+    /// Falling by 0.05 maturity points a month or more.
+    Declining,
+}
+
+impl From<trend::Trend> for TwinTrend {
+    fn from(value: trend::Trend) -> Self {
+        match value {
+            trend::Trend::Improving => Self::Improving,
+            trend::Trend::Stable => Self::Stable,
+            trend::Trend::Declining => Self::Declining,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::trend::TREND_THRESHOLD;
+
+    #[test]
+    fn the_trend_descriptions_state_the_threshold() {
+        let sdl = crate::graphql::sdl();
+        let threshold = format!("{TREND_THRESHOLD:.2}");
+        let stated = sdl
+            .matches(&format!("+{threshold} maturity points a month"))
+            .count();
+        assert_eq!(
+            stated, 2,
+            "TwinTrend and DigitalTwin.trend state +{threshold}"
+        );
+        assert!(
+            sdl.contains(&format!("−{threshold} declining")),
+            "{threshold}"
+        );
+    }
 }

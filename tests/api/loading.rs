@@ -6,6 +6,7 @@
 use orgraph::seed::{SyntheticSize, synthetic};
 use serde_json::{Value, json};
 
+use crate::history::{TWINS_OVER_TIME, organization_with_history};
 use crate::world::{VIEWER_READ, World, global_id};
 
 /// Organisations, their members, those people, their assessments, the assessments' scores.
@@ -202,4 +203,37 @@ async fn reference_data_is_served_from_memory() {
         .collect();
     assert_eq!(response["data"]["nodes"], json!(found), "{response}");
     assert_eq!(statements, 0, "reference nodes took statements");
+}
+
+#[tokio::test]
+async fn twin_history_and_trend_cost_the_same_statements_for_two_twins_as_for_five() {
+    let world = World::new().await;
+    let admin = Some(&world.platform_admin);
+    let (two, statements) = world.query_counted(admin, TWINS_OVER_TIME, json!({})).await;
+    assert!(two.get("errors").is_none(), "{two}");
+    for slug in ["gamma", "delta", "epsilon"] {
+        organization_with_history(&world, slug).await;
+    }
+    let (five, more) = world.query_counted(admin, TWINS_OVER_TIME, json!({})).await;
+    let twins: Vec<&Value> = edges(&five["data"]["organizations"])
+        .iter()
+        .map(|edge| &edge["node"]["digitalTwin"])
+        .collect();
+    assert_eq!(twins.len(), 5, "{five}");
+    let histories = twins
+        .iter()
+        .map(|twin| twin["history"].as_array().map(Vec::len));
+    let histories: Vec<Option<usize>> = histories.collect();
+    assert_eq!(
+        histories
+            .iter()
+            .filter(|points| **points == Some(1))
+            .count(),
+        3,
+        "each new twin's June 2025 snapshot: {five}"
+    );
+    assert_eq!(statements, more, "independent of the number of twins");
+    // The viewer, organisations with their twins joined, the snapshots of the range, and
+    // those of the last six months (shared by improvementRate and trend).
+    assert_eq!(statements, VIEWER_READ + 1 + 1 + 1);
 }

@@ -12,6 +12,7 @@ mod cli;
 mod columns;
 mod constraints;
 mod helpers;
+mod history;
 mod jobs;
 mod loading;
 mod migrations;

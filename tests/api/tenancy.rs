@@ -4,14 +4,19 @@
 //! Tests ask about `alpha` as a member of `beta` in every role and as the outsider, and check
 //! that alpha's own people do get an answer, so that each test could fail.
 
+use async_graphql::dataloader::Loader;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use orgraph::db::analytics::{MonthlyOf, PerformersOf};
 use orgraph::db::assessments::Assessment;
 use orgraph::db::audit::AuditEntry;
 use orgraph::db::memberships::Membership;
 use orgraph::db::organizations::Organization;
 use orgraph::db::read::{Read, Reader, read};
 use orgraph::db::scope::{Access, Scope};
+use orgraph::db::snapshots::{SnapshotsWithin, Window};
+use orgraph::domain::analytics::Performance;
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -642,5 +647,101 @@ async fn the_scope_admits_the_rows_of_the_viewers_organisations_only() {
         let administers = ["owner", "admin", "beta owner", "platform admin"].contains(&case);
         let audit: &[&str] = if administers { expected } else { &[] };
         assert_eq!(set["audit"], json!(audit), "{case}: {set}");
+    }
+}
+
+/// A twin's history and trend, and an organisation's analytics over time.
+const OVER_TIME: &str = r#"
+query OverTime($twin: ID!, $org: ID!) {
+  node(id: $twin) { ... on DigitalTwin {
+    history(from: "2000-01-01T00:00:00Z", to: "2030-01-01T00:00:00Z") { capturedAt maturityScore }
+    improvementRate trend } }
+  organization(id: $org) { analytics { lastActivityAt monthlySummary { month completedCount }
+    highPerformers { averageScore respondent { id } } lowPerformers { averageScore } } }
+}"#;
+
+/// Alpha's twin with a second snapshot, and a high performer: alpha's member at 4.50.
+async fn alpha_over_time(world: &World) {
+    let (db, alpha) = (&world.app.db, &world.alpha);
+    let earlier = chrono::Utc::now() - chrono::Duration::days(40);
+    let snapshot = rows::snapshot(alpha.twin, alpha.id).set("captured_at", earlier);
+    snapshot.insert(db).await.expect("snapshot");
+    let assessment = Uuid::now_v7();
+    rows::assessment(assessment, alpha.id, alpha.person("member").id)
+        .set("status", "completed")
+        .set("completed_at", chrono::Utc::now())
+        .insert(db)
+        .await
+        .expect("assessment");
+    let score = rows::score(assessment, alpha.id).set("overall_score", Decimal::new(450, 2));
+    score.insert(db).await.expect("score");
+}
+
+#[tokio::test]
+async fn strangers_reach_no_twin_history_trend_or_analytics_of_another_org() {
+    let world = World::new().await;
+    alpha_over_time(&world).await;
+    let foreign = json!({
+        "twin": global_id("DigitalTwin", world.alpha.twin),
+        "org": global_id("Organization", world.alpha.id),
+    });
+    let own = world
+        .query(
+            Some(world.alpha.person("viewer")),
+            OVER_TIME,
+            foreign.clone(),
+        )
+        .await;
+    assert!(own.get("errors").is_none(), "{own}");
+    let history = own["data"]["node"]["history"].as_array().expect("history");
+    assert_eq!(history.len(), 2, "alpha's viewer: {own}");
+    let high = &own["data"]["organization"]["analytics"]["highPerformers"];
+    assert_eq!(high[0]["averageScore"], 4.5, "alpha's viewer: {own}");
+    let unknown = json!({
+        "twin": global_id("DigitalTwin", Uuid::now_v7()),
+        "org": global_id("Organization", Uuid::now_v7()),
+    });
+    for viewer in strangers(&world) {
+        let pair = [foreign.clone(), unknown.clone()];
+        let response = assert_same_as_unknown(&world, Some(viewer), OVER_TIME, pair).await;
+        let nothing = json!({ "data": { "node": null, "organization": null } });
+        assert_eq!(response, nothing, "{}", viewer.email);
+    }
+}
+
+/// Under the guards, the reads themselves: a stranger's scope reads none of alpha's
+/// snapshots, months or performers even when asked for them by key.
+#[tokio::test]
+async fn the_scope_reads_no_snapshots_or_analytics_of_another_org() {
+    let world = World::new().await;
+    alpha_over_time(&world).await;
+    let alpha = &world.alpha;
+    let snapshots = SnapshotsWithin {
+        twin: alpha.twin,
+        window: Window::LastMonths(60),
+    };
+    let since = "2000-01-01T00:00:00Z".parse().unwrap();
+    let months = MonthlyOf {
+        organization: alpha.id,
+        since,
+    };
+    let performers = PerformersOf {
+        organization: alpha.id,
+        performance: Performance::High,
+        first: 100,
+    };
+    for (viewer, reads) in [
+        (alpha.person("viewer").id, true),
+        (world.beta.person("owner").id, false),
+        (world.outsider.id, false),
+    ] {
+        let reader = Reader::new(world.app.db.clone(), scope_of(&world, viewer).await);
+        let found = |count: usize| (count > 0) == reads;
+        let read = reader.load(&[snapshots]).await.expect("snapshots");
+        assert!(found(read[&snapshots].len()), "{viewer}: {read:?}");
+        let read = reader.load(&[months]).await.expect("months");
+        assert!(found(read[&months].len()), "{viewer}: {read:?}");
+        let read = reader.load(&[performers]).await.expect("performers");
+        assert!(found(read[&performers].len()), "{viewer}: {read:?}");
     }
 }

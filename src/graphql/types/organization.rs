@@ -168,10 +168,11 @@ impl Organization {
         let loaded = load(ctx, AnalyticsOf(self.0.row.id))
             .await?
             .unwrap_or_default();
-        Ok(OrganizationAnalytics(analytics::summarize(
-            &loaded.counts,
-            &loaded.scores,
-        )))
+        Ok(OrganizationAnalytics {
+            organization_id: self.0.row.id,
+            summary: analytics::summarize(&loaded.counts, &loaded.scores),
+            last_activity_at: loaded.last_activity_at,
+        })
     }
 
     /// The organisation's digital twin, once its first assessment has been scored.
