@@ -214,3 +214,30 @@ pub fn assert_foreign_key_refused(result: Result<ExecResult, DbErr>) {
         "expected a foreign-key violation, got: {error}"
     );
 }
+
+/// Makes every `INSERT` into `table` fail, on either backend: a failure injected half-way
+/// through whatever transaction writes there.
+pub async fn refuse_inserts_into(db: &DatabaseConnection, table: &str) {
+    let statements = if on_postgres() {
+        vec![
+            format!(
+                "CREATE FUNCTION refuse_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ \
+                 BEGIN RAISE EXCEPTION 'injected failure'; END $$"
+            ),
+            format!(
+                "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_{table}()"
+            ),
+        ]
+    } else {
+        vec![format!(
+            "CREATE TRIGGER refuse_{table} BEFORE INSERT ON {table} \
+             BEGIN SELECT RAISE(ABORT, 'injected failure'); END"
+        )]
+    };
+    for statement in statements {
+        db.execute_unprepared(&statement)
+            .await
+            .expect("the trigger is created");
+    }
+}

@@ -10,13 +10,12 @@ use entity::enums::{MemberRole, UserStatus};
 use entity::{audit_log, events, mutation_receipts, organization_members, organizations, users};
 use orgraph::audit::{self, Verification};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::helpers::on_postgres;
+use crate::helpers::refuse_inserts_into;
 use crate::world::{Org, Person, ROLES, World, error_codes, global_id};
 
 const CREATE: &str = r#"mutation($input: CreateOrganizationInput!) {
@@ -606,20 +605,7 @@ async fn a_repeated_add_member_returns_the_first_membership_and_writes_nothing()
 async fn a_mutation_failing_half_way_leaves_nothing_behind() {
     let world = World::new().await;
     // Every mutation writes its event last: refusing events fails each after its other writes.
-    let statements: &[&str] = if on_postgres() {
-        &[
-            "CREATE FUNCTION refuse_events() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN RAISE EXCEPTION 'injected failure'; END $$",
-            "CREATE TRIGGER refuse_events BEFORE INSERT ON events \
-             FOR EACH ROW EXECUTE FUNCTION refuse_events()",
-        ]
-    } else {
-        &["CREATE TRIGGER refuse_events BEFORE INSERT ON events \
-           BEGIN SELECT RAISE(ABORT, 'injected failure'); END"]
-    };
-    for statement in statements {
-        world.app.db.execute_unprepared(statement).await.unwrap();
-    }
+    refuse_inserts_into(&world.app.db, "events").await;
     let alpha = organization_id(&world.alpha);
     let admin = world.alpha.person("admin");
     #[rustfmt::skip]

@@ -4,10 +4,10 @@
 
 use entity::prelude::{Assessment, AssessmentScore, DigitalTwinSnapshot, Event};
 use rust_decimal::{Decimal, RoundingStrategy};
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait};
+use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 
-use crate::helpers::on_postgres;
+use crate::helpers::refuse_inserts_into;
 use crate::world::{Person, World, error_codes, global_id};
 
 const CREATE: &str = r#"mutation($input: CreateOrganizationInput!) {
@@ -230,22 +230,7 @@ async fn a_failure_after_the_twin_is_written_leaves_nothing_behind() {
     let alpha = global_id("Organization", world.alpha.id);
     let id = answered(&world, member, &alpha, "BPM", bpm_answers(3)).await;
     // The snapshot is written after the twin: refusing it fails the submission there.
-    let statements: &[&str] = if on_postgres() {
-        &[
-            "CREATE FUNCTION refuse_snapshots() RETURNS trigger LANGUAGE plpgsql AS $$ \
-             BEGIN RAISE EXCEPTION 'injected failure'; END $$",
-            "CREATE TRIGGER refuse_snapshots BEFORE INSERT ON digital_twin_snapshots \
-             FOR EACH ROW EXECUTE FUNCTION refuse_snapshots()",
-        ]
-    } else {
-        &[
-            "CREATE TRIGGER refuse_snapshots BEFORE INSERT ON digital_twin_snapshots \
-           BEGIN SELECT RAISE(ABORT, 'injected failure'); END",
-        ]
-    };
-    for statement in statements {
-        world.app.db.execute_unprepared(statement).await.unwrap();
-    }
+    refuse_inserts_into(&world.app.db, "digital_twin_snapshots").await;
     let db = &world.app.db;
     let scores = AssessmentScore::find().count(db).await.unwrap();
     let events = Event::find().count(db).await.unwrap();
