@@ -228,8 +228,10 @@ pub async fn archive(
     assessment_id: Uuid,
 ) -> Result<assessments::Model, AppError> {
     let tx = begin(db).await?;
+    let found = find(&tx, assessment_id).await?;
+    require_role(&tx, actor, found.organization_id, MemberRole::Analyst).await?;
+    // Read again now that the organisation is locked: a concurrent change may have won.
     let before = find(&tx, assessment_id).await?;
-    require_role(&tx, actor, before.organization_id, MemberRole::Analyst).await?;
     if before.status == AssessmentStatus::Archived {
         return Err(AppError::Conflict(
             "the assessment is already archived".into(),
@@ -280,8 +282,11 @@ async fn answerable(
     actor: Actor<'_>,
     assessment_id: Uuid,
 ) -> Result<(assessments::Model, &'static QuestionModel), AppError> {
+    let found = find(tx, assessment_id).await?;
+    require_role(tx, actor, found.organization_id, MemberRole::Member).await?;
+    // Read again now that the organisation is locked: a concurrent save, submission or archive
+    // may have committed since, and deciding on the first read would lose it.
     let assessment = find(tx, assessment_id).await?;
-    require_role(tx, actor, assessment.organization_id, MemberRole::Member).await?;
     if assessment.user_id != actor.user_id() {
         return Err(AppError::Refused(
             "only the respondent answers an assessment".into(),

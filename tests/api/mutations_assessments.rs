@@ -13,8 +13,8 @@ use orgraph::db::reference::Reference;
 use orgraph::domain::scoring::{self, ScoreCard};
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -671,4 +671,74 @@ async fn rows_read_with_their_parents_are_read_again_after_a_later_mutation() {
         response["data"]["submitted"]["assessment"]["score"]["id"],
         json!(global_id("AssessmentScore", stored.id))
     );
+}
+
+#[tokio::test]
+async fn concurrent_answers_are_all_kept_and_an_archive_is_never_undone() {
+    let world = World::new().await;
+    let member = world.alpha.person("member");
+    let id = answered(&world, member, json!({})).await;
+    let model = scoring::question_model(AssessmentType::Bpm, "1.0").expect("BPM 1.0");
+    // Each save answers a different question: none may overwrite another's answer.
+    let world = &world;
+    let saves = model.questions.iter().map(|question| {
+        let answer = match &question.scale {
+            scoring::Scale::Likert { min, .. } => json!(min),
+            scoring::Scale::Choice { options } => json!(options[0].key),
+            scoring::Scale::Boolean => json!(true),
+        };
+        let input = json!({ "assessmentId": global_id("Assessment", id),
+                            "responses": { question.id.clone(): answer } });
+        async move { succeed(world, member, SAVE, input).await }
+    });
+    // On PostgreSQL, hold alpha's row lock while the saves arrive, so that each has read the
+    // assessment before it waits for the lock (SQLite's single writer makes them take turns).
+    let held = if crate::helpers::on_postgres() {
+        let tx = world.app.db.begin().await.unwrap();
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT id FROM organizations WHERE id = $1 FOR UPDATE",
+            [world.alpha.id.into()],
+        ))
+        .await
+        .unwrap();
+        Some(tx)
+    } else {
+        None
+    };
+    let release = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        if let Some(tx) = held {
+            tx.commit().await.unwrap();
+        }
+    };
+    tokio::join!(futures_util::future::join_all(saves), release);
+    let stored = entity::prelude::Assessment::find_by_id(id)
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .expect("the assessment");
+    let answered = stored.responses.as_object().map(|answers| answers.len());
+    assert_eq!(
+        answered,
+        Some(model.questions.len()),
+        "{}",
+        stored.responses
+    );
+
+    // A submission racing an archive: whichever order they take, an archive that reported
+    // success is the last word.
+    let analyst = world.alpha.person("analyst");
+    let input = json!({ "input": assessment(id) });
+    let (submitted, archived) = tokio::join!(
+        world.query(Some(member), SUBMIT, input.clone()),
+        world.query(Some(analyst), ARCHIVE, input.clone()),
+    );
+    assert!(archived.get("errors").is_none(), "{archived}");
+    let stored = entity::prelude::Assessment::find_by_id(id)
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .expect("the assessment");
+    assert_eq!(stored.status.as_str(), "archived", "{submitted} {archived}");
 }
