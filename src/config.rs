@@ -63,6 +63,54 @@ pub struct Settings {
     pub jobs: bool,
     /// `ORGRAPH_JOBS_INTERVAL_SECONDS`: how often `serve` looks for due job periods.
     pub jobs_interval_seconds: u64,
+    /// `ORGRAPH_CORS_ORIGINS`: the browser origins that may call the API, comma-separated
+    /// (`https://app.example.com,http://localhost:5173`), or `*` for any (development only);
+    /// unset, only pages of the API's own origin may.
+    pub cors_origins: Option<String>,
+}
+
+/// Which browser origins may call the API from a page of another origin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    /// None: the same-origin policy applies unchanged.
+    SameOrigin,
+    /// Any origin (`*`).
+    Any,
+    /// These origins, each `scheme://host[:port]`.
+    Listed(Vec<String>),
+}
+
+/// Reads `ORGRAPH_CORS_ORIGINS`.
+fn cors_origins(value: Option<&str>) -> Result<CorsOrigins, String> {
+    let Some(value) = value.map(str::trim).filter(|value| !value.is_empty()) else {
+        return Ok(CorsOrigins::SameOrigin);
+    };
+    if value == "*" {
+        return Ok(CorsOrigins::Any);
+    }
+    let origins: Vec<String> = value
+        .split(',')
+        .map(|origin| origin.trim().to_owned())
+        .collect();
+    for origin in &origins {
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"));
+        let valid = rest.is_some_and(|host| {
+            !host.is_empty()
+                && !host.contains('/')
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c))
+        });
+        if !valid {
+            return Err(format!(
+                "`{origin}` is not an origin: write scheme://host[:port], e.g. \
+                 http://localhost:5173, without a path; or `*` alone"
+            ));
+        }
+    }
+    Ok(CorsOrigins::Listed(origins))
 }
 
 impl Default for Settings {
@@ -82,6 +130,7 @@ impl Default for Settings {
             max_page_size: 100,
             jobs: true,
             jobs_interval_seconds: 3600,
+            cors_origins: None,
         }
     }
 }
@@ -145,6 +194,10 @@ impl Settings {
                 reason: "must be at least 1".to_owned(),
             });
         }
+        cors_origins(self.cors_origins.as_deref()).map_err(|reason| ConfigError::Invalid {
+            variable: "ORGRAPH_CORS_ORIGINS".to_owned(),
+            reason,
+        })?;
         if self.db_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 variable: "ORGRAPH_DB_MAX_CONNECTIONS".to_owned(),
@@ -152,6 +205,11 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// The browser origins `ORGRAPH_CORS_ORIGINS` lets call the API.
+    pub fn cors(&self) -> CorsOrigins {
+        cors_origins(self.cors_origins.as_deref()).expect("validated when the settings were read")
     }
 
     /// The database engine `DATABASE_URL` names.
@@ -268,6 +326,29 @@ mod tests {
     fn short_secret_is_refused() {
         let error = settings_from(&[("jwt_secret", "short")]).unwrap_err();
         assert!(error.to_string().contains("ORGRAPH_JWT_SECRET"), "{error}");
+    }
+
+    #[test]
+    fn cors_origins_are_a_list_a_star_or_nothing() {
+        let cors = |value: &str| settings_from(&[("cors_origins", value)]).map(|s| s.cors());
+        assert_eq!(settings_from(&[]).unwrap().cors(), CorsOrigins::SameOrigin);
+        assert_eq!(cors("*").unwrap(), CorsOrigins::Any);
+        assert_eq!(
+            cors("https://app.example.com, http://localhost:5173").unwrap(),
+            CorsOrigins::Listed(vec![
+                "https://app.example.com".to_owned(),
+                "http://localhost:5173".to_owned()
+            ])
+        );
+        for wrong in [
+            "app.example.com",
+            "https://app.example.com/",
+            "ftp://x",
+            "http://a,*",
+        ] {
+            let error = cors(wrong).unwrap_err().to_string();
+            assert!(error.contains("ORGRAPH_CORS_ORIGINS"), "{wrong}: {error}");
+        }
     }
 
     fn settings_with_jobs(jobs: bool, interval_seconds: u64) -> Result<Settings, ConfigError> {

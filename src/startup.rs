@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use async_graphql::ErrorExtensions;
@@ -10,17 +11,18 @@ use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use axum::Extension;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::audit::{Pseudonymizer, RequestOrigin};
 use crate::auth::token::TokenKeys;
 use crate::auth::viewer::Credentials;
-use crate::config::Settings;
+use crate::config::{CorsOrigins, Settings};
 use crate::db::reference::Reference;
 use crate::error::AppError;
 use crate::graphql::batching::load_queue;
@@ -87,7 +89,7 @@ impl Application {
             .then(|| Schedule::new(JobRunner::standard(db.clone()), settings.jobs_interval()));
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(state, &settings.cors()),
             db,
             shutdown: shutdown_signal()?,
             jobs,
@@ -161,13 +163,40 @@ fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executo
     Ok(Executor::new(configured, limits, PARSED_DOCUMENTS_MEMORY))
 }
 
-/// The routes of the API contract.
-pub fn router(state: AppState) -> Router {
-    Router::new()
+/// The routes of the API contract, with CORS for the origins `ORGRAPH_CORS_ORIGINS` names.
+pub fn router(state: AppState, cors: &CorsOrigins) -> Router {
+    let routes = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(state)
+        .with_state(state);
+    match cors_layer(cors) {
+        Some(layer) => routes.layer(layer),
+        None => routes,
+    }
+}
+
+/// How long a browser may keep a preflight's answer.
+const PREFLIGHT_MAX_AGE: Duration = Duration::from_secs(600);
+
+/// Cross-origin requests from `origins`: GET and POST, with a token and a JSON body.
+fn cors_layer(origins: &CorsOrigins) -> Option<CorsLayer> {
+    let allowed = match origins {
+        CorsOrigins::SameOrigin => return None,
+        CorsOrigins::Any => AllowOrigin::any(),
+        CorsOrigins::Listed(origins) => AllowOrigin::list(
+            origins
+                .iter()
+                .filter_map(|origin| HeaderValue::from_str(origin).ok()),
+        ),
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allowed)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .max_age(PREFLIGHT_MAX_AGE),
+    )
 }
 
 async fn graphql_post(

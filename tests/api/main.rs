@@ -11,6 +11,7 @@ mod benchmarks;
 mod cli;
 mod columns;
 mod constraints;
+mod cors;
 mod helpers;
 mod history;
 mod jobs;
