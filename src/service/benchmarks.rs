@@ -10,6 +10,7 @@ use entity::{
     benchmark_positions, consent_types, industry_benchmarks, organization_digital_twins,
     organization_members, organizations, user_consents,
 };
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter,
@@ -140,21 +141,26 @@ async fn participants(tx: &impl ConnectionTrait) -> Result<Vec<Participant>, DbE
 
 /// Organisations with an active owner whose latest `data_sharing` decision is a withdrawal.
 async fn withdrawn_organizations(tx: &impl ConnectionTrait) -> Result<HashSet<Uuid>, DbErr> {
-    let sharing_types: Vec<Uuid> = consent_types::Entity::find()
-        .filter(consent_types::Column::Code.eq(DATA_SHARING))
-        .all(tx)
-        .await?
-        .into_iter()
-        .map(|consent_type| consent_type.id)
-        .collect();
     let owners = organization_members::Entity::find()
         .filter(organization_members::Column::Role.eq(MemberRole::Owner))
         .filter(organization_members::Column::Status.eq(MemberStatus::Active))
         .all(tx)
         .await?;
+    // Subqueries, not lists of ids: the statement's size does not grow with the platform.
+    let owner_ids = Query::select()
+        .column(organization_members::Column::UserId)
+        .from(organization_members::Entity)
+        .and_where(organization_members::Column::Role.eq(MemberRole::Owner))
+        .and_where(organization_members::Column::Status.eq(MemberStatus::Active))
+        .to_owned();
+    let sharing_types = Query::select()
+        .column(consent_types::Column::Id)
+        .from(consent_types::Entity)
+        .and_where(consent_types::Column::Code.eq(DATA_SHARING))
+        .to_owned();
     let decisions = user_consents::Entity::find()
-        .filter(user_consents::Column::ConsentTypeId.is_in(sharing_types))
-        .filter(user_consents::Column::UserId.is_in(owners.iter().map(|owner| owner.user_id)))
+        .filter(user_consents::Column::ConsentTypeId.in_subquery(sharing_types))
+        .filter(user_consents::Column::UserId.in_subquery(owner_ids))
         .all(tx)
         .await?;
     let mut latest: HashMap<Uuid, &user_consents::Model> = HashMap::new();

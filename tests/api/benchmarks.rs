@@ -2,17 +2,22 @@
 //! only at a refresh, two organisations of a cohort see the same figures, withdrawing
 //! `data_sharing` takes an organisation out, and no other organisation reaches any of it.
 
+use async_graphql::dataloader::Loader;
 use chrono::Utc;
-use entity::consent_types;
-use entity::prelude::ConsentType;
+use entity::prelude::{BenchmarkPosition, ConsentType};
+use entity::{benchmark_positions, consent_types, organizations};
+use orgraph::db::benchmarks::{CohortKey, PositionOfOrganization};
+use orgraph::db::read::Reader;
 use orgraph::jobs::{JobRunner, RefreshBenchmarks, RunResult};
 use orgraph::service::benchmarks;
 use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::rows;
+use crate::tenancy::scope_of;
 use crate::world::{Person, World, global_id};
 
 const BENCHMARK: &str = r#"query($id: ID!) { node(id: $id) { ... on Organization { benchmark {
@@ -196,4 +201,41 @@ async fn the_daily_job_refreshes_the_benchmarks_once_a_day() {
         matches!(again[0].result, RunResult::Skipped(_)),
         "{again:?}"
     );
+}
+
+#[tokio::test]
+async fn the_scope_reads_no_standing_or_cohort_of_another_organisation() {
+    let world = World::new().await;
+    // beta declares another industry: alpha is ranked with four peers, beta alone in its own.
+    BenchmarkPosition::delete_many()
+        .exec(&world.app.db)
+        .await
+        .unwrap();
+    organizations::Entity::update_many()
+        .col_expr(organizations::Column::Industry, Expr::value("healthcare"))
+        .filter(organizations::Column::Id.eq(world.beta.id))
+        .exec(&world.app.db)
+        .await
+        .unwrap();
+    cohort_of(&world, 4).await;
+    refresh(&world).await;
+    let cohort = BenchmarkPosition::find()
+        .filter(benchmark_positions::Column::OrganizationId.eq(world.alpha.id))
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .and_then(|position| position.benchmark_id)
+        .expect("alpha is ranked");
+    let position = PositionOfOrganization(world.alpha.id);
+    for (viewer, reads) in [
+        (world.alpha.person("viewer").id, true),
+        (world.beta.person("owner").id, false),
+        (world.outsider.id, false),
+    ] {
+        let reader = Reader::new(world.app.db.clone(), scope_of(&world, viewer).await);
+        let standing = reader.load(&[position]).await.expect("positions");
+        assert_eq!(standing.contains_key(&position), reads, "{viewer}");
+        let cohorts = reader.load(&[CohortKey(cohort)]).await.expect("cohorts");
+        assert_eq!(cohorts.contains_key(&CohortKey(cohort)), reads, "{viewer}");
+    }
 }

@@ -528,7 +528,7 @@ async fn only_owners_and_admins_of_the_org_read_its_audit_log() {
 }
 
 /// The scope a request of `viewer` reads with: their memberships as the database has them.
-async fn scope_of(world: &World, viewer: Uuid) -> Scope {
+pub(crate) async fn scope_of(world: &World, viewer: Uuid) -> Scope {
     let db = &world.app.db;
     let access = orgraph::auth::viewer::load(db, viewer)
         .await
