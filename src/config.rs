@@ -22,6 +22,9 @@ pub const DEV_SECRET_PATH: &str = "data/dev-jwt-secret";
 /// The shortest accepted `ORGRAPH_JWT_SECRET`, in bytes: HS256 wants at least 256 bits.
 pub const MIN_SECRET_LEN: usize = 32;
 
+/// The smallest `ORGRAPH_MAX_BODY_BYTES`: room for a real query.
+pub const MIN_BODY_BYTES: usize = 1024;
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -67,6 +70,16 @@ pub struct Settings {
     /// (`https://app.example.com,http://localhost:5173`), or `*` for any (development only);
     /// unset, only pages of the API's own origin may.
     pub cors_origins: Option<String>,
+    /// `ORGRAPH_MAX_BODY_BYTES`: the largest request body accepted.
+    pub max_body_bytes: usize,
+    /// `ORGRAPH_BATCH_MAX`: the most operations a POST may send as a JSON array; 0 turns
+    /// batches off.
+    pub batch_max: usize,
+    /// `ORGRAPH_PERSISTED_ONLY`: run only the operations of the allow-list in
+    /// `ORGRAPH_PERSISTED_DIR`, by hash or by their exact text.
+    pub persisted_only: bool,
+    /// `ORGRAPH_PERSISTED_DIR`: a folder of `.graphql` files, one operation document each.
+    pub persisted_dir: Option<PathBuf>,
 }
 
 /// Which browser origins may call the API from a page of another origin.
@@ -131,6 +144,10 @@ impl Default for Settings {
             jobs: true,
             jobs_interval_seconds: 3600,
             cors_origins: None,
+            max_body_bytes: 1 << 20,
+            batch_max: 0,
+            persisted_only: false,
+            persisted_dir: None,
         }
     }
 }
@@ -198,6 +215,12 @@ impl Settings {
             variable: "ORGRAPH_CORS_ORIGINS".to_owned(),
             reason,
         })?;
+        if self.max_body_bytes < MIN_BODY_BYTES {
+            return Err(ConfigError::Invalid {
+                variable: "ORGRAPH_MAX_BODY_BYTES".to_owned(),
+                reason: format!("must be at least {MIN_BODY_BYTES}"),
+            });
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 variable: "ORGRAPH_DB_MAX_CONNECTIONS".to_owned(),

@@ -12,6 +12,15 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+    /// The HTTP request is not a GraphQL request: bad JSON, parameters of the wrong type, a
+    /// media type that is not accepted.
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    /// The body is larger than `ORGRAPH_MAX_BODY_BYTES`.
+    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    /// An automatic persisted query's hash is not known (yet): send the query with it.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// `ORGRAPH_PERSISTED_ONLY` is on and the operation is not in the allow-list.
+    pub const OPERATION_NOT_ALLOWED: &str = "OPERATION_NOT_ALLOWED";
 }
 
 /// Everything a resolver can fail with.

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod graphql;
+pub mod http;
 pub mod jobs;
 pub mod seed;
 pub mod service;

@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, root fields, and the SDL that `schema.graphql` must equal.
 
 pub mod batching;
+mod completion;
 pub mod connection;
 pub mod documents;
 pub mod enums;
@@ -11,6 +12,7 @@ pub mod id;
 pub mod inputs;
 pub mod limits;
 mod mutation;
+pub mod persisted;
 mod query;
 pub mod types;
 
