@@ -82,8 +82,49 @@ pub enum Credentials {
     Anonymous,
     /// A verified token naming this user.
     User(Uuid),
-    /// Credentials were given but are not acceptable (malformed, forged, expired).
-    Rejected,
+    /// Credentials were given but are not acceptable, for this reason.
+    Rejected(Rejection),
+}
+
+/// Why a token is not accepted; told to the client, which can act on it (sign in again, fix
+/// its header), and reveals nothing a forger could use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    NotBearer,
+    Expired,
+    NotYetValid,
+    WrongIssuer,
+    WrongAudience,
+    /// Malformed, forged, or signed with another algorithm or key.
+    Unverifiable,
+    /// Well signed, but its person is no longer active (the database says so).
+    InactivePerson,
+}
+
+impl Rejection {
+    fn of(error: &jsonwebtoken::errors::Error) -> Self {
+        use jsonwebtoken::errors::ErrorKind;
+        match error.kind() {
+            ErrorKind::ExpiredSignature => Self::Expired,
+            ErrorKind::ImmatureSignature => Self::NotYetValid,
+            ErrorKind::InvalidIssuer => Self::WrongIssuer,
+            ErrorKind::InvalidAudience => Self::WrongAudience,
+            _ => Self::Unverifiable,
+        }
+    }
+
+    /// The reason, as the client is told it.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Self::NotBearer => "the `Authorization` header must be `Bearer <token>`",
+            Self::Expired => "it has expired: sign in again",
+            Self::NotYetValid => "it is not valid yet",
+            Self::WrongIssuer => "it was issued by another issuer",
+            Self::WrongAudience => "it is meant for another audience",
+            Self::Unverifiable => "it is malformed or its signature does not verify",
+            Self::InactivePerson => "its person is suspended or deleted",
+        }
+    }
 }
 
 impl Credentials {
@@ -92,16 +133,21 @@ impl Credentials {
         let Some(authorization) = authorization else {
             return Self::Anonymous;
         };
-        bearer_token(authorization)
-            .and_then(|token| keys.verify(token).ok())
-            .map_or(Self::Rejected, |claims| Self::User(claims.sub))
+        let Some(token) = bearer_token(authorization) else {
+            return Self::Rejected(Rejection::NotBearer);
+        };
+        match keys.verify(token) {
+            Ok(claims) => Self::User(claims.sub),
+            Err(error) => Self::Rejected(Rejection::of(&error)),
+        }
     }
 
-    /// The user the token names, or `UNAUTHENTICATED` without a valid token.
+    /// The user the token names, or `UNAUTHENTICATED` without a valid token (saying which).
     pub fn user(self) -> Result<Uuid, AppError> {
         match self {
             Self::User(user_id) => Ok(user_id),
-            Self::Anonymous | Self::Rejected => Err(AppError::Unauthenticated),
+            Self::Anonymous => Err(AppError::Unauthenticated),
+            Self::Rejected(rejection) => Err(AppError::InvalidCredentials(rejection.reason())),
         }
     }
 }
@@ -204,15 +250,24 @@ mod tests {
         assert_eq!(Credentials::read(None, &keys), Credentials::Anonymous);
         assert_eq!(
             Credentials::read(Some(&format!("Bearer {token}x")), &keys),
-            Credentials::Rejected
+            Credentials::Rejected(Rejection::Unverifiable)
+        );
+        let expired = keys.mint(user, chrono::Duration::hours(-1)).unwrap();
+        assert_eq!(
+            Credentials::read(Some(&format!("Bearer {expired}")), &keys),
+            Credentials::Rejected(Rejection::Expired)
+        );
+        assert_eq!(
+            Credentials::read(Some(&format!("Basic {token}")), &keys),
+            Credentials::Rejected(Rejection::NotBearer)
         );
         assert!(matches!(
             Credentials::Anonymous.user(),
             Err(AppError::Unauthenticated)
         ));
         assert!(matches!(
-            Credentials::Rejected.user(),
-            Err(AppError::Unauthenticated)
+            Credentials::Rejected(Rejection::Expired).user(),
+            Err(AppError::InvalidCredentials(reason)) if reason.contains("expired")
         ));
     }
 }

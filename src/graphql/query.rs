@@ -25,7 +25,9 @@ impl Query {
     /// The signed-in person. Their memberships are on `User.memberships`.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
         let user = load(ctx, UserKey(viewer(ctx).await?.user_id)).await?;
-        Ok(User(user.ok_or(AppError::Unauthenticated)?))
+        Ok(User(user.ok_or(AppError::InvalidCredentials(
+            crate::auth::viewer::Rejection::InactivePerson.reason(),
+        ))?))
     }
 
     /// One organisation the viewer belongs to, by `id` or by `slug` (exactly one of them);
