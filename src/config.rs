@@ -48,6 +48,8 @@ pub struct Settings {
     pub jwt_issuer: Option<String>,
     /// `ORGRAPH_JWT_AUDIENCE`: when set, tokens must carry this `aud`.
     pub jwt_audience: Option<String>,
+    /// `ORGRAPH_JWT_MAX_TTL`: the longest lifetime (`exp - iat`, in seconds) a token may have.
+    pub jwt_max_ttl: u64,
     /// `ORGRAPH_DB_MAX_CONNECTIONS`: the size of the database pool.
     pub db_max_connections: u32,
     /// `ORGRAPH_SEED_DEMO`: whether `serve` loads demo data into an empty database.
@@ -134,6 +136,7 @@ impl Default for Settings {
             jwt_secret: None,
             jwt_issuer: None,
             jwt_audience: None,
+            jwt_max_ttl: crate::auth::token::DEFAULT_MAX_TTL.num_seconds() as u64,
             db_max_connections: 10,
             seed_demo: true,
             log_format: LogFormat::Text,
@@ -247,7 +250,15 @@ impl Settings {
 
     /// The token keys: the secret, and the issuer and audience when configured.
     pub fn token_keys(&self) -> Result<TokenKeys, ConfigError> {
-        let mut keys = TokenKeys::new(&self.resolve_jwt_secret()?);
+        let max_ttl = i64::try_from(self.jwt_max_ttl)
+            .ok()
+            .and_then(chrono::Duration::try_seconds)
+            .filter(|ttl| *ttl > chrono::Duration::zero())
+            .ok_or_else(|| ConfigError::Invalid {
+                variable: "ORGRAPH_JWT_MAX_TTL".to_owned(),
+                reason: "must be a number of seconds, at least 1".to_owned(),
+            })?;
+        let mut keys = TokenKeys::new(&self.resolve_jwt_secret()?).with_max_ttl(max_ttl);
         if let Some(issuer) = &self.jwt_issuer {
             keys = keys.with_issuer(issuer);
         }

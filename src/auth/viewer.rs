@@ -6,6 +6,7 @@ use entity::enums::{MemberRole, PlatformRole};
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
+pub use super::token::Rejection;
 use super::token::TokenKeys;
 use crate::db;
 use crate::db::scope::Access;
@@ -86,47 +87,6 @@ pub enum Credentials {
     Rejected(Rejection),
 }
 
-/// Why a token is not accepted; told to the client, which can act on it (sign in again, fix
-/// its header), and reveals nothing a forger could use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rejection {
-    NotBearer,
-    Expired,
-    NotYetValid,
-    WrongIssuer,
-    WrongAudience,
-    /// Malformed, forged, or signed with another algorithm or key.
-    Unverifiable,
-    /// Well signed, but its person is no longer active (the database says so).
-    InactivePerson,
-}
-
-impl Rejection {
-    fn of(error: &jsonwebtoken::errors::Error) -> Self {
-        use jsonwebtoken::errors::ErrorKind;
-        match error.kind() {
-            ErrorKind::ExpiredSignature => Self::Expired,
-            ErrorKind::ImmatureSignature => Self::NotYetValid,
-            ErrorKind::InvalidIssuer => Self::WrongIssuer,
-            ErrorKind::InvalidAudience => Self::WrongAudience,
-            _ => Self::Unverifiable,
-        }
-    }
-
-    /// The reason, as the client is told it.
-    pub fn reason(self) -> &'static str {
-        match self {
-            Self::NotBearer => "the `Authorization` header must be `Bearer <token>`",
-            Self::Expired => "it has expired: sign in again",
-            Self::NotYetValid => "it is not valid yet",
-            Self::WrongIssuer => "it was issued by another issuer",
-            Self::WrongAudience => "it is meant for another audience",
-            Self::Unverifiable => "it is malformed or its signature does not verify",
-            Self::InactivePerson => "its person is suspended or deleted",
-        }
-    }
-}
-
 impl Credentials {
     /// Reads an `Authorization` header value (`Bearer <JWT>`).
     pub fn read(authorization: Option<&str>, keys: &TokenKeys) -> Self {
@@ -138,7 +98,7 @@ impl Credentials {
         };
         match keys.verify(token) {
             Ok(claims) => Self::User(claims.sub),
-            Err(error) => Self::Rejected(Rejection::of(&error)),
+            Err(rejection) => Self::Rejected(rejection),
         }
     }
 

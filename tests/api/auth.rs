@@ -354,3 +354,37 @@ async fn a_role_too_weak_is_told_which_role_is_needed() {
         "this needs the ADMIN role or a stronger one in the organisation; you hold ANALYST"
     );
 }
+
+#[tokio::test]
+async fn a_token_from_the_future_or_for_years_is_refused() {
+    let world = World::new().await;
+    let sub = world.alpha.person("owner").id;
+    let now = chrono::Utc::now().timestamp();
+    let sign = |claims: serde_json::Value| {
+        let key = jsonwebtoken::EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes());
+        jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
+    };
+    for (claims, reason) in [
+        (
+            serde_json::json!({ "sub": sub, "iat": now, "exp": now + 600, "nbf": now + 300 }),
+            "not valid yet",
+        ),
+        (
+            serde_json::json!({ "sub": sub, "iat": now + 300, "exp": now + 600 }),
+            "not valid yet",
+        ),
+        (
+            serde_json::json!({ "sub": sub, "iat": now, "exp": 253_402_300_799_i64 }),
+            "lives longer",
+        ),
+    ] {
+        let header = format!("Bearer {}", sign(claims.clone()));
+        let response = world
+            .app
+            .graphql_with_authorization("{ viewer { id } }", Some(&header))
+            .await;
+        assert_eq!(error_codes(&response), ["UNAUTHENTICATED"], "{claims}");
+        let message = response["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(reason), "{claims}: {message}");
+    }
+}
