@@ -20,6 +20,9 @@ use crate::error::AppError;
 /// The root of every read.
 pub struct Query;
 
+/// Every read starts here. Organisation data needs a signed-in viewer (`UNAUTHENTICATED`
+/// otherwise) and shows only the organisations the viewer belongs to (all of them to a
+/// platform admin); reference data (`maturityLevels`, `consentTypes`) is public.
 #[Object]
 impl Query {
     /// The signed-in person. Their memberships are on `User.memberships`.
@@ -33,8 +36,8 @@ impl Query {
     async fn organization(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The organisation's global ID.")] id: Option<ID>,
+        #[graphql(desc = "The organisation's slug, e.g. `acme-retail`.")] slug: Option<String>,
     ) -> Result<Option<Organization>> {
         viewer(ctx).await?;
         let joins = Organization::joins(&ctx.look_ahead());
@@ -65,12 +68,12 @@ impl Query {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<OrganizationFilterInput>,
-        order_by: Option<OrganizationOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<OrganizationFilterInput>,
+        #[graphql(desc = "Sort; by name by default.")] order_by: Option<OrganizationOrder>,
     ) -> Result<Paged<Organization>> {
         viewer(ctx).await?;
         let sort = OrganizationOrder::sort(order_by, BY_NAME);
@@ -103,13 +106,23 @@ impl Query {
     }
 
     /// Any object by its global ID; `null` if it does not exist or the viewer may not read it.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID, as any object's `id` gives it.")] id: ID,
+    ) -> Result<Option<Node>> {
         Ok(resolve_node(ctx, &id, "id").await?)
     }
 
     /// Objects by global ID, in the order asked; `null` for each that does not exist or that
     /// the viewer may not read. At most the page size limit of IDs.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global IDs, at most `ORGRAPH_MAX_PAGE_SIZE` (100 by default).")] ids: Vec<
+            ID,
+        >,
+    ) -> Result<Vec<Option<Node>>> {
         let limit = page_limits(ctx).max_page_size;
         if ids.len() as u64 > limit {
             return Err(AppError::BadUserInput {

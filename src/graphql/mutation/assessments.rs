@@ -79,6 +79,9 @@ impl AssessmentMutations {
     async fn start_assessment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The organisation, the kind of assessment and, optionally, the question model's version."
+        )]
         input: StartAssessmentInput,
     ) -> Result<StartAssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -111,6 +114,7 @@ impl AssessmentMutations {
     async fn save_assessment_responses(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The assessment in progress and the answers to merge into it.")]
         input: SaveAssessmentResponsesInput,
     ) -> Result<AssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -131,6 +135,7 @@ impl AssessmentMutations {
     async fn submit_assessment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The assessment to submit; every category needs at least one answer.")]
         input: AssessmentInput,
     ) -> Result<SubmitAssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -151,7 +156,7 @@ impl AssessmentMutations {
     async fn archive_assessment(
         &self,
         ctx: &Context<'_>,
-        input: AssessmentInput,
+        #[graphql(desc = "The assessment to archive.")] input: AssessmentInput,
     ) -> Result<AssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
         let id = assessment_key(&input.assessment_id)?;

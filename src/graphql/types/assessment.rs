@@ -33,6 +33,8 @@ impl From<entity::assessments::Model> for Assessment {
     }
 }
 
+/// One person's answers to one assessment of one organisation, from start to score. Every
+/// member of the organisation (any role) can read it, answers included.
 #[Object(guard = "OrganizationRole::member_of(self.0.row.organization_id)")]
 impl Assessment {
     /// The assessment's global ID.
