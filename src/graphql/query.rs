@@ -6,15 +6,19 @@ use uuid::Uuid;
 use super::connection::{
     PageArgs, Paged, TotalCount, complexity, connection, node_selection, page_limits,
 };
+use super::enums::AssessmentType;
 use super::guards::{db, loaders, reference, viewer};
 use super::id::{GlobalId, NodeKind};
 use super::inputs::{OrganizationFilterInput, OrganizationOrder};
-use super::types::{ConsentType, MaturityLevel, Node, Organization, User, load, resolve_node};
+use super::types::{
+    AssessmentModel, ConsentType, MaturityLevel, Node, Organization, User, load, resolve_node,
+};
 use crate::db::organizations::{
     self, OrganizationBySlug, OrganizationFilter, OrganizationKey, OrganizationSort,
 };
 use crate::db::paging::{ListQuery, Sort};
 use crate::db::users::UserKey;
+use crate::domain::scoring;
 use crate::error::AppError;
 
 /// The root of every read.
@@ -22,7 +26,8 @@ pub struct Query;
 
 /// Every read starts here. Organisation data needs a signed-in viewer (`UNAUTHENTICATED`
 /// otherwise) and shows only the organisations the viewer belongs to (all of them to a
-/// platform admin); reference data (`maturityLevels`, `consentTypes`) is public.
+/// platform admin); reference data (`maturityLevels`, `consentTypes`, `assessmentModels`) is
+/// public.
 #[Object]
 impl Query {
     /// The signed-in person. Their memberships are on `User.memberships`.
@@ -143,6 +148,19 @@ impl Query {
     async fn maturity_levels(&self, ctx: &Context<'_>) -> Result<Vec<MaturityLevel>> {
         let levels = reference(ctx)?.maturity_levels();
         Ok(levels.iter().cloned().map(MaturityLevel).collect())
+    }
+
+    /// The question models of every assessment type (or of one), by type and then version,
+    /// oldest first: the questions, answer scales, options, categories and weights a client
+    /// needs to render an assessment and build answers `saveAssessmentResponses` accepts.
+    /// Public reference data.
+    async fn assessment_models(
+        &self,
+        #[graphql(desc = "Only this type's models; every type's by default.")]
+        assessment_type: Option<AssessmentType>,
+    ) -> Vec<AssessmentModel> {
+        let models = scoring::question_models_of(assessment_type.map(Into::into));
+        models.into_iter().map(AssessmentModel).collect()
     }
 
     /// Every consent type a person can grant or withdraw, all versions. Public reference data.

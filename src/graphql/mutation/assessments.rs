@@ -39,8 +39,9 @@ pub struct StartAssessmentPayload {
 pub struct SaveAssessmentResponsesInput {
     /// The assessment.
     pub assessment_id: ID,
-    /// Question id → answer (a number for a scale, an option key, or a boolean); `null`
-    /// clears an answer.
+    /// Question `key` → answer, as the assessment's `model` describes them (a whole number on a
+    /// likert scale, an option's `key`, or a boolean); `null` clears an answer. An unknown key
+    /// is `BAD_USER_INPUT`, and its message lists the model's question keys.
     pub responses: Json<serde_json::Value>,
 }
 
