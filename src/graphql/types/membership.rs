@@ -31,6 +31,8 @@ impl From<entity::organization_members::Model> for Membership {
     }
 }
 
+/// A person's place in an organisation: their role, department and status. Every member of
+/// the organisation can read its memberships.
 #[Object(guard = "OrganizationRole::member_of(self.0.row.organization_id)")]
 impl Membership {
     /// The membership's global ID.
