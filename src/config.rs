@@ -62,6 +62,8 @@ pub struct Settings {
     pub max_query_complexity: usize,
     /// `ORGRAPH_INTROSPECTION`: whether `__schema` and `__type` answer.
     pub introspection: bool,
+    /// `ORGRAPH_MAX_LIST_INPUT`: the most items any list in a request's arguments may hold.
+    pub max_list_input: usize,
     /// `ORGRAPH_MAX_PAGE_SIZE`: the largest `first`/`last` (and `nodes(ids:)` length) accepted.
     pub max_page_size: u64,
     /// `ORGRAPH_JOBS`: whether `serve` runs the background jobs.
@@ -144,6 +146,7 @@ impl Default for Settings {
             max_query_complexity: 50_000,
             introspection: true,
             max_page_size: 100,
+            max_list_input: 1000,
             jobs: true,
             jobs_interval_seconds: 3600,
             cors_origins: None,

@@ -167,7 +167,12 @@ fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executo
         depth: settings.max_query_depth,
         complexity: settings.max_query_complexity,
     };
-    Ok(Executor::new(configured, limits, PARSED_DOCUMENTS_MEMORY))
+    Ok(Executor::new(
+        configured,
+        limits,
+        settings.max_list_input,
+        PARSED_DOCUMENTS_MEMORY,
+    ))
 }
 
 /// Automatic persisted queries, or only the allow-list's operations when

@@ -10,14 +10,33 @@ fn invalid(message: impl Into<String>) -> Invalid {
     Invalid(message.into())
 }
 
-/// A display name: 1 to 200 characters once trimmed.
+/// A display name: 1 to 200 characters once trimmed, without the invisible characters that
+/// make one name look like another (bidirectional overrides and isolates, zero-width spaces
+/// and joiners, the byte-order mark).
 pub fn name(value: &str) -> Result<String, Invalid> {
     let trimmed = value.trim();
+    if let Some(c) = trimmed.chars().find(|c| is_spoofing_character(*c)) {
+        return Err(invalid(format!(
+            "must not contain the invisible character U+{:04X}",
+            c as u32
+        )));
+    }
     match trimmed.chars().count() {
         0 => Err(invalid("must not be empty")),
         1..=200 => Ok(trimmed.to_owned()),
         _ => Err(invalid("must be at most 200 characters")),
     }
+}
+
+fn is_spoofing_character(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}' // zero-width space, joiners, direction marks
+        | '\u{202A}'..='\u{202E}' // embeddings and overrides
+        | '\u{2060}'..='\u{2064}' // word joiner and invisible operators
+        | '\u{2066}'..='\u{2069}' // isolates
+        | '\u{061C}' // Arabic letter mark
+        | '\u{FEFF}' // byte-order mark
+    )
 }
 
 /// A URL-safe organisation name: 2 to 63 lowercase letters, digits and single hyphens, not
@@ -126,6 +145,25 @@ mod tests {
         assert_eq!(name("  Acme  ").unwrap(), "Acme");
         assert!(name("   ").is_err());
         assert!(name(&"x".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn names_may_not_hide_invisible_characters() {
+        assert_eq!(name("Zoë Ångström").unwrap(), "Zoë Ångström");
+        assert_eq!(name("محمد").unwrap(), "محمد");
+        for spoof in [
+            "Admin\u{202E}nimda",
+            "Am\u{200B}ara",
+            "\u{2066}Acme\u{2069}",
+            "\u{FEFF}Acme",
+        ] {
+            let refused = name(spoof).unwrap_err();
+            assert!(
+                refused.0.contains("invisible character"),
+                "{spoof:?}: {}",
+                refused.0
+            );
+        }
     }
 
     #[test]

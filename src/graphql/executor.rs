@@ -16,6 +16,7 @@ use async_graphql::{
 
 use super::completion::ResponseShape;
 use super::documents::ParsedDocuments;
+use super::input_limits;
 use super::limits::{QueryLimits, with_code};
 use super::{Mutation, OrgraphSchema, Query};
 use crate::error::code;
@@ -25,14 +26,18 @@ pub struct Executor {
     checking: OrgraphSchema,
     executing: OrgraphSchema,
     documents: ParsedDocuments,
+    /// The longest list an input may hold.
+    max_list_input: usize,
 }
 
 impl Executor {
     /// Builds both schemas with `configured` (data, introspection), refusing queries beyond
-    /// `limits`, keeping at most about `documents_memory` bytes of parsed documents.
+    /// `limits` and list inputs longer than `max_list_input`, keeping at most about
+    /// `documents_memory` bytes of parsed documents.
     pub fn new(
         configured: impl Fn() -> SchemaBuilder<Query, Mutation, EmptySubscription>,
         limits: QueryLimits,
+        max_list_input: usize,
         documents_memory: u64,
     ) -> Self {
         let executing = configured().validation_mode(ValidationMode::Fast).finish();
@@ -41,6 +46,7 @@ impl Executor {
             checking: configured().extension(limits).finish(),
             executing,
             documents: ParsedDocuments::new(documents_memory, shape),
+            max_list_input,
         }
     }
 
@@ -62,7 +68,10 @@ impl Executor {
         let parsed = self.documents.parse(&request.query);
         if let Some(parsed) = &parsed {
             let checked = pick_operation(parsed, request.operation_name.as_deref())
-                .and_then(|operation| required_variables(operation, &request.variables));
+                .and_then(|operation| required_variables(operation, &request.variables))
+                .and_then(|()| {
+                    input_limits::check(parsed, &request.variables, self.max_list_input)
+                });
             if let Err(error) = checked {
                 return Response::from_errors(vec![error]);
             }

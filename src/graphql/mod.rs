@@ -9,6 +9,7 @@ mod error_codes;
 pub mod executor;
 pub mod guards;
 pub mod id;
+pub mod input_limits;
 pub mod inputs;
 pub mod limits;
 mod mutation;

@@ -123,6 +123,7 @@ impl Query {
 
     /// Objects by global ID, in the order asked; `null` for each that does not exist or that
     /// the viewer may not read. At most the page size limit of IDs.
+    #[graphql(complexity = "ids.len().max(1) * child_complexity")]
     async fn nodes(
         &self,
         ctx: &Context<'_>,

@@ -14,6 +14,7 @@ mod constraints;
 mod cors;
 mod helpers;
 mod history;
+mod hostile_input;
 mod http;
 mod jobs;
 mod loading;
