@@ -67,6 +67,9 @@ pub struct Settings {
     /// (`https://app.example.com,http://localhost:5173`), or `*` for any (development only);
     /// unset, only pages of the API's own origin may.
     pub cors_origins: Option<String>,
+    /// `ORGRAPH_GRAPHIQL_CDN`: whether the GraphiQL page loads its scripts from a public CDN
+    /// instead of from orgraph itself.
+    pub graphiql_cdn: bool,
 }
 
 /// Which browser origins may call the API from a page of another origin.
@@ -131,6 +134,7 @@ impl Default for Settings {
             jobs: true,
             jobs_interval_seconds: 3600,
             cors_origins: None,
+            graphiql_cdn: false,
         }
     }
 }

@@ -6,13 +6,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use async_graphql::ErrorExtensions;
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
 use axum::Extension;
 use axum::Router;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
@@ -32,7 +31,7 @@ use crate::graphql::guards::Session;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::{schema_builder, tag_uncoded_errors};
 use crate::jobs::{JobRunner, Schedule};
-use crate::{db, seed};
+use crate::{db, graphiql, seed};
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -42,6 +41,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Token keys, derived once from the secret.
     pub keys: Arc<TokenKeys>,
+    /// Where the GraphiQL page loads its assets from.
+    pub graphiql: graphiql::Assets,
 }
 
 /// The memory parsed documents may take: hundreds of distinct client queries.
@@ -83,6 +84,7 @@ impl Application {
             executor: Arc::new(executor(settings, reference)?),
             db: db.clone(),
             keys: Arc::new(settings.token_keys()?),
+            graphiql: graphiql::Assets::from_cdn_setting(settings.graphiql_cdn),
         };
         let jobs = settings
             .jobs
@@ -169,6 +171,7 @@ pub fn router(state: AppState, cors: &CorsOrigins) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(graphiql::routes())
         .with_state(state);
     match cors_layer(cors) {
         Some(layer) => routes.layer(layer),
@@ -290,14 +293,7 @@ async fn graphql_get(
         .and_then(|accept| accept.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html && request.uri().query().is_none() {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .subscription_endpoint("/graphql")
-                .title("orgraph")
-                .finish(),
-        )
-        .into_response();
+        return graphiql::page(state.graphiql).into_response();
     }
     let headers = request.headers().clone();
     match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(

@@ -2,7 +2,7 @@
 # Refreshes the GraphiQL page's assets from the npm registry: the packages' own files,
 # byte for byte (the CDN option pins the same files with their hashes), and their licences.
 #
-#   src/graphiql/assets/refresh.sh [GRAPHIQL_VERSION] [REACT_VERSION]
+#   src/graphiql/vendor/refresh.sh [GRAPHIQL_VERSION] [REACT_VERSION]
 #
 # GraphiQL 4 is the last major release with a UMD build that loads from a <script> tag; 5 is
 # ESM with Monaco and would need a bundler. After changing a version, change it in the
