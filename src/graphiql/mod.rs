@@ -156,7 +156,7 @@ pub struct Example {
     pub document: &'static str,
     /// Its variables.
     pub variables: Option<serde_json::Value>,
-    /// Whether it needs a signed-in viewer: its tab opens with the token hint in *Headers*.
+    /// Whether it needs a signed-in viewer.
     pub signed_in: bool,
 }
 
@@ -192,9 +192,9 @@ pub fn examples(now: DateTime<Utc>) -> Vec<Example> {
 fn welcome() -> String {
     format!(
         "# Welcome to orgraph. Reference data is public: run this with ▶ or Ctrl-Enter.\n\
-         # Everything else needs a token (the other tabs hint at it in Headers). Mint one with\n\
+         # Everything else needs a token: mint one with\n\
          #   {TOKEN_COMMAND}\n\
-         # and send it in Headers as {{\"Authorization\": \"Bearer <token>\"}}.\n"
+         # and put it in Headers, below, in place of the hint.\n"
     )
 }
 
@@ -218,9 +218,18 @@ struct Tab {
     headers: String,
 }
 
-/// The *Headers* pane of a tab that needs a token.
-fn token_hint() -> String {
-    format!("{{\n  \"Authorization\": \"Bearer <the output of: {TOKEN_COMMAND}>\"\n}}")
+/// The `Authorization` the *Headers* pane opens with: a hint, not a token. The server takes a
+/// credential it cannot use as none, so the public first tab runs with it as it is.
+pub fn authorization_hint() -> String {
+    format!("Bearer <the output of: {TOKEN_COMMAND}>")
+}
+
+/// The *Headers* pane of every tab.
+fn headers_hint() -> String {
+    format!(
+        "{{\n  \"Authorization\": {}\n}}",
+        serde_json::Value::from(authorization_hint())
+    )
 }
 
 fn page_config(assets: Assets, now: DateTime<Utc>) -> PageConfig {
@@ -234,18 +243,14 @@ fn page_config(assets: Assets, now: DateTime<Utc>) -> PageConfig {
                 example.document.to_owned()
             },
             variables: example.variables.map(|variables| format!("{variables:#}")),
-            headers: if example.signed_in {
-                token_hint()
-            } else {
-                "{}".to_owned()
-            },
+            headers: headers_hint(),
         })
         .collect();
     PageConfig {
         endpoint: ENDPOINT,
         subscription_endpoint: ENDPOINT,
         tabs,
-        headers: token_hint(),
+        headers: headers_hint(),
         not_loaded: match assets {
             Assets::Embedded => "GraphiQL's scripts did not load from this server.",
             Assets::Cdn => {

@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use entity::prelude::*;
 use entity::users;
 use orgraph::auth::token::TokenKeys;
-use orgraph::graphiql::{ASSETS_PATH, examples};
+use orgraph::graphiql::{ASSETS_PATH, authorization_hint, examples};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha384};
 
@@ -150,4 +150,21 @@ async fn every_example_runs_on_the_demo_data() {
             example.document
         );
     }
+}
+
+#[tokio::test]
+async fn the_first_tab_runs_as_it_opens_with_the_token_hint() {
+    let app = spawn_app().await;
+    let first = examples(Utc::now()).remove(0);
+    assert!(!first.signed_in);
+    let response = app
+        .graphql_with_authorization(first.document, Some(&authorization_hint()))
+        .await;
+    assert!(
+        response.get("errors").is_none()
+            && response["data"]["maturityLevels"]
+                .as_array()
+                .is_some_and(|levels| levels.len() == 10),
+        "a credential the server cannot use counts as none: {response:#}"
+    );
 }

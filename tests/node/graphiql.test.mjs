@@ -1,6 +1,6 @@
 // GraphiQL in a real browser (Debian's chromium), with every request to anything but the
-// server refused: the page loads, runs its first tab's query and shows the demo's maturity
-// levels; the signed-in tabs hint at the token, and run with one.
+// server refused: the page loads with a hint at the token in Headers, runs its first tab's
+// query and shows the demo's maturity levels, and runs a signed-in tab given the token.
 
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -11,6 +11,7 @@ import { baseUrl, endpoint, skip, token } from "./lib.mjs";
 
 const headersEditor = ".graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror";
 const resultEditor = ".result-window .CodeMirror";
+const tokenHint = /"Authorization": "Bearer <the output of: cargo run -q -- token --email [^>]+>"/;
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 if (!existsSync(browserPath)) {
   skip(`${browserPath} is not installed (apt-get install chromium): GraphiQL was not tried in a browser`);
@@ -41,7 +42,9 @@ try {
   const tabs = await page.locator(".graphiql-tab").count();
   assert.ok(tabs >= 6, `GraphiQL opens with a tab per example, saw ${tabs}`);
 
-  // The first tab needs no token: run it with the button, as a person would.
+  // Headers opens with a hint at the token; the first tab runs with it as it is, from the
+  // button, as a person would.
+  assert.match(await editorValue(page, headersEditor), tokenHint);
   await page.locator(".graphiql-execute-button").click();
   const result = await resultOf(page);
   const levels = result.data?.maturityLevels ?? [];
@@ -49,11 +52,10 @@ try {
   assert.equal(levels[0].name, "Absent");
   console.log(`first tab: ${levels.length} maturity levels, from "${levels[0].name}" to "${levels[9].name}"`);
 
-  // The second tab (the dashboard) opens with the token hint in Headers; with a real token
-  // in its place it shows Northwind's digital twin.
+  // The second tab (the dashboard) needs the token: with a real one in place of the hint it
+  // shows Northwind's digital twin.
   await page.locator(".graphiql-tab").nth(1).click();
-  const hint = await editorValue(page, headersEditor);
-  assert.match(hint, /"Authorization": "Bearer <the output of: cargo run -q -- token --email [^>]+>"/);
+  assert.match(await editorValue(page, headersEditor), tokenHint);
   await page.evaluate(
     ([selector, headers]) => document.querySelector(selector).CodeMirror.setValue(headers),
     [headersEditor, JSON.stringify({ Authorization: `Bearer ${token}` })],
