@@ -1,5 +1,6 @@
 //! The command line: one binary, `serve` by default.
 
+use std::io::Write as _;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -20,6 +21,21 @@ use crate::seed::{self, SeedSummary, SyntheticSize};
 use crate::service::{benchmarks, twins};
 use crate::startup::shutdown_signal;
 use crate::{Application, db, graphql, telemetry};
+
+/// Prints a line to stdout, failing the command with the write's error: a reader that closed
+/// the pipe early (`orgraph audit verify | head -1`) ends it quietly (see `main`), not a panic.
+macro_rules! say {
+    ($($line:tt)*) => {
+        writeln!(std::io::stdout(), $($line)*)?
+    };
+}
+
+/// Like `say!`, without the line's end.
+macro_rules! say_part {
+    ($($part:tt)*) => {
+        write!(std::io::stdout(), $($part)*)?
+    };
+}
 
 /// orgraph: a multi-tenant GraphQL gateway for organisational intelligence.
 #[derive(Debug, Parser)]
@@ -132,9 +148,16 @@ pub enum MigrateAction {
 }
 
 /// Runs a parsed command line.
+/// Whether `error` is a write to a pipe whose reader has gone.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|error| error.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Schema) = cli.command {
-        print!("{}", graphql::sdl());
+        say_part!("{}", graphql::sdl());
         return Ok(());
     }
     let settings = Settings::from_env()?;
@@ -189,15 +212,17 @@ async fn recompute_twins(settings: &Settings, slug: Option<&str>) -> anyhow::Res
         progress.inc(1);
     }
     progress.finish_and_clear();
-    println!(
+    say!(
         "{} organisations recomputed in {:.2} s; {changed} twins changed",
         organizations.len(),
         started.elapsed().as_secs_f64()
     );
     let refreshed = benchmarks::refresh(&db, Utc::now()).await?;
-    println!(
+    say!(
         "benchmarks refreshed: {} cohorts of {} or more, {} organisations placed",
-        refreshed.cohorts, MIN_COHORT_SIZE, refreshed.organizations
+        refreshed.cohorts,
+        MIN_COHORT_SIZE,
+        refreshed.organizations
     );
     Ok(())
 }
@@ -232,20 +257,20 @@ async fn list_jobs(db: &DatabaseConnection, runner: &JobRunner) -> anyhow::Resul
     let now = Utc::now();
     for job in runner.jobs() {
         let cadence = job.cadence();
-        println!(
+        say!(
             "{} ({cadence}, due period {})",
             job.name(),
             cadence.period_at(now).label
         );
         let runs = jobs::latest_runs(db, job.name(), LISTED_RUNS).await?;
         if runs.is_empty() {
-            println!("  no runs yet");
+            say!("  no runs yet");
         }
         for run in runs {
             let finished = run
                 .finished_at
                 .map_or_else(|| "not finished".to_owned(), |at| format!("finished {at}"));
-            print!(
+            say_part!(
                 "  {}  {:<9}  started {}  {finished}  {} rows touched",
                 run.period,
                 run.outcome.as_str(),
@@ -253,8 +278,8 @@ async fn list_jobs(db: &DatabaseConnection, runner: &JobRunner) -> anyhow::Resul
                 run.rows_touched
             );
             match run.error {
-                Some(error) => println!("  error: {error}"),
-                None => println!(),
+                Some(error) => say!("  error: {error}"),
+                None => say!(),
             }
         }
     }
@@ -264,7 +289,7 @@ async fn list_jobs(db: &DatabaseConnection, runner: &JobRunner) -> anyhow::Resul
 async fn run_jobs_once(runner: &JobRunner) -> anyhow::Result<()> {
     let reports = runner.run_due(Utc::now()).await?;
     for report in &reports {
-        println!("{report}");
+        say!("{report}");
     }
     let failed = reports
         .iter()
@@ -278,9 +303,9 @@ async fn verify_audit(settings: &Settings, anchor: Option<audit::Anchor>) -> any
     let db = db::connect(settings).await?;
     match audit::verify_anchored(&db, anchor.as_ref()).await? {
         Verification::Intact { rows, head } => {
-            println!("audit log intact: {rows} rows, every hash matches");
+            say!("audit log intact: {rows} rows, every hash matches");
             if let Some(head) = head {
-                println!(
+                say!(
                     "head {head} (pass it as --anchor next time to detect rows removed from the end)"
                 );
             }
@@ -296,7 +321,11 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let application = Application::build(&settings).await?;
     let address = application.local_addr();
     tracing::info!(database = %db::redact(&settings.database_url), "database ready");
-    println!("orgraph is serving GraphiQL at http://{address}/graphql");
+    // The server keeps serving whoever reads its output, or nobody.
+    let _ = writeln!(
+        std::io::stdout(),
+        "orgraph is serving GraphiQL at http://{address}/graphql"
+    );
     application.run_until_stopped().await
 }
 
@@ -308,7 +337,7 @@ async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<(
         MigrateAction::Fresh => Migrator::fresh(&db).await?,
         MigrateAction::Status => {
             for migration in Migrator::get_migration_with_status(&db).await? {
-                println!(
+                say!(
                     "{:<10} {}",
                     migration.status().to_string(),
                     migration.name()
@@ -319,7 +348,7 @@ async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<(
     }
     let applied = Migrator::get_applied_migrations(&db).await?.len();
     let pending = Migrator::get_pending_migrations(&db).await?.len();
-    println!("migrations: {applied} applied, {pending} pending");
+    say!("migrations: {applied} applied, {pending} pending");
     Ok(())
 }
 
@@ -330,29 +359,36 @@ async fn seed_command(settings: &Settings, size: Option<SyntheticSize>) -> anyho
         Some(size) => seed::synthetic(&db, size, true).await?,
         None => seed::demo(&db).await?,
     };
-    print_summary(&summary);
+    print_summary(&summary)?;
     Ok(())
 }
 
-fn print_summary(summary: &SeedSummary) {
+fn print_summary(summary: &SeedSummary) -> anyhow::Result<()> {
     if summary.rows == 0 {
-        println!("demo data already present: nothing written");
-        return;
+        say!("demo data already present: nothing written");
+        return Ok(());
     }
     for (table, rows) in &summary.tables {
-        println!("{table:<28} {rows:>9}");
+        say!("{table:<28} {rows:>9}");
     }
-    println!(
+    say!(
         "{:<28} {:>9} rows in {:.2} s ({:.0} rows/s)",
         "total",
         summary.rows,
         summary.elapsed.as_secs_f64(),
         summary.throughput()
     );
+    Ok(())
 }
 
 async fn token(settings: &Settings, email: &str, ttl_hours: i64) -> anyhow::Result<()> {
     let keys = settings.token_keys()?;
+    let ttl = Duration::hours(ttl_hours);
+    anyhow::ensure!(
+        ttl <= keys.max_ttl(),
+        "--ttl-hours {ttl_hours} is longer than the server accepts: ORGRAPH_JWT_MAX_TTL is {} s",
+        keys.max_ttl().num_seconds()
+    );
     let db = db::connect(settings).await?;
     let user = User::find()
         .filter(
@@ -362,6 +398,6 @@ async fn token(settings: &Settings, email: &str, ttl_hours: i64) -> anyhow::Resu
         .one(&db)
         .await?
         .with_context(|| format!("no user has the email {email}"))?;
-    println!("{}", keys.mint(user.id, Duration::hours(ttl_hours))?);
+    say!("{}", keys.mint(user.id, ttl)?);
     Ok(())
 }

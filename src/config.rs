@@ -22,6 +22,9 @@ pub const DEV_SECRET_PATH: &str = "data/dev-jwt-secret";
 /// The shortest accepted `ORGRAPH_JWT_SECRET`, in bytes: HS256 wants at least 256 bits.
 pub const MIN_SECRET_LEN: usize = 32;
 
+/// The smallest `ORGRAPH_MAX_BODY_BYTES`: room for a real query.
+pub const MIN_BODY_BYTES: usize = 1024;
+
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -45,6 +48,8 @@ pub struct Settings {
     pub jwt_issuer: Option<String>,
     /// `ORGRAPH_JWT_AUDIENCE`: when set, tokens must carry this `aud`.
     pub jwt_audience: Option<String>,
+    /// `ORGRAPH_JWT_MAX_TTL`: the longest lifetime (`exp - iat`, in seconds) a token may have.
+    pub jwt_max_ttl: u64,
     /// `ORGRAPH_DB_MAX_CONNECTIONS`: the size of the database pool.
     pub db_max_connections: u32,
     /// `ORGRAPH_SEED_DEMO`: whether `serve` loads demo data into an empty database.
@@ -67,6 +72,16 @@ pub struct Settings {
     /// (`https://app.example.com,http://localhost:5173`), or `*` for any (development only);
     /// unset, only pages of the API's own origin may.
     pub cors_origins: Option<String>,
+    /// `ORGRAPH_MAX_BODY_BYTES`: the largest request body accepted.
+    pub max_body_bytes: usize,
+    /// `ORGRAPH_BATCH_MAX`: the most operations a POST may send as a JSON array; 0 turns
+    /// batches off.
+    pub batch_max: usize,
+    /// `ORGRAPH_PERSISTED_ONLY`: run only the operations of the allow-list in
+    /// `ORGRAPH_PERSISTED_DIR`, by hash or by their exact text.
+    pub persisted_only: bool,
+    /// `ORGRAPH_PERSISTED_DIR`: a folder of `.graphql` files, one operation document each.
+    pub persisted_dir: Option<PathBuf>,
     /// `ORGRAPH_GRAPHIQL_CDN`: whether the GraphiQL page loads its scripts from a public CDN
     /// instead of from orgraph itself.
     pub graphiql_cdn: bool,
@@ -124,6 +139,7 @@ impl Default for Settings {
             jwt_secret: None,
             jwt_issuer: None,
             jwt_audience: None,
+            jwt_max_ttl: crate::auth::token::DEFAULT_MAX_TTL.num_seconds() as u64,
             db_max_connections: 10,
             seed_demo: true,
             log_format: LogFormat::Text,
@@ -134,6 +150,10 @@ impl Default for Settings {
             jobs: true,
             jobs_interval_seconds: 3600,
             cors_origins: None,
+            max_body_bytes: 1 << 20,
+            batch_max: 0,
+            persisted_only: false,
+            persisted_dir: None,
             graphiql_cdn: false,
         }
     }
@@ -202,6 +222,12 @@ impl Settings {
             variable: "ORGRAPH_CORS_ORIGINS".to_owned(),
             reason,
         })?;
+        if self.max_body_bytes < MIN_BODY_BYTES {
+            return Err(ConfigError::Invalid {
+                variable: "ORGRAPH_MAX_BODY_BYTES".to_owned(),
+                reason: format!("must be at least {MIN_BODY_BYTES}"),
+            });
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 variable: "ORGRAPH_DB_MAX_CONNECTIONS".to_owned(),
@@ -228,7 +254,15 @@ impl Settings {
 
     /// The token keys: the secret, and the issuer and audience when configured.
     pub fn token_keys(&self) -> Result<TokenKeys, ConfigError> {
-        let mut keys = TokenKeys::new(&self.resolve_jwt_secret()?);
+        let max_ttl = i64::try_from(self.jwt_max_ttl)
+            .ok()
+            .and_then(chrono::Duration::try_seconds)
+            .filter(|ttl| *ttl > chrono::Duration::zero())
+            .ok_or_else(|| ConfigError::Invalid {
+                variable: "ORGRAPH_JWT_MAX_TTL".to_owned(),
+                reason: "must be a number of seconds, at least 1".to_owned(),
+            })?;
+        let mut keys = TokenKeys::new(&self.resolve_jwt_secret()?).with_max_ttl(max_ttl);
         if let Some(issuer) = &self.jwt_issuer {
             keys = keys.with_issuer(issuer);
         }

@@ -12,6 +12,15 @@ pub mod code {
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
+    /// The HTTP request is not a GraphQL request: bad JSON, parameters of the wrong type, a
+    /// media type that is not accepted.
+    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    /// The body is larger than `ORGRAPH_MAX_BODY_BYTES`.
+    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    /// An automatic persisted query's hash is not known (yet): send the query with it.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// `ORGRAPH_PERSISTED_ONLY` is on and the operation is not in the allow-list.
+    pub const OPERATION_NOT_ALLOWED: &str = "OPERATION_NOT_ALLOWED";
 }
 
 /// Everything a resolver can fail with.
@@ -20,8 +29,15 @@ pub mod code {
 /// an error *without* an `extensions.code`, and that conversion must never be picked by `?`.
 #[derive(Debug)]
 pub enum AppError {
+    /// No credentials, where a signed-in person is needed.
     Unauthenticated,
-    Forbidden,
+    /// Credentials that are not accepted, and why.
+    InvalidCredentials(&'static str),
+    /// A member of the organisation whose role is weaker than the one needed.
+    RoleTooWeak {
+        needed: entity::enums::MemberRole,
+        held: entity::enums::MemberRole,
+    },
     /// Not allowed, for a reason the client may know.
     Refused(String),
     NotFound,
@@ -58,8 +74,15 @@ impl AppError {
     /// The sentence shown to the client.
     pub fn message(&self) -> String {
         match self {
-            Self::Unauthenticated => "authentication required".to_owned(),
-            Self::Forbidden => "not allowed".to_owned(),
+            Self::Unauthenticated => {
+                "sign in first: send `Authorization: Bearer <token>`".to_owned()
+            }
+            Self::InvalidCredentials(reason) => format!("the token is not accepted: {reason}"),
+            Self::RoleTooWeak { needed, held } => format!(
+                "this needs the {} role or a stronger one in the organisation; you hold {}",
+                needed.as_str().to_uppercase(),
+                held.as_str().to_uppercase()
+            ),
             Self::NotFound => "not found".to_owned(),
             Self::BadUserInput { message, .. }
             | Self::Conflict(message)
@@ -71,8 +94,8 @@ impl AppError {
     /// The `extensions.code` of this error.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated => code::UNAUTHENTICATED,
-            Self::Forbidden | Self::Refused(_) => code::FORBIDDEN,
+            Self::Unauthenticated | Self::InvalidCredentials(_) => code::UNAUTHENTICATED,
+            Self::RoleTooWeak { .. } | Self::Refused(_) => code::FORBIDDEN,
             Self::NotFound => code::NOT_FOUND,
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
@@ -123,7 +146,17 @@ mod tests {
     fn each_variant_maps_to_its_code() {
         let cases = [
             (AppError::Unauthenticated, code::UNAUTHENTICATED),
-            (AppError::Forbidden, code::FORBIDDEN),
+            (
+                AppError::InvalidCredentials("expired"),
+                code::UNAUTHENTICATED,
+            ),
+            (
+                AppError::RoleTooWeak {
+                    needed: entity::enums::MemberRole::Admin,
+                    held: entity::enums::MemberRole::Viewer,
+                },
+                code::FORBIDDEN,
+            ),
             (AppError::Refused("no".into()), code::FORBIDDEN),
             (AppError::NotFound, code::NOT_FOUND),
             (AppError::Conflict("slug taken".into()), code::CONFLICT),

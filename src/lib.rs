@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod graphiql;
 pub mod graphql;
+pub mod http;
 pub mod jobs;
 pub mod seed;
 pub mod service;

@@ -11,6 +11,8 @@ async fn main() -> std::process::ExitCode {
     let cli = orgraph::cli::Cli::parse();
     match orgraph::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        // The reader of the output has all it wanted (`| head`).
+        Err(error) if orgraph::cli::is_broken_pipe(&error) => std::process::ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE

@@ -5,33 +5,28 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use async_graphql::ErrorExtensions;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse, GraphQLSubscription};
-use axum::Extension;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRequest, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
-use crate::audit::{Pseudonymizer, RequestOrigin};
+use crate::audit::Pseudonymizer;
 use crate::auth::token::TokenKeys;
-use crate::auth::viewer::Credentials;
 use crate::config::{CorsOrigins, Settings};
 use crate::db::reference::Reference;
-use crate::error::AppError;
-use crate::graphql::batching::load_queue;
 use crate::graphql::connection::PageLimits;
 use crate::graphql::executor::Executor;
-use crate::graphql::guards::Session;
 use crate::graphql::limits::QueryLimits;
-use crate::graphql::{schema_builder, tag_uncoded_errors};
+use crate::graphql::persisted::PersistedQueries;
+use crate::graphql::schema_builder;
 use crate::jobs::{JobRunner, Schedule};
-use crate::{db, graphiql, seed};
+use crate::{db, graphiql, http, seed};
+
+pub use crate::http::graphql::STATEMENTS_HEADER;
 
 /// Shared by every request.
 #[derive(Clone)]
@@ -41,9 +36,18 @@ pub struct AppState {
     pub db: DatabaseConnection,
     /// Token keys, derived once from the secret.
     pub keys: Arc<TokenKeys>,
+    /// The documents clients may name by hash.
+    pub persisted: Arc<PersistedQueries>,
+    /// The most requests a POST may batch (`ORGRAPH_BATCH_MAX`; 0: no batches).
+    pub batch_max: usize,
+    /// The largest body a POST may carry (`ORGRAPH_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
     /// Where the GraphiQL page loads its assets from.
     pub graphiql: graphiql::Assets,
 }
+
+/// The memory automatic persisted queries may take: the text of thousands of client queries.
+const PERSISTED_QUERIES_MEMORY: u64 = 4 << 20;
 
 /// The memory parsed documents may take: hundreds of distinct client queries.
 const PARSED_DOCUMENTS_MEMORY: u64 = 16 << 20;
@@ -84,6 +88,9 @@ impl Application {
             executor: Arc::new(executor(settings, reference)?),
             db: db.clone(),
             keys: Arc::new(settings.token_keys()?),
+            persisted: Arc::new(persisted_queries(settings)?),
+            batch_max: settings.batch_max,
+            max_body_bytes: settings.max_body_bytes,
             graphiql: graphiql::Assets::from_cdn_setting(settings.graphiql_cdn),
         };
         let jobs = settings
@@ -165,10 +172,29 @@ fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executo
     Ok(Executor::new(configured, limits, PARSED_DOCUMENTS_MEMORY))
 }
 
+/// Automatic persisted queries, or only the allow-list's operations when
+/// `ORGRAPH_PERSISTED_ONLY` is on.
+fn persisted_queries(settings: &Settings) -> anyhow::Result<PersistedQueries> {
+    if !settings.persisted_only {
+        return Ok(PersistedQueries::automatic(PERSISTED_QUERIES_MEMORY));
+    }
+    let directory = settings
+        .persisted_dir
+        .as_deref()
+        .context("ORGRAPH_PERSISTED_ONLY needs ORGRAPH_PERSISTED_DIR, the allow-list's folder")?;
+    PersistedQueries::allow_list(directory).context("ORGRAPH_PERSISTED_DIR")
+}
+
 /// The routes of the API contract, with CORS for the origins `ORGRAPH_CORS_ORIGINS` names.
 pub fn router(state: AppState, cors: &CorsOrigins) -> Router {
+    let body_limit = DefaultBodyLimit::max(state.max_body_bytes);
     let routes = Router::new()
-        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route(
+            "/graphql",
+            get(http::graphql::get)
+                .post(http::graphql::post)
+                .layer(body_limit),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .merge(graphiql::routes())
@@ -200,127 +226,6 @@ fn cors_layer(origins: &CorsOrigins) -> Option<CorsLayer> {
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
             .max_age(PREFLIGHT_MAX_AGE),
     )
-}
-
-async fn graphql_post(
-    State(state): State<AppState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
-    headers: HeaderMap,
-    request: GraphQLRequest,
-) -> Response {
-    let client = client.map(|Extension(ConnectInfo(address))| address);
-    execute(&state, &headers, client, request.into_inner()).await
-}
-
-/// Where the request came from, for the audit log: a sane `x-request-id` from the client or
-/// proxy, the client's address and user agent.
-fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestOrigin {
-    let header = |name: &str, max: usize| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .filter(|value| !value.is_empty() && value.len() <= max)
-            .map(str::to_owned)
-    };
-    RequestOrigin::new(
-        header("x-request-id", 100),
-        client.map(|address| address.ip()),
-        header("user-agent", 500),
-    )
-}
-
-/// The response header that tells how many SQL statements a request sent.
-pub const STATEMENTS_HEADER: &str = "x-orgraph-sql-statements";
-
-/// Runs one GraphQL request with the caller's [`Credentials`] and loaders scoped to them
-/// attached; every statement it sends is counted into [`STATEMENTS_HEADER`].
-async fn execute(
-    state: &AppState,
-    headers: &HeaderMap,
-    client: Option<SocketAddr>,
-    request: async_graphql::Request,
-) -> Response {
-    let authorization = headers
-        .get(header::AUTHORIZATION)
-        .map(|value| value.to_str().unwrap_or_default());
-    let credentials = Credentials::read(authorization, &state.keys);
-    let (db, statements) = db::counting(&state.db);
-    let (spawner, loads) = load_queue();
-    let request = request
-        .data(Session::new(credentials, db, spawner))
-        .data(request_origin(headers, client));
-    // The request runs in a task of its own, to its end even when the client hangs up: a
-    // statement cancelled half-way costs its pooled connection, and a mutation half-done
-    // would leave the client guessing.
-    let executor = state.executor.clone();
-    let execution = tokio::spawn(async move { loads.run_beside(executor.execute(request)).await });
-    let mut response = match execution.await {
-        Ok(response) => response,
-        Err(error) => {
-            tracing::error!(%error, "a request's task failed");
-            async_graphql::Response::from_errors(vec![
-                AppError::Internal(error.into())
-                    .extend()
-                    .into_server_error(Default::default()),
-            ])
-        }
-    };
-    tag_uncoded_errors(&mut response);
-    let mut response = GraphQLResponse::from(response).into_response();
-    response
-        .headers_mut()
-        .insert(STATEMENTS_HEADER, HeaderValue::from(statements.get()));
-    response
-}
-
-/// `GET /graphql` is three things: a websocket upgrade (subscriptions), GraphiQL for a browser,
-/// or a query in the URL (GraphQL over HTTP).
-async fn graphql_get(
-    State(state): State<AppState>,
-    client: Option<Extension<ConnectInfo<SocketAddr>>>,
-    request: Request,
-) -> Response {
-    let client = client.map(|Extension(ConnectInfo(address))| address);
-    let headers = request.headers();
-    if headers.contains_key(header::UPGRADE) {
-        return GraphQLSubscription::new(state.executor.schema().clone())
-            .oneshot(request)
-            .await
-            .into_response();
-    }
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|accept| accept.to_str().ok())
-        .is_some_and(|accept| accept.contains("text/html"));
-    if wants_html && request.uri().query().is_none() {
-        return graphiql::page(state.graphiql).into_response();
-    }
-    let headers = request.headers().clone();
-    match GraphQLRequest::<async_graphql_axum::rejection::GraphQLRejection>::from_request(
-        request, &state,
-    )
-    .await
-    {
-        // GraphQL over HTTP runs mutations only on POST, so a link or an image tag can never
-        // change data.
-        Ok(request) if state.executor.holds_a_mutation(&request.0.query) => {
-            let error = AppError::BadUserInput {
-                message: "mutations must be sent with POST".into(),
-                field: None,
-            };
-            let response = async_graphql::Response::from_errors(vec![
-                error.extend().into_server_error(Default::default()),
-            ]);
-            let mut response = GraphQLResponse::from(response).into_response();
-            *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static("POST"));
-            response
-        }
-        Ok(request) => execute(&state, &headers, client, request.into_inner()).await,
-        Err(rejection) => rejection.into_response(),
-    }
 }
 
 async fn healthz() -> &'static str {

@@ -6,6 +6,7 @@ use entity::enums::{MemberRole, PlatformRole};
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
+pub use super::token::Rejection;
 use super::token::TokenKeys;
 use crate::db;
 use crate::db::scope::Access;
@@ -82,8 +83,8 @@ pub enum Credentials {
     Anonymous,
     /// A verified token naming this user.
     User(Uuid),
-    /// Credentials were given but are not acceptable (malformed, forged, expired).
-    Rejected,
+    /// Credentials were given but are not acceptable, for this reason.
+    Rejected(Rejection),
 }
 
 impl Credentials {
@@ -92,16 +93,21 @@ impl Credentials {
         let Some(authorization) = authorization else {
             return Self::Anonymous;
         };
-        bearer_token(authorization)
-            .and_then(|token| keys.verify(token).ok())
-            .map_or(Self::Rejected, |claims| Self::User(claims.sub))
+        let Some(token) = bearer_token(authorization) else {
+            return Self::Rejected(Rejection::NotBearer);
+        };
+        match keys.verify(token) {
+            Ok(claims) => Self::User(claims.sub),
+            Err(rejection) => Self::Rejected(rejection),
+        }
     }
 
-    /// The user the token names, or `UNAUTHENTICATED` without a valid token.
+    /// The user the token names, or `UNAUTHENTICATED` without a valid token (saying which).
     pub fn user(self) -> Result<Uuid, AppError> {
         match self {
             Self::User(user_id) => Ok(user_id),
-            Self::Anonymous | Self::Rejected => Err(AppError::Unauthenticated),
+            Self::Anonymous => Err(AppError::Unauthenticated),
+            Self::Rejected(rejection) => Err(AppError::InvalidCredentials(rejection.reason())),
         }
     }
 }
@@ -204,15 +210,24 @@ mod tests {
         assert_eq!(Credentials::read(None, &keys), Credentials::Anonymous);
         assert_eq!(
             Credentials::read(Some(&format!("Bearer {token}x")), &keys),
-            Credentials::Rejected
+            Credentials::Rejected(Rejection::Unverifiable)
+        );
+        let expired = keys.mint(user, chrono::Duration::hours(-1)).unwrap();
+        assert_eq!(
+            Credentials::read(Some(&format!("Bearer {expired}")), &keys),
+            Credentials::Rejected(Rejection::Expired)
+        );
+        assert_eq!(
+            Credentials::read(Some(&format!("Basic {token}")), &keys),
+            Credentials::Rejected(Rejection::NotBearer)
         );
         assert!(matches!(
             Credentials::Anonymous.user(),
             Err(AppError::Unauthenticated)
         ));
         assert!(matches!(
-            Credentials::Rejected.user(),
-            Err(AppError::Unauthenticated)
+            Credentials::Rejected(Rejection::Expired).user(),
+            Err(AppError::InvalidCredentials(reason)) if reason.contains("expired")
         ));
     }
 }

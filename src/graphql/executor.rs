@@ -5,7 +5,8 @@
 //! schema that has any extension through the extension chain (a boxed future and a lookup of
 //! the field's type per field, list items included): on the bench's nested scenario that was a
 //! third of orgraph's own CPU time (BENCHMARKS.md). The executing schema's validation is
-//! async-graphql's `Fast` mode, which checks nothing the checking schema has not.
+//! async-graphql's `Fast` mode, which checks nothing the checking schema has not. Its response
+//! is then completed to the shape the spec requires (`graphql::completion`).
 
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
 use async_graphql::{
@@ -13,8 +14,7 @@ use async_graphql::{
     Variables,
 };
 
-use std::sync::Arc;
-
+use super::completion::ResponseShape;
 use super::documents::ParsedDocuments;
 use super::limits::{QueryLimits, with_code};
 use super::{Mutation, OrgraphSchema, Query};
@@ -35,10 +35,12 @@ impl Executor {
         limits: QueryLimits,
         documents_memory: u64,
     ) -> Self {
+        let executing = configured().validation_mode(ValidationMode::Fast).finish();
+        let shape = ResponseShape::from_sdl(&executing.sdl()).expect("a schema's SDL parses");
         Self {
             checking: configured().extension(limits).finish(),
-            executing: configured().validation_mode(ValidationMode::Fast).finish(),
-            documents: ParsedDocuments::new(documents_memory),
+            executing,
+            documents: ParsedDocuments::new(documents_memory, shape),
         }
     }
 
@@ -72,10 +74,19 @@ impl Executor {
         if verdict.is_err() {
             return verdict;
         }
-        if let Some(parsed) = parsed {
-            request.set_parsed_query(Arc::unwrap_or_clone(parsed));
+        let Some(parsed) = parsed else {
+            // Unreachable: a document that does not parse fails its check.
+            return verdict;
+        };
+        let variables = request.variables.clone();
+        let operation_name = request.operation_name.clone();
+        request.set_parsed_query(parsed.as_ref().clone());
+        let mut response = self.executing.execute(request).await;
+        if let Ok(operation) = pick_operation(&parsed, operation_name.as_deref()) {
+            let shape = self.documents.shape();
+            shape.complete(&parsed, operation, &variables, &mut response);
         }
-        self.executing.execute(request).await
+        response
     }
 }
 

@@ -14,7 +14,7 @@ use tokio::sync::OnceCell;
 use uuid::Uuid;
 
 use super::batching::LoadSpawner;
-use crate::auth::viewer::{self as auth, Credentials, Viewer};
+use crate::auth::viewer::{self as auth, Credentials, Rejection, Viewer};
 use crate::db::read::Reader;
 use crate::db::reference::Reference;
 use crate::db::scope::{Access, Scope};
@@ -82,7 +82,7 @@ impl Session {
     async fn read_viewer(&self) -> Result<Arc<Reads>, AppError> {
         let viewer = match self.credentials {
             Credentials::User(user_id) => auth::load(&self.db, user_id).await?.map(Arc::new),
-            Credentials::Anonymous | Credentials::Rejected => None,
+            Credentials::Anonymous | Credentials::Rejected(_) => None,
         };
         let access = viewer.as_deref().map_or(Access::Nobody, Viewer::access);
         let reader = Reader::new(
@@ -130,8 +130,14 @@ pub async fn viewer(ctx: &Context<'_>) -> Result<Arc<Viewer>, AppError> {
         .await?
         .viewer
         .clone()
-        .ok_or(AppError::Unauthenticated)
+        .ok_or(AppError::InvalidCredentials(
+            Rejection::InactivePerson.reason(),
+        ))
 }
+
+/// Who may read a person's personal fields, as a refusal tells it.
+const PERSONAL_DATA_RULE: &str = "personal data is visible only to the person, to owners and \
+     admins of an organisation they share, and to platform admins";
 
 /// The request's loaders, scoped to its viewer (to nobody without one).
 pub async fn loaders(ctx: &Context<'_>) -> Result<LoadersOf, AppError> {
@@ -200,7 +206,11 @@ impl Guard for OrganizationRole {
             .and_then(|organization| viewer.role_in(organization));
         match role {
             Some(role) if role.is_at_least(self.weakest) => Ok(()),
-            Some(_) => Err(AppError::Forbidden.into()),
+            Some(held) => Err(AppError::RoleTooWeak {
+                needed: self.weakest,
+                held,
+            }
+            .into()),
             None => Err(AppError::NotFound.into()),
         }
     }
@@ -216,7 +226,7 @@ impl Guard for PersonalData {
         if self.0 {
             Ok(())
         } else {
-            Err(AppError::Forbidden.into())
+            Err(AppError::Refused(PERSONAL_DATA_RULE.to_owned()).into())
         }
     }
 }

@@ -6,26 +6,36 @@ use uuid::Uuid;
 use super::connection::{
     PageArgs, Paged, TotalCount, complexity, connection, node_selection, page_limits,
 };
+use super::enums::AssessmentType;
 use super::guards::{db, loaders, reference, viewer};
 use super::id::{GlobalId, NodeKind};
 use super::inputs::{OrganizationFilterInput, OrganizationOrder};
-use super::types::{ConsentType, MaturityLevel, Node, Organization, User, load, resolve_node};
+use super::types::{
+    AssessmentModel, ConsentType, MaturityLevel, Node, Organization, User, load, resolve_node,
+};
 use crate::db::organizations::{
     self, OrganizationBySlug, OrganizationFilter, OrganizationKey, OrganizationSort,
 };
 use crate::db::paging::{ListQuery, Sort};
 use crate::db::users::UserKey;
+use crate::domain::scoring;
 use crate::error::AppError;
 
 /// The root of every read.
 pub struct Query;
 
+/// Every read starts here. Organisation data needs a signed-in viewer (`UNAUTHENTICATED`
+/// otherwise) and shows only the organisations the viewer belongs to (all of them to a
+/// platform admin); reference data (`maturityLevels`, `consentTypes`, `assessmentModels`) is
+/// public.
 #[Object]
 impl Query {
     /// The signed-in person. Their memberships are on `User.memberships`.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
         let user = load(ctx, UserKey(viewer(ctx).await?.user_id)).await?;
-        Ok(User(user.ok_or(AppError::Unauthenticated)?))
+        Ok(User(user.ok_or(AppError::InvalidCredentials(
+            crate::auth::viewer::Rejection::InactivePerson.reason(),
+        ))?))
     }
 
     /// One organisation the viewer belongs to, by `id` or by `slug` (exactly one of them);
@@ -33,8 +43,8 @@ impl Query {
     async fn organization(
         &self,
         ctx: &Context<'_>,
-        id: Option<ID>,
-        slug: Option<String>,
+        #[graphql(desc = "The organisation's global ID.")] id: Option<ID>,
+        #[graphql(desc = "The organisation's slug, e.g. `acme-retail`.")] slug: Option<String>,
     ) -> Result<Option<Organization>> {
         viewer(ctx).await?;
         let joins = Organization::joins(&ctx.look_ahead());
@@ -65,12 +75,12 @@ impl Query {
     async fn organizations(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<OrganizationFilterInput>,
-        order_by: Option<OrganizationOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<OrganizationFilterInput>,
+        #[graphql(desc = "Sort; by name by default.")] order_by: Option<OrganizationOrder>,
     ) -> Result<Paged<Organization>> {
         viewer(ctx).await?;
         let sort = OrganizationOrder::sort(order_by, BY_NAME);
@@ -103,13 +113,23 @@ impl Query {
     }
 
     /// Any object by its global ID; `null` if it does not exist or the viewer may not read it.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global ID, as any object's `id` gives it.")] id: ID,
+    ) -> Result<Option<Node>> {
         Ok(resolve_node(ctx, &id, "id").await?)
     }
 
     /// Objects by global ID, in the order asked; `null` for each that does not exist or that
     /// the viewer may not read. At most the page size limit of IDs.
-    async fn nodes(&self, ctx: &Context<'_>, ids: Vec<ID>) -> Result<Vec<Option<Node>>> {
+    async fn nodes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Global IDs, at most `ORGRAPH_MAX_PAGE_SIZE` (100 by default).")] ids: Vec<
+            ID,
+        >,
+    ) -> Result<Vec<Option<Node>>> {
         let limit = page_limits(ctx).max_page_size;
         if ids.len() as u64 > limit {
             return Err(AppError::BadUserInput {
@@ -130,6 +150,19 @@ impl Query {
     async fn maturity_levels(&self, ctx: &Context<'_>) -> Result<Vec<MaturityLevel>> {
         let levels = reference(ctx)?.maturity_levels();
         Ok(levels.iter().cloned().map(MaturityLevel).collect())
+    }
+
+    /// The question models of every assessment type (or of one), by type and then version,
+    /// oldest first: the questions, answer scales, options, categories and weights a client
+    /// needs to render an assessment and build answers `saveAssessmentResponses` accepts.
+    /// Public reference data.
+    async fn assessment_models(
+        &self,
+        #[graphql(desc = "Only this type's models; every type's by default.")]
+        assessment_type: Option<AssessmentType>,
+    ) -> Vec<AssessmentModel> {
+        let models = scoring::question_models_of(assessment_type.map(Into::into));
+        models.into_iter().map(AssessmentModel).collect()
     }
 
     /// Every consent type a person can grant or withdraw, all versions. Public reference data.

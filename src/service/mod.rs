@@ -107,7 +107,10 @@ async fn require_role(
     if role.is_at_least(weakest) {
         Ok((organization, role))
     } else {
-        Err(AppError::Forbidden)
+        Err(AppError::RoleTooWeak {
+            needed: weakest,
+            held: role,
+        })
     }
 }
 

@@ -85,7 +85,9 @@ pub async fn update(
     let before = users::Entity::find_by_id(actor.user_id())
         .one(&tx)
         .await?
-        .ok_or(AppError::Unauthenticated)?;
+        .ok_or(AppError::InvalidCredentials(
+            crate::auth::viewer::Rejection::InactivePerson.reason(),
+        ))?;
     let mut user = before.clone().into_active_model();
     let mut changed: Vec<&str> = Vec::new();
     if let Some(first_name) = first_name {

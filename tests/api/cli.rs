@@ -382,3 +382,23 @@ async fn jobs_run_refuses_an_unknown_job_naming_the_known_ones() {
     );
     assert_eq!(JobRun::find().count(&test.db).await.unwrap(), 0);
 }
+
+/// `orgraph audit verify | head -1`: a reader that has all it wanted and closes the pipe ends
+/// the command quietly, not with a panic.
+#[tokio::test]
+async fn output_into_a_closed_pipe_ends_the_command_quietly() {
+    let database = migrated_database().await;
+    for args in [&["audit", "verify"][..], &["schema"][..]] {
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let output = orgraph(&database.url)
+            .args(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("orgraph runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

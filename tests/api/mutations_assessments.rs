@@ -742,3 +742,129 @@ async fn concurrent_answers_are_all_kept_and_an_archive_is_never_undone() {
         .expect("the assessment");
     assert_eq!(stored.status.as_str(), "archived", "{submitted} {archived}");
 }
+
+/// An assessment type's current question model, as `assessmentModels` gives it, and the same
+/// model as `Assessment.model` gives it.
+const MODELS: &str = r#"query($type: AssessmentType!, $assessment: ID!) {
+  assessmentModels(assessmentType: $type) { ...Model }
+  node(id: $assessment) { ... on Assessment { model { ...Model } } }
+}
+fragment Model on AssessmentModel {
+  assessmentType version current title
+  categories { key name weight questions { key } }
+  questions { key categoryKey text weight scale { __typename
+    ... on LikertScale { min max minLabel maxLabel }
+    ... on ChoiceScale { options { key label points } }
+    ... on BooleanScale { yesPoints noPoints } } }
+}"#;
+
+/// The best answer to every question of `model`, from nothing but the API's description of
+/// it: a likert scale's `max`, the choice worth the most points, `true` when yes is worth more.
+fn best_answers(model: &Value) -> Value {
+    let questions = model["questions"].as_array().expect("questions");
+    let answer = |scale: &Value| match scale["__typename"].as_str() {
+        Some("LikertScale") => scale["max"].clone(),
+        Some("ChoiceScale") => {
+            let options = scale["options"].as_array().expect("options").iter();
+            let points = |option: &&Value| option["points"].as_f64().expect("points");
+            let best = options.max_by(|a, b| points(a).total_cmp(&points(b)));
+            best.expect("an option")["key"].clone()
+        }
+        Some("BooleanScale") => json!(scale["yesPoints"].as_f64() > scale["noPoints"].as_f64()),
+        other => panic!("an unknown scale {other:?}"),
+    };
+    let answers = questions.iter().map(|question| {
+        let key = question["key"].as_str().expect("a key").to_owned();
+        (key, answer(&question["scale"]))
+    });
+    Value::Object(answers.collect())
+}
+
+/// Starts an assessment of `kind` in alpha as `person`; returns its global ID and its model
+/// as `assessmentModels` and `Assessment.model` give it, asserting they are the same.
+async fn started_with_model(world: &World, person: &Person, kind: &str) -> (Value, Value) {
+    let input = json!({ "organizationId": organization(world), "assessmentType": kind });
+    let started = succeed(world, person, START, input).await;
+    let id = started["assessment"]["id"].clone();
+    let variables = json!({ "type": kind, "assessment": id });
+    let response = world.query(Some(person), MODELS, variables).await;
+    assert!(response.get("errors").is_none(), "{response}");
+    let listed = response["data"]["assessmentModels"]
+        .as_array()
+        .expect("models");
+    let current: Vec<&Value> = listed
+        .iter()
+        .filter(|model| model["current"] == true)
+        .collect();
+    let model = &response["data"]["node"]["model"];
+    assert_eq!(
+        current,
+        [model],
+        "{kind}: the current model is the one started"
+    );
+    (id, model.clone())
+}
+
+#[tokio::test]
+async fn every_assessment_type_can_be_answered_from_its_model_in_the_api_alone() {
+    let world = World::new().await;
+    let member = world.alpha.person("member");
+    let types = world
+        .query(
+            None,
+            r#"{ __type(name: "AssessmentType") { enumValues { name } } }"#,
+            json!({}),
+        )
+        .await;
+    let types = types["data"]["__type"]["enumValues"]
+        .as_array()
+        .expect("types");
+    assert_eq!(types.len(), 11);
+    for kind in types
+        .iter()
+        .map(|value| value["name"].as_str().expect("a name"))
+    {
+        let (id, model) = started_with_model(&world, member, kind).await;
+        assert_eq!(model["assessmentType"], kind);
+        for category in model["categories"].as_array().expect("categories") {
+            let asked = category["questions"].as_array().expect("questions");
+            assert!(!asked.is_empty(), "{kind}: {category}");
+        }
+        let responses = best_answers(&model);
+        let input = json!({ "assessmentId": id, "responses": responses });
+        let saved = succeed(&world, member, SAVE, input).await;
+        assert_eq!(saved["assessment"]["responses"], responses, "{kind}");
+        let submitted = succeed(&world, member, SUBMIT, json!({ "assessmentId": id })).await;
+        let score = &submitted["score"];
+        let seen = (
+            &score["overallScore"],
+            &score["confidence"],
+            &score["bracket"],
+        );
+        assert_eq!(
+            seen,
+            (&json!(5.0), &json!(1.0), &json!("SCORE_5")),
+            "{kind}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_question_is_refused_with_the_models_question_keys() {
+    let world = World::new().await;
+    let member = world.alpha.person("member");
+    let (id, model) = started_with_model(&world, member, "BPM").await;
+    let questions = model["questions"].as_array().expect("questions").iter();
+    let keys: Vec<String> = questions
+        .map(|q| format!("`{}`", q["key"].as_str().expect("key")))
+        .collect();
+    assert!(keys.len() >= 5, "{model}");
+    let input = json!({ "assessmentId": id, "responses": { "no_such_question": 3 } });
+    let field = Some("input.responses.no_such_question");
+    let refused = assert_refused(&world, member, SAVE, input, "BAD_USER_INPUT", field).await;
+    let expected = format!(
+        "`no_such_question` is not a question of this assessment; its questions are {}",
+        keys.join(", ")
+    );
+    assert_eq!(refused["errors"][0]["message"], expected, "{refused}");
+}

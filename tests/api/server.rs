@@ -175,7 +175,13 @@ async fn mutations_are_refused_over_get() {
     assert_eq!(response.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.headers()["allow"], "POST");
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_REQUEST");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "mutations must be sent with POST"
+    );
+    // Nothing in the document is at fault, so no place in it is named.
+    assert!(body["errors"][0].get("locations").is_none(), "{body}");
     let query = app
         .client
         .get(app.url("/graphql"))

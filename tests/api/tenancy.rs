@@ -29,7 +29,7 @@ use crate::world::{
 const NODE: &str = r#"
 query Node($id: ID!) { node(id: $id) { __typename id
   ... on Organization { slug name } ... on User { name title } ... on Membership { role }
-  ... on Assessment { status } ... on AssessmentScore { overallScore }
+  ... on Assessment { status model { version } } ... on AssessmentScore { overallScore }
   ... on DigitalTwin { maturityScore } ... on DigitalTwinSnapshot { reason }
   ... on UserConsent { granted } ... on AuditEntry { sequence tableName }
 } }"#;
@@ -477,7 +477,7 @@ async fn anonymous_requests_reach_no_tenant_field_but_read_reference_data() {
         assert_eq!(codes, ["UNAUTHENTICATED"], "{kind}: {response}");
     }
     let query = r#"query($level: ID!, $type: ID!) { maturityLevels { level } consentTypes { id }
-        level: node(id: $level) { id } type: node(id: $type) { id } }"#;
+        assessmentModels { version } level: node(id: $level) { id } type: node(id: $type) { id } }"#;
     let level = global_id("MaturityLevel", 3);
     let consent_type = global_id("ConsentType", world.consent_type);
     let variables = json!({ "level": level, "type": consent_type });
@@ -486,12 +486,13 @@ async fn anonymous_requests_reach_no_tenant_field_but_read_reference_data() {
     let types = data["consentTypes"].as_array().expect("consent types");
     let seen = json!({
         "levels": data["maturityLevels"].as_array().map(Vec::len),
+        "models": data["assessmentModels"].as_array().map(Vec::len),
         "listed": types.contains(&json!({ "id": consent_type })),
         "nodes": [data["level"]["id"], data["type"]["id"]],
         "errors": reference.get("errors"),
     });
     let expected = json!({
-        "levels": 10, "listed": true, "nodes": [level, consent_type], "errors": null
+        "levels": 10, "models": 11, "listed": true, "nodes": [level, consent_type], "errors": null
     });
     assert_eq!(seen, expected, "{reference}");
 }

@@ -23,10 +23,15 @@ pub enum ResponseError {
     #[error("responses must be an object of question ids to answers")]
     NotAnObject,
     /// An answer names a question the model does not have.
-    #[error("`{question}` is not a question of this assessment")]
+    #[error(
+        "`{question}` is not a question of this assessment; its questions are {}",
+        quoted(.known)
+    )]
     UnknownQuestion {
         /// The offending question id.
         question: String,
+        /// The model's question ids, in the order they are asked.
+        known: Vec<String>,
     },
     /// An answer has the wrong JSON type for its question's scale.
     #[error("the answer to `{question}` must be {expected}")]
@@ -52,12 +57,18 @@ pub enum ResponseError {
     },
 }
 
+/// `a`, `b`, `c` with each in backticks.
+fn quoted(ids: &[String]) -> String {
+    let quoted: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+    quoted.join(", ")
+}
+
 impl ResponseError {
     /// The question id the error is about; `None` when the responses as a whole are wrong.
     pub fn question(&self) -> Option<&str> {
         match self {
             Self::NotAnObject | Self::Incomplete { .. } => None,
-            Self::UnknownQuestion { question }
+            Self::UnknownQuestion { question, .. }
             | Self::WrongType { question, .. }
             | Self::OutOfScale { question, .. } => Some(question),
         }
@@ -416,6 +427,7 @@ fn read_answers<'m>(
             .question(id)
             .ok_or_else(|| ResponseError::UnknownQuestion {
                 question: id.clone(),
+                known: model.question_ids(),
             })?;
         if !answer.is_null() {
             answers.insert(question.id.as_str(), points(question, answer)?);
@@ -850,7 +862,7 @@ mod tests {
         );
         assert_eq!(
             message(json!({ "q": 1 })),
-            "`q` is not a question of this assessment"
+            "`q` is not a question of this assessment; its questions are `l`, `b`, `c`, `m`"
         );
     }
 

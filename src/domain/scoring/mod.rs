@@ -19,7 +19,7 @@ pub use engine::{
 };
 pub use model::{
     CURRENT_VERSION, Category, ChoiceOption, MAX_TOTAL_QUESTION_WEIGHT, Question, QuestionModel,
-    RubricCategory, Scale, question_model, question_models,
+    RubricCategory, Scale, question_model, question_models, question_models_of,
 };
 
 use entity::enums::ScoreBracket;

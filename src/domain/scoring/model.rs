@@ -1,11 +1,13 @@
 //! Question models: the questions, categories, weights and answer scales of each assessment type
 //! and version, kept as JSON data in `models/` rather than in code.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use entity::enums::AssessmentType;
 use rust_decimal::Decimal;
+use sea_orm::Iterable;
 use serde::Deserialize;
 
 use super::MAX_SCORE;
@@ -81,6 +83,36 @@ static MODELS: LazyLock<Vec<QuestionModel>> = LazyLock::new(|| {
 /// Every known question model, in no particular order.
 pub fn question_models() -> &'static [QuestionModel] {
     &MODELS
+}
+
+/// The question models of one assessment type, or of every type: the types in their declared
+/// order, each type's versions oldest first.
+pub fn question_models_of(assessment_type: Option<AssessmentType>) -> Vec<&'static QuestionModel> {
+    let position = |model: &QuestionModel| {
+        AssessmentType::iter().position(|known| known == model.assessment_type)
+    };
+    let mut models: Vec<&'static QuestionModel> = MODELS
+        .iter()
+        .filter(|model| assessment_type.is_none_or(|wanted| model.assessment_type == wanted))
+        .collect();
+    models.sort_by(|a, b| {
+        position(a)
+            .cmp(&position(b))
+            .then_with(|| compare_versions(&a.version, &b.version))
+    });
+    models
+}
+
+/// Orders versions by their dot-separated numbers (`1.9` before `1.10`); a part that is not a
+/// number compares as text.
+fn compare_versions(a: &str, b: &str) -> Ordering {
+    let parts = |version: &str| -> Vec<(u64, String)> {
+        let parts = version.split('.');
+        parts
+            .map(|part| (part.parse().unwrap_or(u64::MAX), part.to_owned()))
+            .collect()
+    };
+    parts(a).cmp(&parts(b))
 }
 
 /// The question model of an assessment type at a version, if there is one.
@@ -224,6 +256,16 @@ impl QuestionModel {
         self.questions.iter().find(|question| question.id == id)
     }
 
+    /// The ids of the questions, in the order they are asked.
+    pub fn question_ids(&self) -> Vec<String> {
+        self.questions.iter().map(|q| q.id.clone()).collect()
+    }
+
+    /// Whether new assessments of the type start with this version when none is asked for.
+    pub fn is_current(&self) -> bool {
+        self.version == CURRENT_VERSION
+    }
+
     /// Checks what the engine relies on; the error names the first problem found.
     pub fn check(&self) -> Result<(), String> {
         if self.version.is_empty() || self.title.is_empty() {
@@ -330,7 +372,6 @@ impl Scale {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sea_orm::Iterable;
     use serde_json::json;
 
     fn parse(value: serde_json::Value) -> QuestionModel {
@@ -397,6 +438,41 @@ mod tests {
             assert_eq!(model.assessment_type, assessment_type);
         }
         assert!(question_model(AssessmentType::Bpm, "0.1").is_none());
+    }
+
+    #[test]
+    fn models_list_by_type_then_version() {
+        let all = question_models_of(None);
+        assert_eq!(all.len(), question_models().len());
+        let types: Vec<AssessmentType> = all.iter().map(|model| model.assessment_type).collect();
+        let declared: Vec<AssessmentType> = AssessmentType::iter().collect();
+        assert_eq!(
+            types, declared,
+            "one current model per type, in declared order"
+        );
+        assert!(all.iter().all(|model| model.is_current()));
+        let bpm = question_models_of(Some(AssessmentType::Bpm));
+        let bpm: Vec<(AssessmentType, &str)> = bpm
+            .iter()
+            .map(|model| (model.assessment_type, model.version.as_str()))
+            .collect();
+        assert_eq!(bpm, [(AssessmentType::Bpm, CURRENT_VERSION)]);
+    }
+
+    #[test]
+    fn versions_compare_by_their_numbers() {
+        assert_eq!(compare_versions("1.9", "1.10"), Ordering::Less);
+        assert_eq!(compare_versions("2.0", "1.10"), Ordering::Greater);
+        assert_eq!(compare_versions("1.0", "1.0"), Ordering::Equal);
+        assert_eq!(compare_versions("1.0", "1.0.1"), Ordering::Less);
+        assert_eq!(compare_versions("1.0", "1.x"), Ordering::Less);
+    }
+
+    #[test]
+    fn question_ids_are_in_asking_order() {
+        let model = parse(valid());
+        assert_eq!(model.question_ids(), ["q1", "q2", "q3"]);
+        assert!(!model.is_current(), "version 9.9 is not the current one");
     }
 
     #[test]

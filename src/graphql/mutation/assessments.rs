@@ -39,8 +39,9 @@ pub struct StartAssessmentPayload {
 pub struct SaveAssessmentResponsesInput {
     /// The assessment.
     pub assessment_id: ID,
-    /// Question id → answer (a number for a scale, an option key, or a boolean); `null`
-    /// clears an answer.
+    /// Question `key` → answer, as the assessment's `model` describes them (a whole number on a
+    /// likert scale, an option's `key`, or a boolean); `null` clears an answer. An unknown key
+    /// is `BAD_USER_INPUT`, and its message lists the model's question keys.
     pub responses: Json<serde_json::Value>,
 }
 
@@ -79,6 +80,9 @@ impl AssessmentMutations {
     async fn start_assessment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The organisation, the kind of assessment and, optionally, the question model's version."
+        )]
         input: StartAssessmentInput,
     ) -> Result<StartAssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -111,6 +115,7 @@ impl AssessmentMutations {
     async fn save_assessment_responses(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The assessment in progress and the answers to merge into it.")]
         input: SaveAssessmentResponsesInput,
     ) -> Result<AssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -131,6 +136,7 @@ impl AssessmentMutations {
     async fn submit_assessment(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The assessment to submit; every category needs at least one answer.")]
         input: AssessmentInput,
     ) -> Result<SubmitAssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -151,7 +157,7 @@ impl AssessmentMutations {
     async fn archive_assessment(
         &self,
         ctx: &Context<'_>,
-        input: AssessmentInput,
+        #[graphql(desc = "The assessment to archive.")] input: AssessmentInput,
     ) -> Result<AssessmentPayload> {
         let mutating = Mutating::of(ctx).await?;
         let id = assessment_key(&input.assessment_id)?;

@@ -97,6 +97,7 @@ impl MemberMutations {
     async fn add_member(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Who to add, to which organisation, in which role.")]
         input: AddMemberInput,
     ) -> Result<AddMemberPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -128,7 +129,7 @@ impl MemberMutations {
     async fn change_member_role(
         &self,
         ctx: &Context<'_>,
-        input: ChangeMemberRoleInput,
+        #[graphql(desc = "The membership and its new role.")] input: ChangeMemberRoleInput,
     ) -> Result<ChangeMemberRolePayload> {
         let mutating = Mutating::of(ctx).await?;
         let id = membership_key(&input.membership_id)?;
@@ -147,7 +148,7 @@ impl MemberMutations {
     async fn remove_member(
         &self,
         ctx: &Context<'_>,
-        input: RemoveMemberInput,
+        #[graphql(desc = "The membership to end.")] input: RemoveMemberInput,
     ) -> Result<RemoveMemberPayload> {
         let mutating = Mutating::of(ctx).await?;
         let id = membership_key(&input.membership_id)?;
@@ -165,7 +166,7 @@ impl MemberMutations {
     async fn leave_organization(
         &self,
         ctx: &Context<'_>,
-        input: LeaveOrganizationInput,
+        #[graphql(desc = "The organisation the viewer leaves.")] input: LeaveOrganizationInput,
     ) -> Result<LeaveOrganizationPayload> {
         let mutating = Mutating::of(ctx).await?;
         let organization = organization_key(&input.organization_id)?;

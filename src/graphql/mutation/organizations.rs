@@ -81,6 +81,7 @@ impl OrganizationMutations {
     async fn create_organization(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The new organisation's name, slug, industry and size.")]
         input: CreateOrganizationInput,
     ) -> Result<CreateOrganizationPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -111,6 +112,7 @@ impl OrganizationMutations {
     async fn update_organization(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organisation and the fields to change.")]
         input: UpdateOrganizationInput,
     ) -> Result<UpdateOrganizationPayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -136,7 +138,7 @@ impl OrganizationMutations {
     async fn delete_organization(
         &self,
         ctx: &Context<'_>,
-        input: DeleteOrganizationInput,
+        #[graphql(desc = "The organisation to delete.")] input: DeleteOrganizationInput,
     ) -> Result<DeleteOrganizationPayload> {
         let mutating = Mutating::of(ctx).await?;
         let id = organization_key(&input.organization_id)?;

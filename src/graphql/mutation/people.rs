@@ -61,6 +61,7 @@ impl PeopleMutations {
     async fn update_my_profile(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The fields of the viewer's profile to change.")]
         input: UpdateMyProfileInput,
     ) -> Result<UpdateMyProfilePayload> {
         let mutating = Mutating::of(ctx).await?;
@@ -84,6 +85,7 @@ impl PeopleMutations {
     async fn grant_consent(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The consent type granted and, optionally, where the viewer decided.")]
         input: ConsentInput,
     ) -> Result<ConsentPayload> {
         decide(ctx, input, true).await
@@ -93,6 +95,7 @@ impl PeopleMutations {
     async fn withdraw_consent(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The consent type withdrawn and, optionally, where the viewer decided.")]
         input: ConsentInput,
     ) -> Result<ConsentPayload> {
         decide(ctx, input, false).await

@@ -40,6 +40,7 @@ impl TwinMutations {
     async fn recompute_digital_twin(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The organisation whose twin to recompute.")]
         input: RecomputeDigitalTwinInput,
     ) -> Result<RecomputeDigitalTwinPayload> {
         let mutating = Mutating::of(ctx).await?;

@@ -96,6 +96,8 @@ pub struct PerformerSummary {
     performer: Performer,
 }
 
+/// One person's completed assessments in an organisation: how many, and their mean overall
+/// score.
 #[Object(guard = "OrganizationRole::member_of(self.organization_id)")]
 impl PerformerSummary {
     /// The person; `null` once they no longer share an organisation with the viewer. Their
@@ -129,6 +131,8 @@ pub struct MonthlyAssessmentSummary {
     pub average_confidence: f64,
 }
 
+/// Assessment counts and score aggregates of one organisation, for dashboards; computed when
+/// asked, over the assessments as they are now. Readable by every member of the organisation.
 #[Object(guard = "OrganizationRole::member_of(self.organization_id)")]
 impl OrganizationAnalytics {
     /// Every assessment, whatever its state.
@@ -197,7 +201,12 @@ impl OrganizationAnalytics {
     async fn monthly_summary(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(rules::DEFAULT_SUMMARY_MONTHS)")] months: Option<i32>,
+        #[graphql(
+            desc = "How many calendar months to cover, this one included: 1–60; `null` means \
+                the default.",
+            default_with = "Some(rules::DEFAULT_SUMMARY_MONTHS)"
+        )]
+        months: Option<i32>,
     ) -> Result<Vec<MonthlyAssessmentSummary>> {
         // An explicit null asks for the default too.
         let months = months.unwrap_or(rules::DEFAULT_SUMMARY_MONTHS);
@@ -236,7 +245,11 @@ impl OrganizationAnalytics {
     async fn high_performers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(rules::DEFAULT_PERFORMERS)")] first: Option<i32>,
+        #[graphql(
+            desc = "How many people at most: 1–100; `null` means the default.",
+            default_with = "Some(rules::DEFAULT_PERFORMERS)"
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<PerformerSummary>> {
         self.performers(ctx, Performance::High, first).await
     }
@@ -247,7 +260,11 @@ impl OrganizationAnalytics {
     async fn low_performers(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(rules::DEFAULT_PERFORMERS)")] first: Option<i32>,
+        #[graphql(
+            desc = "How many people at most: 1–100; `null` means the default.",
+            default_with = "Some(rules::DEFAULT_PERFORMERS)"
+        )]
+        first: Option<i32>,
     ) -> Result<Vec<PerformerSummary>> {
         self.performers(ctx, Performance::Low, first).await
     }

@@ -5,11 +5,13 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Json, Lookahead, Object, Result};
 use chrono::{DateTime, Utc};
 
-use super::{AssessmentScore, Organization, User, joined_or_load, related};
+use super::{AssessmentModel, AssessmentScore, Organization, User, joined_or_load, related};
 use crate::db::assessments::{self, AssessmentJoins, ResponsesKey};
 use crate::db::organizations::OrganizationKey;
 use crate::db::scores::ScoreOfAssessment;
 use crate::db::users::UserKey;
+use crate::domain::scoring;
+use crate::error::AppError;
 use crate::graphql::enums::{AssessmentStatus, AssessmentType};
 use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
@@ -33,6 +35,8 @@ impl From<entity::assessments::Model> for Assessment {
     }
 }
 
+/// One person's answers to one assessment of one organisation, from start to score. Every
+/// member of the organisation (any role) can read it, answers included.
 #[Object(guard = "OrganizationRole::member_of(self.0.row.organization_id)")]
 impl Assessment {
     /// The assessment's global ID.
@@ -53,6 +57,22 @@ impl Assessment {
     /// Where the assessment stands.
     async fn status(&self) -> AssessmentStatus {
         self.0.row.status.into()
+    }
+
+    /// The question model answered: the questions, answer scales and categories of this
+    /// assessment's type at its `version`, which `saveAssessmentResponses` checks answers
+    /// against.
+    async fn model(&self) -> Result<AssessmentModel> {
+        let row = &self.0.row;
+        let model =
+            scoring::question_model(row.assessment_type, &row.version).ok_or_else(|| {
+                AppError::Internal(anyhow::anyhow!(
+                    "assessment {} has no question model {}",
+                    row.id,
+                    row.version
+                ))
+            })?;
+        Ok(AssessmentModel(model))
     }
 
     /// The answers, by question.

@@ -17,6 +17,9 @@ use crate::graphql::id::NodeKind;
 /// Who changed what, and when. Personal values are stored hashed or masked.
 pub struct AuditEntry(pub Arc<audit::AuditEntry>);
 
+/// One change recorded in an organisation's append-only audit log: who changed which row,
+/// when, and the values before and after (personal values hashed or masked). Only owners and
+/// admins of the organisation (and platform admins) read it.
 #[Object(guard = "OrganizationRole::at_least(MemberRole::Admin, self.0.organization_id)")]
 impl AuditEntry {
     /// The entry's global ID.

@@ -19,6 +19,10 @@ use crate::graphql::guards::OrganizationRole;
 /// more, and change only when the benchmarks are refreshed.
 pub struct OrganizationBenchmark(pub Arc<Position>);
 
+/// Where an organisation stands among the organisations of its industry and company size, as
+/// of the last refresh of the benchmarks. Cohorts are fixed (no filter narrows them), hold
+/// five organisations or more, and change only when the benchmarks are refreshed. Readable by
+/// every member of the organisation.
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl OrganizationBenchmark {
     /// Whether the organisation is ranked, and if not, why.
@@ -75,6 +79,8 @@ pub struct BenchmarkCohort {
     position: Arc<Position>,
 }
 
+/// A benchmark cohort: the organisations of one industry and company size, of which only
+/// anonymous aggregates are shown (never which organisations they are).
 #[Object]
 impl BenchmarkCohort {
     /// The industry.
@@ -116,12 +122,15 @@ impl BenchmarkCohort {
     }
 }
 
-/// A cohort's figures for one score.
+/// A cohort's figures for one score (the maturity score or a dimension's score, both 0–5), two
+/// decimals each.
 #[derive(SimpleObject)]
 pub struct BenchmarkStatistics {
     /// How many organisations the figures describe (five or more).
     organization_count: i32,
+    /// The mean score.
     mean: f64,
+    /// The median score.
     median: f64,
     /// The first quartile.
     p25: f64,
@@ -146,6 +155,7 @@ impl From<Statistics> for BenchmarkStatistics {
 pub struct BenchmarkDimension {
     /// The dimension's key, as on `DigitalTwin.dimensions`.
     key: String,
+    /// The cohort's scores in this dimension.
     statistics: BenchmarkStatistics,
     /// This organisation's percentile, 0–100.
     percentile: Option<f64>,

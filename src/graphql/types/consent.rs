@@ -21,6 +21,9 @@ impl From<entity::user_consents::Model> for UserConsent {
     }
 }
 
+/// One grant or withdrawal of consent by a person; the newest record per person and consent
+/// type is their current state. Personal: readable only by the person themself, by owners and
+/// admins of an organisation they belong to, and by platform admins.
 #[Object(guard = "PersonalDataOf(self.0.user_id)")]
 impl UserConsent {
     /// The record's global ID.

@@ -9,6 +9,8 @@ use crate::graphql::id::NodeKind;
 /// Something a person can consent to; a changed wording is a new version.
 pub struct ConsentType(pub Arc<crate::db::consent_types::ConsentType>);
 
+/// Something a person can consent to (marketing, analytics, data sharing, …). A changed
+/// wording is a new version with its own ID. Public reference data.
 #[Object]
 impl ConsentType {
     /// The consent type's global ID.

@@ -80,6 +80,10 @@ fn history_complexity(
         .saturating_mul(child_complexity)
 }
 
+/// An organisation's digital twin: its current maturity (level 0–9, score 0–5) and AI
+/// readiness (0–100), rolled up from its scored assessments whenever a submission, archive or
+/// departure changes them, with the history of those changes. Readable by every member of the
+/// organisation.
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl DigitalTwin {
     /// The twin's global ID.
@@ -123,7 +127,13 @@ impl DigitalTwin {
     /// gap × the dimension's share of the twin's weight (how much the maturity score would rise
     /// if that gap alone closed). Each gap lists the rubric's steps for the dimension from its
     /// own level up to the target.
-    async fn gap_analysis(&self, ctx: &Context<'_>, target_level: i32) -> Result<TwinGapAnalysis> {
+    async fn gap_analysis(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The maturity level to reach, 0–9; another number is \
+            `BAD_USER_INPUT`.")]
+        target_level: i32,
+    ) -> Result<TwinGapAnalysis> {
         let documents = self.documents(ctx).await?;
         let reference = reference(ctx)?;
         let level = i16::try_from(target_level).unwrap_or(i16::MAX);
@@ -191,12 +201,12 @@ impl DigitalTwin {
     async fn snapshots(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<SnapshotFilterInput>,
-        order_by: Option<DigitalTwinSnapshotOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<SnapshotFilterInput>,
+        #[graphql(desc = "Sort; newest by default.")] order_by: Option<DigitalTwinSnapshotOrder>,
     ) -> Result<Paged<DigitalTwinSnapshot>> {
         let sort = DigitalTwinSnapshotOrder::sort(order_by, NEWEST_SNAPSHOTS);
         let args = PageArgs {
@@ -219,11 +229,13 @@ impl DigitalTwin {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        #[graphql(default_with = "Some(HistoryGranularity::Month)")] granularity: Option<
-            HistoryGranularity,
-        >,
+        #[graphql(desc = "The start of the range; its bucket is the first.")] from: DateTime<Utc>,
+        #[graphql(desc = "The end of the range, included; not before `from`.")] to: DateTime<Utc>,
+        #[graphql(
+            desc = "How wide a bucket is; `null` means the default, a calendar month.",
+            default_with = "Some(HistoryGranularity::Month)"
+        )]
+        granularity: Option<HistoryGranularity>,
     ) -> Result<Vec<TwinHistoryPoint>> {
         // An explicit null asks for the default too.
         let granularity = granularity.unwrap_or_default().into();
@@ -250,7 +262,12 @@ impl DigitalTwin {
     async fn improvement_rate(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(trend::DEFAULT_MONTHS)")] months: Option<i32>,
+        #[graphql(
+            desc = "How many months to look back from now (to the same day and time): \
+                1–60; `null` means the default.",
+            default_with = "Some(trend::DEFAULT_MONTHS)"
+        )]
+        months: Option<i32>,
     ) -> Result<Option<f64>> {
         Ok(self.rate(ctx, months).await?)
     }
@@ -261,7 +278,12 @@ impl DigitalTwin {
     async fn trend(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "Some(trend::DEFAULT_MONTHS)")] months: Option<i32>,
+        #[graphql(
+            desc = "How many months to look back from now (to the same day and time): \
+                1–60; `null` means the default.",
+            default_with = "Some(trend::DEFAULT_MONTHS)"
+        )]
+        months: Option<i32>,
     ) -> Result<TwinTrend> {
         Ok(trend::trend(self.rate(ctx, months).await?).into())
     }
@@ -273,6 +295,8 @@ pub struct TwinHistoryPoint {
     bucket: Bucket,
 }
 
+/// One bucket of a twin's history (a day, week or month): the twin's state at the end of the
+/// bucket, from the last snapshot captured in it.
 #[Object(guard = "OrganizationRole::member_of(self.organization_id)")]
 impl TwinHistoryPoint {
     /// When the bucket starts (midnight UTC); the first bucket may start before the range.
@@ -314,6 +338,8 @@ const NEWEST_SNAPSHOTS: Sort<SnapshotSort> = Sort {
 /// The state of a digital twin at one moment.
 pub struct DigitalTwinSnapshot(pub Arc<Snapshot>);
 
+/// The state of a digital twin at one moment, captured on every change and once a month.
+/// Readable by every member of the organisation.
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl DigitalTwinSnapshot {
     /// The snapshot's global ID.
@@ -377,6 +403,8 @@ fn dimensions(documents: &TwinDocuments) -> Result<Vec<DimensionScore>, AppError
 /// One dimension of a digital twin.
 pub struct TwinDimension(DimensionScore);
 
+/// One dimension of a digital twin (strategy, operations & process, technology, data & AI,
+/// people & leadership, customer): its score, its weight, and what it is made of.
 #[Object]
 impl TwinDimension {
     /// `strategy`, `operations`, `technology`, `data_ai`, `people` or `customer`.

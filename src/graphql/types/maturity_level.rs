@@ -24,6 +24,8 @@ impl MaturityLevel {
     }
 }
 
+/// One rung of the maturity scale, 0 (absent) to 9 (transformative), that overall scores
+/// (0–5) map onto; each level covers a range of scores. Public reference data.
 #[Object]
 impl MaturityLevel {
     /// The level's global ID.
@@ -66,6 +68,9 @@ impl MaturityLevel {
 /// One entry of the maturity rubric: what a level means for one category, and how to climb.
 pub struct MaturityCriterion(pub Arc<maturity_criteria::Model>);
 
+/// One entry of the maturity rubric: what a maturity level means for one rubric category
+/// (strategy, operations, technology, data, people) and how to climb to the next. Public
+/// reference data.
 #[Object]
 impl MaturityCriterion {
     /// The criterion's global ID.

@@ -9,7 +9,6 @@ use super::{Organization, User, joined_or_load, related};
 use crate::db::memberships::{self, MembershipJoins};
 use crate::db::organizations::OrganizationKey;
 use crate::db::users::UserKey;
-use crate::error::AppError;
 use crate::graphql::enums::{MemberRole, MemberStatus};
 use crate::graphql::guards::OrganizationRole;
 use crate::graphql::id::NodeKind;
@@ -32,6 +31,8 @@ impl From<entity::organization_members::Model> for Membership {
     }
 }
 
+/// A person's place in an organisation: their role, department and status. Every member of
+/// the organisation can read its memberships.
 #[Object(guard = "OrganizationRole::member_of(self.0.row.organization_id)")]
 impl Membership {
     /// The membership's global ID.
@@ -68,17 +69,11 @@ impl Membership {
         Ok(Organization(related(ctx, key).await?))
     }
 
-    /// The person.
-    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
+    /// The person; `null` once their account is deleted (the membership stays for the
+    /// organisation's history).
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let person = UserKey(self.0.row.user_id);
         let person = joined_or_load(ctx, &self.0.user, person).await?;
-        // A visible membership's person exists: the foreign key keeps them.
-        let person = person.ok_or_else(|| {
-            AppError::Internal(anyhow::anyhow!(
-                "membership {} has no person",
-                self.0.row.id
-            ))
-        })?;
-        Ok(User(person))
+        Ok(person.map(User))
     }
 }

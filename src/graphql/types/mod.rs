@@ -2,6 +2,7 @@
 
 mod analytics;
 mod assessment;
+mod assessment_model;
 mod audit_entry;
 mod benchmark;
 mod consent;
@@ -16,6 +17,7 @@ mod user;
 
 pub use analytics::OrganizationAnalytics;
 pub use assessment::Assessment;
+pub use assessment_model::AssessmentModel;
 pub use audit_entry::AuditEntry;
 pub use benchmark::OrganizationBenchmark;
 pub use consent::UserConsent;

@@ -52,6 +52,9 @@ impl From<entity::organizations::Model> for Organization {
     }
 }
 
+/// A company on the platform (a tenant): its people, their assessments, analytics, benchmark
+/// and digital twin. Only its members (any role) and platform admins can read it; to anyone
+/// else it does not exist (`null` / `NOT_FOUND`, as for an ID never issued).
 #[Object(guard = "OrganizationRole::member_of(self.0.row.id)")]
 impl Organization {
     /// The organisation's global ID.
@@ -116,12 +119,12 @@ impl Organization {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<MembershipFilterInput>,
-        order_by: Option<MembershipOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<MembershipFilterInput>,
+        #[graphql(desc = "Sort; earliest first by default.")] order_by: Option<MembershipOrder>,
     ) -> Result<Paged<Membership>> {
         let sort = MembershipOrder::sort(order_by, EARLIEST_MEMBERS);
         let args = PageArgs {
@@ -144,12 +147,12 @@ impl Organization {
     async fn assessments(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AssessmentFilterInput>,
-        order_by: Option<AssessmentOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<AssessmentFilterInput>,
+        #[graphql(desc = "Sort; newest first by default.")] order_by: Option<AssessmentOrder>,
     ) -> Result<Paged<Assessment>> {
         let sort = AssessmentOrder::sort(order_by, NEWEST_ASSESSMENTS);
         let args = PageArgs {
@@ -200,12 +203,12 @@ impl Organization {
     async fn audit_log(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AuditFilterInput>,
-        order_by: Option<AuditEntryOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<AuditFilterInput>,
+        #[graphql(desc = "Sort; newest first by default.")] order_by: Option<AuditEntryOrder>,
     ) -> Result<Option<Paged<AuditEntry>>> {
         let sort = AuditEntryOrder::sort(order_by, NEWEST_AUDIT_ENTRIES);
         let args = PageArgs {

@@ -29,6 +29,9 @@ impl AssessmentScore {
     }
 }
 
+/// How a submitted assessment scored: the overall score (0–5), its bracket and maturity level,
+/// the score of each category, and advice from the maturity rubric. Readable by every member
+/// of the assessment's organisation.
 #[Object(guard = "OrganizationRole::member_of(self.0.organization_id)")]
 impl AssessmentScore {
     /// The score's global ID.

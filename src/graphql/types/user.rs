@@ -31,6 +31,11 @@ impl User {
     }
 }
 
+/// A person on the platform. Anyone who shares an organisation with them reads their name and
+/// title. Their personal fields (`email`, `phone`, `timezone`, `linkedinUrl`, `profilePicUrl`,
+/// `consents`) are readable only by the person themself, by owners and admins of an
+/// organisation they belong to, and by platform admins; anyone else gets `null` for those
+/// fields with a `FORBIDDEN` error.
 #[Object]
 impl User {
     /// The person's global ID.
@@ -60,31 +65,41 @@ impl User {
         self.0.row.title.as_deref()
     }
 
-    /// Email address. Personal: see the type's description.
+    /// Email address.
+    /// Personal: only the person, owners and admins of an organisation they belong to, and
+    /// platform admins read it (see `User`).
     #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn email(&self) -> Option<&str> {
         Some(&self.0.row.email)
     }
 
-    /// Phone number. Personal.
+    /// Phone number, as entered.
+    /// Personal: only the person, owners and admins of an organisation they belong to, and
+    /// platform admins read it (see `User`).
     #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn phone(&self) -> Option<&str> {
         self.0.row.phone.as_deref()
     }
 
-    /// IANA time zone, e.g. `Europe/Paris`. Personal.
+    /// IANA time zone, e.g. `Europe/Paris`.
+    /// Personal: only the person, owners and admins of an organisation they belong to, and
+    /// platform admins read it (see `User`).
     #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn timezone(&self) -> Option<&str> {
         self.0.row.timezone.as_deref()
     }
 
-    /// LinkedIn profile URL. Personal.
+    /// LinkedIn profile URL.
+    /// Personal: only the person, owners and admins of an organisation they belong to, and
+    /// platform admins read it (see `User`).
     #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn linkedin_url(&self) -> Option<&str> {
         self.0.row.linkedin_url.as_deref()
     }
 
-    /// Profile picture URL. Personal.
+    /// Profile picture URL.
+    /// Personal: only the person, owners and admins of an organisation they belong to, and
+    /// platform admins read it (see `User`).
     #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
     async fn profile_pic_url(&self) -> Option<&str> {
         self.0.row.profile_pic_url.as_deref()
@@ -99,12 +114,12 @@ impl User {
     async fn memberships(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<MembershipFilterInput>,
-        order_by: Option<MembershipOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<MembershipFilterInput>,
+        #[graphql(desc = "Sort; earliest first by default.")] order_by: Option<MembershipOrder>,
     ) -> Result<Paged<Membership>> {
         let sort = MembershipOrder::sort(order_by, EARLIEST_MEMBERSHIPS);
         let args = PageArgs {
@@ -127,12 +142,12 @@ impl User {
     async fn assessments(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<AssessmentFilterInput>,
-        order_by: Option<AssessmentOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<AssessmentFilterInput>,
+        #[graphql(desc = "Sort; newest first by default.")] order_by: Option<AssessmentOrder>,
     ) -> Result<Paged<Assessment>> {
         let sort = AssessmentOrder::sort(order_by, NEWEST_ASSESSMENTS);
         let args = PageArgs {
@@ -147,7 +162,8 @@ impl User {
     }
 
     /// The person's consent history, newest first; the newest record per consent type is the
-    /// current state. Personal.
+    /// current state. Personal: only the person, owners and admins of an organisation they
+    /// belong to, and platform admins read it (see `User`).
     #[graphql(
         guard = "PersonalData(self.0.personal_data_visible)",
         complexity = "complexity(first, last, child_complexity)"
@@ -159,12 +175,12 @@ impl User {
     async fn consents(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-        last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ConsentFilterInput>,
-        order_by: Option<UserConsentOrder>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<ConsentFilterInput>,
+        #[graphql(desc = "Sort; newest first by default.")] order_by: Option<UserConsentOrder>,
     ) -> Result<Option<Paged<UserConsent>>> {
         let sort = UserConsentOrder::sort(order_by, NEWEST_CONSENTS);
         let args = PageArgs {

@@ -1,0 +1,302 @@
+//! `/graphql`: GraphQL requests by POST (a JSON body, or a batch of them when
+//! `ORGRAPH_BATCH_MAX` allows) and by GET (the URL's query string; queries only), answered in
+//! the media type the client accepts; a websocket upgrade; GraphiQL for a browser.
+
+use std::net::SocketAddr;
+
+use async_graphql::{ErrorExtensions, ServerError, Variables};
+use async_graphql_axum::GraphQLSubscription;
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tower::ServiceExt;
+
+use super::Refusal;
+use super::media::{ResponseMedia, negotiate, require_json_body};
+use super::params::{Body, Params};
+use crate::audit::RequestOrigin;
+use crate::auth::viewer::Credentials;
+use crate::db;
+use crate::error::{AppError, code};
+use crate::graphql::batching::load_queue;
+use crate::graphql::guards::Session;
+use crate::graphql::tag_uncoded_errors;
+use crate::startup::AppState;
+
+/// The response header that tells how many SQL statements a request sent.
+pub const STATEMENTS_HEADER: &str = "x-orgraph-sql-statements";
+
+/// `POST /graphql`.
+pub async fn post(
+    State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let media = match negotiate(header_text(&headers, header::ACCEPT)) {
+        Ok(media) => media,
+        Err(refusal) => return refusal.into_response(ResponseMedia::Json),
+    };
+    let body = require_json_body(header_text(&headers, header::CONTENT_TYPE))
+        .and_then(|()| body.map_err(too_large_or_unreadable))
+        .and_then(|body| Body::from_json(&body));
+    let client = client.map(|Extension(ConnectInfo(address))| address);
+    match body {
+        Ok(Body::Single(params)) => {
+            run(&state, &headers, client, media, params, Method::POST).await
+        }
+        Ok(Body::Batch(batch)) if batch.len() > state.batch_max => {
+            let refusal = Refusal::bad_request(match state.batch_max {
+                0 => "batches are off on this server: send one request per POST".to_owned(),
+                most => format!("a batch holds at most {most} requests, not {}", batch.len()),
+            });
+            refusal.into_response(media)
+        }
+        Ok(Body::Batch(batch)) => run_batch(&state, &headers, client, media, batch).await,
+        Err(refusal) => refusal.into_response(media),
+    }
+}
+
+/// `GET /graphql` is three things: a websocket upgrade (subscriptions), GraphiQL for a browser,
+/// or a query in the URL.
+pub async fn get(
+    State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
+    request: Request,
+) -> Response {
+    let headers = request.headers().clone();
+    if headers.contains_key(header::UPGRADE) {
+        return GraphQLSubscription::new(state.executor.schema().clone())
+            .oneshot(request)
+            .await
+            .into_response();
+    }
+    let url_query = request.uri().query().unwrap_or_default();
+    let accept = header_text(&headers, header::ACCEPT);
+    let for_a_browser = accept.is_some_and(|accept| accept.contains("text/html"));
+    if url_query.is_empty() && (for_a_browser || request.method() == Method::HEAD) {
+        return crate::graphiql::page(state.graphiql).into_response();
+    }
+    let media = match negotiate(accept) {
+        Ok(media) => media,
+        Err(refusal) => return refusal.into_response(ResponseMedia::Json),
+    };
+    let params = match Params::from_url_query(url_query) {
+        Ok(params) => params,
+        Err(refusal) => return refusal.into_response(media),
+    };
+    let client = client.map(|Extension(ConnectInfo(address))| address);
+    run(&state, &headers, client, media, params, Method::GET).await
+}
+
+/// Runs one request and answers it.
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+    media: ResponseMedia,
+    params: Params,
+    method: Method,
+) -> Response {
+    let (db, statements) = db::counting(&state.db);
+    let answer = match prepare(state, params, &method) {
+        Ok(request) => {
+            let response = execute(state, headers, client, db, request).await;
+            answer(media, &response)
+        }
+        Err(refusal) => refusal.into_response(media),
+    };
+    with_statements(answer, statements.get())
+}
+
+/// Runs a batch's requests one after the other (a later one may read what an earlier one
+/// wrote) and answers them in order, as a JSON array.
+async fn run_batch(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+    media: ResponseMedia,
+    batch: Vec<Params>,
+) -> Response {
+    let (db, statements) = db::counting(&state.db);
+    let mut responses = Vec::with_capacity(batch.len());
+    for params in batch {
+        responses.push(match prepare(state, params, &Method::POST) {
+            Ok(request) => execute(state, headers, client, db.clone(), request).await,
+            Err(refusal) => refused(refusal),
+        });
+    }
+    let answers: Vec<_> = responses.iter().map(Shaped::of).collect();
+    let body = serde_json::to_vec(&answers).expect("a response serialises");
+    with_statements(json_answer(media, StatusCode::OK, body), statements.get())
+}
+
+/// The GraphQL request `params` make: its document (from a persisted query's hash when it has
+/// no text), operation and variables. GraphQL over HTTP runs mutations only on POST, so a link
+/// or an image tag can never change data.
+fn prepare(
+    state: &AppState,
+    params: Params,
+    method: &Method,
+) -> Result<async_graphql::Request, Refusal> {
+    let query = state
+        .persisted
+        .resolve(params.query, &params.extensions)
+        .map_err(|error| {
+            // A miss is part of the protocol: the client sends the text next.
+            let status = if error.code() == code::PERSISTED_QUERY_NOT_FOUND {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            Refusal::new(status, error.code(), error.to_string())
+        })?;
+    if method != Method::POST && state.executor.holds_a_mutation(&query) {
+        return Err(Refusal::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            code::BAD_REQUEST,
+            "mutations must be sent with POST",
+        ));
+    }
+    let mut request = async_graphql::Request::new(query).variables(Variables::from_json(
+        serde_json::Value::Object(params.variables),
+    ));
+    request.operation_name = params.operation_name;
+    Ok(request)
+}
+
+/// A refusal as a GraphQL response, for a batch's slot.
+fn refused(refusal: Refusal) -> async_graphql::Response {
+    let error = ServerError::new(refusal.message, None);
+    async_graphql::Response::from_errors(vec![crate::graphql::limits::with_code(
+        error,
+        refusal.code,
+    )])
+}
+
+/// Runs `request` with the caller's [`Credentials`] and loaders scoped to them over `db`.
+async fn execute(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+    db: sea_orm::DatabaseConnection,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
+    let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
+    let (spawner, loads) = load_queue();
+    let request = request
+        .data(Session::new(credentials, db, spawner))
+        .data(request_origin(headers, client));
+    // The request runs in a task of its own, to its end even when the client hangs up: a
+    // statement cancelled half-way costs its pooled connection, and a mutation half-done
+    // would leave the client guessing.
+    let executor = state.executor.clone();
+    let execution = tokio::spawn(async move { loads.run_beside(executor.execute(request)).await });
+    let mut response = match execution.await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(%error, "a request's task failed");
+            async_graphql::Response::from_errors(vec![
+                AppError::Internal(error.into())
+                    .extend()
+                    .into_server_error(Default::default()),
+            ])
+        }
+    };
+    tag_uncoded_errors(&mut response);
+    response
+}
+
+/// A GraphQL response as the spec shapes it: a request error (nothing ran) has no `data`.
+#[derive(Serialize)]
+struct Shaped<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+}
+
+impl<'a> Shaped<'a> {
+    fn of(response: &'a async_graphql::Response) -> Self {
+        Self {
+            data: (!is_request_error(response)).then_some(&response.data),
+            errors: &response.errors,
+            extensions: &response.extensions,
+        }
+    }
+}
+
+/// Whether nothing of `response` ran: it has errors, none of them at a field's path.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+/// The HTTP answer to one GraphQL response.
+fn answer(media: ResponseMedia, response: &async_graphql::Response) -> Response {
+    let status = if is_request_error(response) {
+        media.request_error_status()
+    } else {
+        StatusCode::OK
+    };
+    let body = serde_json::to_vec(&Shaped::of(response)).expect("a response serialises");
+    json_answer(media, status, body)
+}
+
+fn json_answer(media: ResponseMedia, status: StatusCode, body: Vec<u8>) -> Response {
+    let mut response = (status, body).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, media.content_type());
+    response
+}
+
+fn with_statements(mut response: Response, statements: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(STATEMENTS_HEADER, HeaderValue::from(statements));
+    response
+}
+
+/// A body that could not be read: larger than the limit, or cut off.
+fn too_large_or_unreadable(rejection: BytesRejection) -> Refusal {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            code::PAYLOAD_TOO_LARGE,
+            "the body is larger than this server accepts (ORGRAPH_MAX_BODY_BYTES)",
+        )
+    } else {
+        Refusal::bad_request(format!("the body could not be read: {rejection}"))
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers
+        .get(name)
+        .map(|value| value.to_str().unwrap_or_default())
+}
+
+/// Where the request came from, for the audit log: a sane `x-request-id` from the client or
+/// proxy, the client's address and user agent.
+fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestOrigin {
+    let header = |name: &str, max: usize| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .filter(|value| !value.is_empty() && value.len() <= max)
+            .map(str::to_owned)
+    };
+    RequestOrigin::new(
+        header("x-request-id", 100),
+        client.map(|address| address.ip()),
+        header("user-agent", 500),
+    )
+}

@@ -1,0 +1,9 @@
+//! GraphQL over HTTP, as the spec has it (graphql.github.io/graphql-over-http): which requests
+//! are GraphQL requests, which media type an answer takes, and which status it carries.
+
+pub mod graphql;
+pub mod media;
+pub mod params;
+mod refusal;
+
+pub use refusal::Refusal;
