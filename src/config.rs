@@ -84,6 +84,9 @@ pub struct Settings {
     pub persisted_only: bool,
     /// `ORGRAPH_PERSISTED_DIR`: a folder of `.graphql` files, one operation document each.
     pub persisted_dir: Option<PathBuf>,
+    /// `ORGRAPH_GRAPHIQL_CDN`: whether the GraphiQL page loads its scripts from a public CDN
+    /// instead of from orgraph itself.
+    pub graphiql_cdn: bool,
 }
 
 /// Which browser origins may call the API from a page of another origin.
@@ -154,6 +157,7 @@ impl Default for Settings {
             batch_max: 0,
             persisted_only: false,
             persisted_dir: None,
+            graphiql_cdn: false,
         }
     }
 }

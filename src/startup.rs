@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use async_graphql::http::GraphiQLSource;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -25,7 +24,7 @@ use crate::graphql::limits::QueryLimits;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::schema_builder;
 use crate::jobs::{JobRunner, Schedule};
-use crate::{db, http, seed};
+use crate::{db, graphiql, http, seed};
 
 pub use crate::http::graphql::STATEMENTS_HEADER;
 
@@ -43,6 +42,8 @@ pub struct AppState {
     pub batch_max: usize,
     /// The largest body a POST may carry (`ORGRAPH_MAX_BODY_BYTES`).
     pub max_body_bytes: usize,
+    /// Where the GraphiQL page loads its assets from.
+    pub graphiql: graphiql::Assets,
 }
 
 /// The memory automatic persisted queries may take: the text of thousands of client queries.
@@ -90,6 +91,7 @@ impl Application {
             persisted: Arc::new(persisted_queries(settings)?),
             batch_max: settings.batch_max,
             max_body_bytes: settings.max_body_bytes,
+            graphiql: graphiql::Assets::from_cdn_setting(settings.graphiql_cdn),
         };
         let jobs = settings
             .jobs
@@ -200,6 +202,7 @@ pub fn router(state: AppState, cors: &CorsOrigins) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(graphiql::routes())
         .with_state(state);
     match cors_layer(cors) {
         Some(layer) => routes.layer(layer),
@@ -228,15 +231,6 @@ fn cors_layer(origins: &CorsOrigins) -> Option<CorsLayer> {
             .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
             .max_age(PREFLIGHT_MAX_AGE),
     )
-}
-
-/// GraphiQL's page, pointed at `/graphql` for queries and subscriptions.
-pub fn graphiql_page() -> String {
-    GraphiQLSource::build()
-        .endpoint("/graphql")
-        .subscription_endpoint("/graphql")
-        .title("orgraph")
-        .finish()
 }
 
 async fn healthz() -> &'static str {

@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use tower::ServiceExt;
 
@@ -79,7 +79,7 @@ pub async fn get(
     let accept = header_text(&headers, header::ACCEPT);
     let for_a_browser = accept.is_some_and(|accept| accept.contains("text/html"));
     if url_query.is_empty() && (for_a_browser || request.method() == Method::HEAD) {
-        return Html(crate::startup::graphiql_page()).into_response();
+        return crate::graphiql::page(state.graphiql).into_response();
     }
     let media = match negotiate(accept) {
         Ok(media) => media,

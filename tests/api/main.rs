@@ -12,6 +12,7 @@ mod cli;
 mod columns;
 mod constraints;
 mod cors;
+mod graphiql;
 mod helpers;
 mod history;
 mod hostile_input;
