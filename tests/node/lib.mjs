@@ -12,6 +12,9 @@ export const token = required("ORGRAPH_TOKEN");
 // The demo user the token names (the owner of Northwind Logistics).
 export const demoUser = required("ORGRAPH_DEMO_USER");
 
+// A token for an analyst of Northwind: names of its people, none of their personal fields.
+export const memberToken = required("ORGRAPH_MEMBER_TOKEN");
+
 // Ends the script as skipped: run.mjs counts a script that printed `SKIP:` and exited 0 so.
 export function skip(reason) {
   console.log(`SKIP: ${reason}`);

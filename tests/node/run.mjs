@@ -21,6 +21,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const binary = process.env.ORGRAPH_BIN ?? path.resolve(here, "../../target/debug/orgraph");
 // The demo's owner of Northwind Logistics (README, "Querying").
 const demoUser = "amara.okafor@northwind.example";
+// An analyst of the same organisation: sees names of its people, not their personal fields.
+const demoMember = "chen.wei@northwind.example";
 const startTimeout = 180_000;
 const scriptTimeout = 120_000;
 
@@ -113,7 +115,9 @@ const counts = { passed: 0, failed: 0, skipped: 0 };
 let server;
 try {
   server = await startServer();
-  const token = execFileSync(binary, ["token", "--email", demoUser], { cwd: folder, env, encoding: "utf8" }).trim();
+  const mint = (email) => execFileSync(binary, ["token", "--email", email], { cwd: folder, env, encoding: "utf8" }).trim();
+  const token = mint(demoUser);
+  const memberToken = mint(demoMember);
   console.log(`orgraph ready at ${server.base}; running ${scripts.length} script(s)`);
   for (const script of scripts) {
     const started = Date.now();
@@ -122,6 +126,7 @@ try {
       ...process.env,
       ORGRAPH_URL: server.base,
       ORGRAPH_TOKEN: token,
+      ORGRAPH_MEMBER_TOKEN: memberToken,
       ORGRAPH_DEMO_USER: demoUser,
     });
     counts[outcome] += 1;
