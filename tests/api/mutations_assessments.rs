@@ -13,8 +13,8 @@ use orgraph::db::reference::Reference;
 use orgraph::domain::scoring::{self, ScoreCard};
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Statement, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -867,4 +867,28 @@ async fn an_unknown_question_is_refused_with_the_models_question_keys() {
         keys.join(", ")
     );
     assert_eq!(refused["errors"][0]["message"], expected, "{refused}");
+}
+
+#[tokio::test]
+async fn of_many_concurrent_submissions_one_wins_and_every_other_is_a_conflict() {
+    let world = World::new().await;
+    let member = world.alpha.person("member");
+    let id = answered(&world, member, answers()).await;
+    let input = json!({ "input": assessment(id) });
+    let world = &world;
+    let submissions = (0..50).map(|_| world.query(Some(member), SUBMIT, input.clone()));
+    let responses = futures_util::future::join_all(submissions).await;
+    let (won, lost): (Vec<_>, Vec<_>) = responses
+        .iter()
+        .partition(|response| response.get("errors").is_none());
+    assert_eq!(won.len(), 1, "{responses:?}");
+    for response in lost {
+        assert_eq!(error_codes(response), ["CONFLICT"], "{response}");
+    }
+    let scores = AssessmentScore::find()
+        .filter(assessment_scores::Column::AssessmentId.eq(id))
+        .count(&world.app.db)
+        .await
+        .unwrap();
+    assert_eq!(scores, 1);
 }
