@@ -50,6 +50,9 @@ pub struct Settings {
     pub jwt_audience: Option<String>,
     /// `ORGRAPH_JWT_MAX_TTL`: the longest lifetime (`exp - iat`, in seconds) a token may have.
     pub jwt_max_ttl: u64,
+    /// `ORGRAPH_DB_STATEMENT_TIMEOUT_SECONDS`: on PostgreSQL, how long one statement may run
+    /// before the server stops it; 0 lets statements run as long as they take.
+    pub db_statement_timeout_seconds: u64,
     /// `ORGRAPH_DB_MAX_CONNECTIONS`: the size of the database pool.
     pub db_max_connections: u32,
     /// `ORGRAPH_SEED_DEMO`: whether `serve` loads demo data into an empty database.
@@ -143,6 +146,7 @@ impl Default for Settings {
             jwt_audience: None,
             jwt_max_ttl: crate::auth::token::DEFAULT_MAX_TTL.num_seconds() as u64,
             db_max_connections: 10,
+            db_statement_timeout_seconds: 30,
             seed_demo: true,
             log_format: LogFormat::Text,
             max_query_depth: 15,

@@ -11,6 +11,8 @@ pub mod code {
     pub const CONFLICT: &str = "CONFLICT";
     pub const RATE_LIMITED: &str = "RATE_LIMITED";
     pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
+    /// A statement ran past `ORGRAPH_DB_STATEMENT_TIMEOUT_SECONDS` and was stopped.
+    pub const TIMEOUT: &str = "TIMEOUT";
     pub const INTERNAL_SERVER_ERROR: &str = "INTERNAL_SERVER_ERROR";
     /// The HTTP request is not a GraphQL request: bad JSON, parameters of the wrong type, a
     /// media type that is not accepted.
@@ -47,6 +49,8 @@ pub enum AppError {
         field: Option<String>,
     },
     Conflict(String),
+    /// The database stopped a statement that ran past its timeout.
+    Timeout,
     /// Anything unexpected; logged in full, shown to the client as a bare code.
     Internal(anyhow::Error),
 }
@@ -59,6 +63,10 @@ impl From<anyhow::Error> for AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(error: sea_orm::DbErr) -> Self {
+        if is_statement_timeout(&error) {
+            tracing::warn!(%error, "a statement ran past its timeout");
+            return Self::Timeout;
+        }
         Self::Internal(error.into())
     }
 }
@@ -66,8 +74,26 @@ impl From<sea_orm::DbErr> for AppError {
 impl From<std::sync::Arc<sea_orm::DbErr>> for AppError {
     /// A loader's shared error.
     fn from(error: std::sync::Arc<sea_orm::DbErr>) -> Self {
+        if is_statement_timeout(&error) {
+            tracing::warn!(%error, "a statement ran past its timeout");
+            return Self::Timeout;
+        }
         Self::Internal(anyhow::anyhow!("{error}"))
     }
+}
+
+/// Whether PostgreSQL cancelled the statement (`query_canceled`, 57014): its
+/// `statement_timeout` ran out.
+pub fn is_statement_timeout(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr};
+    let (DbErr::Query(RuntimeErr::SqlxError(error))
+    | DbErr::Exec(RuntimeErr::SqlxError(error))
+    | DbErr::Conn(RuntimeErr::SqlxError(error))) = error
+    else {
+        return false;
+    };
+    matches!(error.as_ref(), sea_orm::sqlx::Error::Database(database)
+        if database.code().as_deref() == Some("57014"))
 }
 
 impl AppError {
@@ -87,6 +113,9 @@ impl AppError {
             Self::BadUserInput { message, .. }
             | Self::Conflict(message)
             | Self::Refused(message) => message.clone(),
+            Self::Timeout => "the database took longer than this server allows \
+                 (ORGRAPH_DB_STATEMENT_TIMEOUT_SECONDS): ask for smaller pages or fewer nested lists"
+                .to_owned(),
             Self::Internal(_) => "internal server error".to_owned(),
         }
     }
@@ -99,6 +128,7 @@ impl AppError {
             Self::NotFound => code::NOT_FOUND,
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
+            Self::Timeout => code::TIMEOUT,
             Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
         }
     }
@@ -160,6 +190,7 @@ mod tests {
             (AppError::Refused("no".into()), code::FORBIDDEN),
             (AppError::NotFound, code::NOT_FOUND),
             (AppError::Conflict("slug taken".into()), code::CONFLICT),
+            (AppError::Timeout, code::TIMEOUT),
             (
                 AppError::BadUserInput {
                     message: "bad".into(),

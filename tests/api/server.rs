@@ -275,3 +275,30 @@ async fn a_request_whose_client_hangs_up_still_runs_to_its_end() {
         );
     }
 }
+
+/// On PostgreSQL a statement past `ORGRAPH_DB_STATEMENT_TIMEOUT_SECONDS` is stopped by the
+/// server, answered as `TIMEOUT`, and its connection serves the next statement. (SQLite has
+/// no such setting: its statements run in the process.)
+#[tokio::test]
+async fn a_statement_past_its_timeout_is_stopped_and_answered_as_a_timeout() {
+    use orgraph::error::AppError;
+    use sea_orm::ConnectionTrait;
+
+    if !on_postgres() {
+        return;
+    }
+    let database = empty_database().await;
+    let mut settings = test_settings(&database.url);
+    settings.db_statement_timeout_seconds = 1;
+    settings.db_max_connections = 1;
+    let db = orgraph::db::connect(&settings).await.expect("connects");
+    let error = db
+        .execute_unprepared("SELECT pg_sleep(3)")
+        .await
+        .expect_err("stopped after a second");
+    assert!(orgraph::error::is_statement_timeout(&error), "{error}");
+    assert!(matches!(AppError::from(error), AppError::Timeout));
+    db.execute_unprepared("SELECT 1")
+        .await
+        .expect("the connection serves the next statement");
+}
