@@ -11,6 +11,7 @@
 //! first adds a `__typename` under a reserved alias to every selection on an interface or union.
 
 use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::parse_schema;
@@ -147,16 +148,16 @@ impl ResponseShape {
         if data == Value::Null && response.errors.iter().all(|error| error.path.is_empty()) {
             return;
         }
-        let completion = Completion {
+        let mut completion = Completion {
             shape: self,
             fragments: &document.fragments,
             operation,
             variables,
             errors: &response.errors,
             path: Vec::new(),
+            collected: HashMap::new(),
         };
         let root = Name::new(root_type(operation.ty));
-        let mut completion = completion;
         response.data = completion
             .object(&root, data, &[&operation.selection_set.node])
             .unwrap_or(Value::Null);
@@ -211,12 +212,16 @@ struct Completion<'a> {
     variables: &'a Variables,
     errors: &'a [ServerError],
     path: Vec<Step<'a>>,
+    /// The fields selections collect on an object of a type, by the selections' address: every
+    /// item of a list, every page of a connection, shares them.
+    collected: HashMap<(usize, usize, Name), Rc<[CollectedField<'a>]>>,
 }
 
 /// A field of a selection, merged over every selection of the same response key.
 struct CollectedField<'a> {
     key: &'a Name,
-    name: &'a Name,
+    /// Its type; `None` for `__typename` and introspection.
+    ty: Option<&'a Type>,
     selections: Vec<&'a SelectionSet>,
 }
 
@@ -238,24 +243,57 @@ impl<'a> Completion<'a> {
             Some(Value::String(concrete)) => Name::new(concrete),
             _ => ty.clone(),
         };
-        let mut collected = Vec::new();
-        for selection in selections {
-            self.collect(&concrete, selection, &mut collected);
+        let collected = self.fields_of(concrete, selections);
+        let in_order = fields.len() == collected.len()
+            && fields
+                .keys()
+                .zip(collected.iter())
+                .all(|(key, field)| key == field.key);
+        if in_order {
+            // Every key there, in order: complete the values where they are.
+            for (value, field) in fields.values_mut().zip(collected.iter()) {
+                let taken = std::mem::take(value);
+                *value = self.field(field, Some(taken))?;
+            }
+            return Some(Value::Object(fields));
         }
         let mut completed = IndexMap::with_capacity(collected.len());
-        for field in collected {
+        for field in collected.iter() {
             let value = fields.swap_remove(field.key.as_str());
-            let Some(field_type) = self.shape.field_type(&concrete, field.name) else {
-                // `__typename`, and introspection, which keeps async-graphql's own shape.
-                completed.insert(field.key.clone(), value.unwrap_or(Value::Null));
-                continue;
-            };
-            self.path.push(Step::Key(field.key.as_str()));
-            let value = self.value(field_type, value, &field.selections);
-            self.path.pop();
-            completed.insert(field.key.clone(), value?);
+            completed.insert(field.key.clone(), self.field(field, value)?);
         }
         Some(Value::Object(completed))
+    }
+
+    /// A field's value completed (`None`: a non-null field is null).
+    fn field(&mut self, field: &CollectedField<'a>, value: Option<Value>) -> Option<Value> {
+        let Some(ty) = field.ty else {
+            // `__typename`, and introspection, which keeps async-graphql's own shape.
+            return Some(value.unwrap_or(Value::Null));
+        };
+        self.path.push(Step::Key(field.key.as_str()));
+        let value = self.value(ty, value, &field.selections);
+        self.path.pop();
+        value
+    }
+
+    /// The fields `selections` select on an object of type `concrete`, collected once.
+    fn fields_of(
+        &mut self,
+        concrete: Name,
+        selections: &[&'a SelectionSet],
+    ) -> Rc<[CollectedField<'a>]> {
+        let key = (selections.as_ptr() as usize, selections.len(), concrete);
+        if let Some(collected) = self.collected.get(&key) {
+            return collected.clone();
+        }
+        let mut collected = Vec::new();
+        for selection in selections {
+            self.collect(&key.2, selection, &mut collected);
+        }
+        let collected: Rc<[CollectedField<'a>]> = collected.into();
+        self.collected.insert(key, collected.clone());
+        collected
     }
 
     /// `value` of type `ty` completed; `None` when it is null and `ty` is non-null, which
@@ -349,7 +387,7 @@ impl<'a> Completion<'a> {
                         Some(known) => known.selections.push(sub),
                         None => collected.push(CollectedField {
                             key,
-                            name: &field.name.node,
+                            ty: self.shape.field_type(concrete, &field.name.node),
                             selections: vec![sub],
                         }),
                     }
