@@ -151,6 +151,17 @@ impl ErrorExtensions for AppError {
     }
 }
 
+impl AppError {
+    /// This error as a request error: raised before any field ran, so it has no path and no
+    /// place in the document (`locations` stays out instead of naming line 0).
+    pub fn into_request_error(self) -> async_graphql::ServerError {
+        let error = self.extend();
+        let mut request_error = async_graphql::ServerError::new(error.message, None);
+        request_error.extensions = error.extensions;
+        request_error
+    }
+}
+
 impl From<AppError> for async_graphql::Error {
     fn from(error: AppError) -> Self {
         error.extend()

@@ -143,11 +143,11 @@ impl ResponseShape {
         variables: &Variables,
         response: &mut Response,
     ) {
-        let data = std::mem::take(&mut response.data);
-        // No field error: the request itself was refused, and `data` stays as it was.
-        if data == Value::Null && response.errors.iter().all(|error| error.path.is_empty()) {
+        // The request itself was refused: there is no `data` to shape.
+        if is_request_error(response) {
             return;
         }
+        let data = std::mem::take(&mut response.data);
         let mut completion = Completion {
             shape: self,
             fragments: &document.fragments,
@@ -166,6 +166,13 @@ impl ResponseShape {
     fn field_type(&self, parent: &Name, field: &str) -> Option<&Type> {
         self.types.get(parent)?.fields.get(field)
     }
+}
+
+/// Whether nothing of `response` ran: it has errors, none of them at a field's path.
+pub fn is_request_error(response: &Response) -> bool {
+    response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 /// The root type of an operation (orgraph names them the spec's way).

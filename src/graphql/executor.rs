@@ -17,9 +17,9 @@ use async_graphql::{
 use super::completion::ResponseShape;
 use super::documents::ParsedDocuments;
 use super::input_limits;
-use super::limits::{QueryLimits, with_code};
+use super::limits::QueryLimits;
 use super::{Mutation, OrgraphSchema, Query};
-use crate::error::code;
+use crate::error::AppError;
 
 /// The two schemas, and the documents they have parsed.
 pub struct Executor {
@@ -155,7 +155,11 @@ fn required_variables(
 
 /// A request error: `BAD_USER_INPUT`, nothing run.
 fn refused(message: String) -> ServerError {
-    with_code(ServerError::new(message, None), code::BAD_USER_INPUT)
+    AppError::BadUserInput {
+        message,
+        field: None,
+    }
+    .into_request_error()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use async_graphql::parser::types::{
 use async_graphql::{ServerError, Value, Variables};
 
 use super::limits::with_code;
-use crate::error::code;
+use crate::error::{AppError, code};
 
 /// The most fields a document may select, counted in its text (each alias, each fragment's
 /// fields once).
@@ -133,15 +133,11 @@ fn is_refused_control(c: char) -> bool {
 }
 
 fn refused(path: &str, message: String) -> ServerError {
-    let mut error = with_code(
-        ServerError::new(format!("{path} {message}"), None),
-        code::BAD_USER_INPUT,
-    );
-    error
-        .extensions
-        .get_or_insert_with(Default::default)
-        .set("field", path);
-    error
+    AppError::BadUserInput {
+        message: format!("{path} {message}"),
+        field: Some(path.to_owned()),
+    }
+    .into_request_error()
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The GraphQL schema: types, root fields, and the SDL that `schema.graphql` must equal.
 
 pub mod batching;
-mod completion;
+pub mod completion;
 pub mod connection;
 pub mod documents;
 pub mod enums;

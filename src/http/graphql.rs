@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use async_graphql::{ErrorExtensions, ServerError, Variables};
+use async_graphql::{ServerError, Variables};
 use async_graphql_axum::GraphQLSubscription;
 use axum::Extension;
 use axum::body::Bytes;
@@ -23,6 +23,7 @@ use crate::auth::viewer::Credentials;
 use crate::db;
 use crate::error::{AppError, code};
 use crate::graphql::batching::load_queue;
+use crate::graphql::completion::is_request_error;
 use crate::graphql::guards::Session;
 use crate::graphql::tag_uncoded_errors;
 use crate::startup::AppState;
@@ -201,9 +202,7 @@ async fn execute(
         Err(error) => {
             tracing::error!(%error, "a request's task failed");
             async_graphql::Response::from_errors(vec![
-                AppError::Internal(error.into())
-                    .extend()
-                    .into_server_error(Default::default()),
+                AppError::Internal(error.into()).into_request_error(),
             ])
         }
     };
@@ -230,13 +229,6 @@ impl<'a> Shaped<'a> {
             extensions: &response.extensions,
         }
     }
-}
-
-/// Whether nothing of `response` ran: it has errors, none of them at a field's path.
-fn is_request_error(response: &async_graphql::Response) -> bool {
-    response.data == async_graphql::Value::Null
-        && !response.errors.is_empty()
-        && response.errors.iter().all(|error| error.path.is_empty())
 }
 
 /// The HTTP answer to one GraphQL response.

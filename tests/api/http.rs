@@ -150,7 +150,7 @@ async fn a_body_that_is_not_a_json_graphql_request_is_refused_in_words() {
 }
 
 #[tokio::test]
-async fn a_body_beyond_the_limit_is_refused_unread() {
+async fn a_body_beyond_the_limit_is_refused() {
     let app = spawn_app_with(|settings| settings.max_body_bytes = 4096).await;
     let padding = " ".repeat(8192);
     let body = format!("{{\"query\": \"{{ __typename }}\"{padding}}}");
