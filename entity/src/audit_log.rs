@@ -11,6 +11,8 @@ pub struct Model {
     pub id: i64,
     pub created_at: DateTimeUtc,
     pub organization_id: Option<Uuid>,
+    /// The entry's place in its organisation's log, from 1; `None` without an organisation.
+    pub organization_sequence: Option<i64>,
     pub actor_user_id: Option<Uuid>,
     pub table_name: String,
     pub record_id: Option<String>,

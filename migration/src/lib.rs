@@ -17,6 +17,7 @@ mod m20261124_000007_to_one_unique_constraints;
 mod m20261202_000008_living_twin;
 mod m20261202_000009_job_runs;
 mod m20261202_000010_industry_benchmarks;
+mod m20261204_000011_audit_organization_sequence;
 
 /// The ordered list of orgraph's migrations.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_living_twin::Migration),
             Box::new(m20261202_000009_job_runs::Migration),
             Box::new(m20261202_000010_industry_benchmarks::Migration),
+            Box::new(m20261204_000011_audit_organization_sequence::Migration),
         ]
     }
 }

@@ -109,6 +109,10 @@ pub async fn append(
         .into_tuple::<String>()
         .one(tx)
         .await?;
+    let organization_sequence = match change.organization_id {
+        Some(organization_id) => Some(next_organization_sequence(tx, organization_id).await?),
+        None => None,
+    };
     let row = Row {
         created_at: Utc::now().trunc_subsecs(6),
         organization_id: change.organization_id,
@@ -127,6 +131,7 @@ pub async fn append(
         id: NotSet,
         created_at: Set(row.created_at),
         organization_id: Set(row.organization_id),
+        organization_sequence: Set(organization_sequence),
         actor_user_id: Set(row.actor_user_id),
         table_name: Set(row.table_name),
         record_id: Set(row.record_id),
@@ -142,6 +147,22 @@ pub async fn append(
     }
     .insert(tx)
     .await
+}
+
+/// The next place in an organisation's log; appends are serialised, so no two take the same.
+async fn next_organization_sequence(
+    tx: &impl ConnectionTrait,
+    organization_id: Uuid,
+) -> Result<i64, DbErr> {
+    let last = audit_log::Entity::find()
+        .select_only()
+        .expr(audit_log::Column::OrganizationSequence.max())
+        .filter(audit_log::Column::OrganizationId.eq(organization_id))
+        .into_tuple::<Option<i64>>()
+        .one(tx)
+        .await?
+        .flatten();
+    Ok(last.unwrap_or(0) + 1)
 }
 
 /// A row known to be in the chain, as `<id>:<hash>`: record the head an intact verification

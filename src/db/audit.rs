@@ -16,11 +16,13 @@ use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, TimeRange,
 use super::read::{LoadError, Reader, Tenancy, Unjoined};
 
 crate::row! {
-    /// One recorded change; its network origin and hash chain are not read.
+    /// One recorded change; its network origin and its link in the chain are not read.
     pub struct AuditEntry of audit_log {
-        pub id: i64,
+        /// Names the entry: unique, and unlike the row id it counts nothing.
+        pub hash: String,
         pub created_at: DateTime<Utc>,
         pub organization_id: Option<Uuid>,
+        pub organization_sequence: Option<i64>,
         pub actor_user_id: Option<Uuid>,
         pub table_name: String,
         pub record_id: Option<String>,
@@ -37,9 +39,9 @@ impl Unjoined for AuditEntry {
     }
 }
 
-/// An audit entry by its row id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AuditKey(pub i64);
+/// An audit entry by its hash.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AuditKey(pub String);
 
 impl Loader<AuditKey> for Reader {
     type Value = Arc<AuditEntry>;
@@ -47,10 +49,10 @@ impl Loader<AuditKey> for Reader {
 
     async fn load(&self, keys: &[AuditKey]) -> Result<HashMap<AuditKey, Self::Value>, LoadError> {
         self.lookup(
-            audit_log::Column::Id,
+            audit_log::Column::Hash,
             keys,
-            |key| (key.0, ()),
-            |entry: &AuditEntry, ()| AuditKey(entry.id),
+            |key| (key.0.clone(), ()),
+            |entry: &AuditEntry, ()| AuditKey(entry.hash.clone()),
         )
         .await
     }
@@ -82,11 +84,25 @@ impl Listed for AuditEntry {
     const KEY_KIND: ValueKind = ValueKind::Int;
 
     fn key(&self) -> CursorValue {
-        CursorValue::Int(self.id)
+        CursorValue::Int(self.sequence())
+    }
+
+    /// Unique within an organisation's log; the row id would tell a cursor's reader how much
+    /// other organisations wrote.
+    fn tie_breaker() -> audit_log::Column {
+        audit_log::Column::OrganizationSequence
     }
 }
 
-/// How audit entries are sorted: by their sequence, the order they were written in.
+impl AuditEntry {
+    /// The entry's place in its organisation's log; lists are of one organisation's entries.
+    pub fn sequence(&self) -> i64 {
+        self.organization_sequence.unwrap_or_default()
+    }
+}
+
+/// How audit entries are sorted: by their organisation's sequence, the order they were
+/// written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuditSort {
     Sequence,
@@ -94,7 +110,7 @@ pub enum AuditSort {
 
 impl SortKey<AuditEntry> for AuditSort {
     fn column(self) -> audit_log::Column {
-        audit_log::Column::Id
+        audit_log::Column::OrganizationSequence
     }
 
     fn kind(self) -> ValueKind {
@@ -102,7 +118,7 @@ impl SortKey<AuditEntry> for AuditSort {
     }
 
     fn value(self, entry: &AuditEntry) -> CursorValue {
-        CursorValue::Int(entry.id)
+        CursorValue::Int(entry.sequence())
     }
 }
 

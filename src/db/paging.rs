@@ -116,14 +116,19 @@ impl Cursor {
     }
 }
 
-/// A table read as a list: how its rows are filtered and sorted. The primary key breaks ties.
+/// A table read as a list: how its rows are filtered and sorted. A key unique within the
+/// list breaks ties: the primary key unless [`Listed::tie_breaker`] says otherwise.
 pub trait Listed: Read {
     type Filter: ListFilter<Self::Entity>;
     type Sort: SortKey<Self>;
-    /// The kind of the primary key.
+    /// The kind of the key.
     const KEY_KIND: ValueKind;
-    /// The row's primary key, as cursors keep it.
+    /// The row's key, as cursors keep it.
     fn key(&self) -> CursorValue;
+    /// The key's column.
+    fn tie_breaker() -> <Self::Entity as EntityTrait>::Column {
+        primary_key::<Self>()
+    }
 }
 
 /// A column a list can be sorted by.
@@ -252,7 +257,7 @@ impl Reader {
         let order = reading_order(query);
         let select = select
             .order_by(query.sort.key.column(), order.clone())
-            .order_by(primary_key::<R>(), order)
+            .order_by(R::tie_breaker(), order)
             .limit(query.page.size + 1);
         let rows = self.all(select, joins).await?;
         Ok(Page::new(
@@ -498,7 +503,7 @@ fn lateral_pages<R: Listed>(
         read_of_parent::<R>(reader.scope(), joins, parent, Expr::col(Alias::new(PARENT)));
     let page = listed::<R>(of_parent, query)
         .order_by(query.sort.key.column(), order.clone())
-        .order_by(primary_key::<R>(), order.clone())
+        .order_by(R::tie_breaker(), order.clone())
         .limit(query.page.size + 1)
         .into_query();
     let parents: Vec<Value> = parents.iter().copied().map(Value::from).collect();
@@ -545,7 +550,7 @@ fn numbered_pages<R: Listed>(
         Func::cust("ROW_NUMBER"),
         WindowStatement::partition_by((table, parent))
             .order_by((table, query.sort.key.column()), order.clone())
-            .order_by((table, primary_key::<R>()), order.clone())
+            .order_by((table, R::tie_breaker()), order.clone())
             .to_owned(),
         Alias::new(ROW_NUMBER),
     );
@@ -588,7 +593,7 @@ fn positioned<R: Listed>(select: Select<R::Entity>, query: &QueryOf<R>) -> Selec
     let Some(cursor) = &query.page.cursor else {
         return select;
     };
-    let (column, key) = (query.sort.key.column(), primary_key::<R>());
+    let (column, key) = (query.sort.key.column(), R::tie_breaker());
     let (value, id) = (cursor.value.to_value(), cursor.key.to_value());
     let beyond = if reading_order(query) == Order::Desc {
         Condition::any()

@@ -689,3 +689,63 @@ async fn the_changes_of_one_request_share_its_request_id() {
         "each request has its own id"
     );
 }
+
+#[tokio::test]
+async fn an_organisations_audit_log_counts_only_its_own_changes() {
+    let world = World::new().await;
+    let (alpha, beta) = (&world.alpha, &world.beta);
+    let rename = |org: &crate::world::Org, name: &str| json!({ "input": { "organizationId": global_id("Organization", org.id), "name": name } });
+    let changed = |response: &Value| assert!(response.get("errors").is_none(), "{response}");
+    let alpha_owner = Some(alpha.person("owner"));
+    changed(
+        &world
+            .query(alpha_owner, UPDATE_ORGANIZATION, rename(alpha, "Alpha 2"))
+            .await,
+    );
+    for round in 0..5 {
+        let name = format!("Beta {round}");
+        let beta_owner = Some(beta.person("owner"));
+        changed(
+            &world
+                .query(beta_owner, UPDATE_ORGANIZATION, rename(beta, &name))
+                .await,
+        );
+    }
+    changed(
+        &world
+            .query(alpha_owner, UPDATE_ORGANIZATION, rename(alpha, "Alpha 3"))
+            .await,
+    );
+
+    let log = r#"query($id: ID!) { organization(id: $id) {
+      auditLog(first: 10) { edges { cursor node { id sequence } } } } }"#;
+    let variables = json!({ "id": global_id("Organization", alpha.id) });
+    let response = world.query(alpha_owner, log, variables).await;
+    let edges = response["data"]["organization"]["auditLog"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{response}"))
+        .clone();
+    let sequences: Vec<i64> = edges
+        .iter()
+        .map(|edge| edge["node"]["sequence"].as_i64().expect("a sequence"))
+        .collect();
+    assert_eq!(sequences, [3, 2, 1], "beta's five changes leave no gap");
+
+    let rows = AuditLog::find()
+        .filter(audit_log::Column::OrganizationId.eq(alpha.id))
+        .order_by_desc(audit_log::Column::Id)
+        .all(&world.app.db)
+        .await
+        .expect("alpha's rows");
+    assert!(rows[0].id > 3, "other organisations wrote in between");
+    for (edge, row) in edges.iter().zip(&rows) {
+        let cursor = URL_SAFE_NO_PAD
+            .decode(edge["cursor"].as_str().expect("a cursor"))
+            .expect("base64");
+        let cursor: Value = serde_json::from_slice(&cursor).expect("JSON");
+        let sequence = edge["node"]["sequence"].clone();
+        assert_eq!(cursor["v"]["i"], sequence, "the cursor holds the sequence");
+        assert_eq!(cursor["k"]["i"], sequence, "and no row id: {cursor}");
+        assert_eq!(edge["node"]["id"], global_id("AuditEntry", &row.hash));
+    }
+}

@@ -510,6 +510,10 @@ async fn audit_log_is_append_only() {
         db.execute_unprepared("UPDATE audit_log SET table_name = 'users'")
             .await,
     );
+    refused(
+        db.execute_unprepared("UPDATE audit_log SET organization_sequence = 7")
+            .await,
+    );
     refused(db.execute_unprepared("DELETE FROM audit_log").await);
     // Retention may generalise the IP address, which is outside the hashed content.
     db.execute_unprepared("UPDATE audit_log SET ip_address = '203.0.113.0/24'")

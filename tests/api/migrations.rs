@@ -2,8 +2,10 @@
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use uuid::Uuid;
 
 use crate::helpers::*;
+use crate::rows;
 
 const TABLES: [&str; 15] = [
     "organizations",
@@ -115,6 +117,34 @@ async fn the_last_migrations_roll_back_alone() {
     let backend = db.get_database_backend();
     let runs = |sql: &str| db.query_all_raw(Statement::from_string(backend, sql.to_owned()));
     assert!(runs(twin_columns).await.is_ok() && runs(score_column).await.is_ok());
+
+    // The per-organisation audit sequence goes, and coming back numbers the rows it finds.
+    let (alpha, beta) = (Uuid::now_v7(), Uuid::now_v7());
+    for (organization, sequence) in [(alpha, 1_i64), (beta, 1), (alpha, 2)] {
+        let entry = rows::audit_entry().set("organization_id", organization);
+        let entry = entry.set("organization_sequence", sequence);
+        entry.insert(db).await.expect("an audit row");
+    }
+    let sequences = "SELECT organization_sequence FROM audit_log ORDER BY id";
+    Migrator::down(db, Some(1))
+        .await
+        .expect("down the audit sequence");
+    assert!(runs(sequences).await.is_err());
+    Migrator::up(db, None).await.expect("up the audit sequence");
+    let numbered: Vec<i64> = runs(sequences)
+        .await
+        .expect("numbered")
+        .iter()
+        .map(|row| row.try_get_by_index(0).expect("a sequence"))
+        .collect();
+    assert_eq!(
+        numbered,
+        [1, 1, 2],
+        "each organisation counts from 1 in write order"
+    );
+    Migrator::down(db, Some(1))
+        .await
+        .expect("down the audit sequence");
 
     // The benchmark tables go.
     assert_eq!(row_count(db, "industry_benchmarks").await.unwrap(), 0);

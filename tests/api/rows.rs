@@ -178,7 +178,11 @@ pub fn audit_entry() -> Row {
         .set("operation", "INSERT")
         .set("new_values", json!({ "name": "x" }))
         .set("ip_address", "203.0.113.7")
-        .set("hash", "a".repeat(64))
+        // Unique, as every hash of the chain is.
+        .set(
+            "hash",
+            format!("{}{}", Uuid::now_v7().simple(), Uuid::now_v7().simple()),
+        )
 }
 
 pub fn event(organization_id: Uuid) -> Row {

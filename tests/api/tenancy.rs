@@ -85,7 +85,7 @@ fn objects(org: &Org) -> Vec<(&'static str, String)> {
         ("DigitalTwin", org.twin.to_string()),
         ("DigitalTwinSnapshot", org.snapshot.to_string()),
         ("UserConsent", org.consent.to_string()),
-        ("AuditEntry", org.audit_entry.to_string()),
+        ("AuditEntry", org.audit_entry.clone()),
     ];
     objects.extend(ROLES.map(|role| ("User", org.person(role).id.to_string())));
     objects
@@ -296,6 +296,7 @@ async fn nested_connections_of_the_own_org_hold_nothing_of_the_other() {
     let assessment = rows::assessment(left_behind, beta.id, gone.id);
     assessment.insert(db).await.expect("assessment");
     let entry = rows::audit_entry().set("organization_id", beta.id);
+    let entry = entry.set("organization_sequence", 2_i64);
     let entry = entry.set("actor_user_id", gone.id);
     entry.insert(db).await.expect("audit entry");
     let owner = global_id("User", beta.person("owner").id);
@@ -310,7 +311,7 @@ async fn nested_connections_of_the_own_org_hold_nothing_of_the_other() {
         "snapshots": [global_id("DigitalTwinSnapshot", beta.snapshot)],
     });
     let log = json!({ "totalCount": 2, "actors": [{ "id": owner }, null] });
-    let alpha_entry = global_id("AuditEntry", world.alpha.audit_entry);
+    let alpha_entry = global_id("AuditEntry", &world.alpha.audit_entry);
     let variables = org_variables(beta);
     for role in ROLES {
         let viewer = Some(beta.person(role));
@@ -500,7 +501,7 @@ async fn anonymous_requests_reach_no_tenant_field_but_read_reference_data() {
 #[tokio::test]
 async fn only_owners_and_admins_of_the_org_read_its_audit_log() {
     let world = World::new().await;
-    let entry = id_variables(&global_id("AuditEntry", world.alpha.audit_entry));
+    let entry = id_variables(&global_id("AuditEntry", &world.alpha.audit_entry));
     let unknown = id_variables(&global_id("AuditEntry", unknown_key("AuditEntry")));
     let variables = org_variables(&world.alpha);
     for role in ROLES {

@@ -45,7 +45,8 @@ pub struct Org {
     pub score: Uuid,
     pub twin: Uuid,
     pub snapshot: Uuid,
-    pub audit_entry: i64,
+    /// The hash that names the fixture's audit entry.
+    pub audit_entry: String,
     /// The owner's consent record.
     pub consent: Uuid,
 }
@@ -242,7 +243,7 @@ async fn organization(app: &TestApp, slug: &str, consent_type: Uuid) -> Org {
     )
     .await
     .expect("audit entry")
-    .id;
+    .hash;
     Org {
         id,
         slug: slug.to_owned(),

@@ -24,12 +24,13 @@ pub struct AuditEntry(pub Arc<audit::AuditEntry>);
 impl AuditEntry {
     /// The entry's global ID.
     pub async fn id(&self) -> ID {
-        NodeKind::AuditEntry.id(self.0.id)
+        NodeKind::AuditEntry.id(&self.0.hash)
     }
 
-    /// The entry's place in the log.
-    async fn sequence(&self) -> i64 {
-        self.0.id
+    /// The entry's place in its organisation's log, counted from 1 with no gaps: other
+    /// organisations' changes do not move it. `null` for a platform-wide entry.
+    async fn sequence(&self) -> Option<i64> {
+        self.0.organization_sequence
     }
 
     /// When the change was made.
