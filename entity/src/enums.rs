@@ -39,6 +39,17 @@ text_enum! {
 }
 
 text_enum! {
+    /// Where an invitation to an organisation stands.
+    InvitationStatus {
+        Pending = "pending",
+        Accepted = "accepted",
+        Expired = "expired",
+        Revoked = "revoked",
+        Declined = "declined",
+    }
+}
+
+text_enum! {
     /// Where an organisation stands.
     OrganizationStatus { Active = "active", Suspended = "suspended", Archived = "archived" }
 }

@@ -17,6 +17,7 @@ pub mod maturity_criteria;
 pub mod maturity_levels;
 pub mod mutation_receipts;
 pub mod organization_digital_twins;
+pub mod organization_invitations;
 pub mod organization_members;
 pub mod organizations;
 pub mod user_consents;
@@ -37,6 +38,7 @@ pub mod prelude {
     pub use super::maturity_levels::Entity as MaturityLevel;
     pub use super::mutation_receipts::Entity as MutationReceipt;
     pub use super::organization_digital_twins::Entity as OrganizationDigitalTwin;
+    pub use super::organization_invitations::Entity as OrganizationInvitation;
     pub use super::organization_members::Entity as OrganizationMember;
     pub use super::organizations::Entity as Organization;
     pub use super::user_consents::Entity as UserConsent;

@@ -36,6 +36,14 @@ pub enum Relation {
     DigitalTwinSnapshots,
     #[sea_orm(has_many = "super::events::Entity")]
     Events,
+    #[sea_orm(has_many = "super::organization_invitations::Entity")]
+    Invitations,
+}
+
+impl Related<super::organization_invitations::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Invitations.def()
+    }
 }
 
 impl Related<super::organization_members::Entity> for Entity {

@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
-use entity::{organization_members, organizations};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use entity::{organization_members, organizations, users};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{Condition, DbBackend};
 use uuid::Uuid;
 
@@ -124,6 +124,28 @@ impl Scope {
                 }
             }
         }
+    }
+
+    /// Invitations the viewer may read: those of organisations the viewer owns or administers,
+    /// and those addressed to the viewer, whichever organisation sent them.
+    pub fn invitations(&self, organization: Expr, invitee_email: Expr) -> Condition {
+        Condition::any()
+            .add(self.administered(organization))
+            .add(self.addressed_to_viewer(invitee_email))
+    }
+
+    /// Rows whose (lower-case) email `column` is the viewer's own.
+    pub fn addressed_to_viewer(&self, invitee_email: Expr) -> Condition {
+        let Some(viewer) = self.viewer() else {
+            return nothing(invitee_email);
+        };
+        let own = Alias::new("scope_self");
+        let own_email = Query::select()
+            .expr(Func::lower(Expr::col((own.clone(), users::Column::Email))))
+            .from_as(users::Entity, own.clone())
+            .and_where(Expr::col((own, users::Column::Id)).eq(viewer))
+            .to_owned();
+        Condition::all().add(invitee_email.in_subquery(own_email))
     }
 
     /// Any membership of `user` in an organisation the viewer may read (or administers).

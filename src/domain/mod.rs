@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod benchmark;
+pub mod invitation;
 pub mod membership;
 pub mod scoring;
 pub mod trend;

@@ -53,6 +53,19 @@ mirror! {
         /// Access withdrawn for now.
         Suspended,
     }
+    /// Where an invitation stands.
+    InvitationStatus {
+        /// Sent, not yet answered, still open.
+        Pending,
+        /// The invitee joined.
+        Accepted,
+        /// Nobody answered before it ran out.
+        Expired,
+        /// Withdrawn by the organisation.
+        Revoked,
+        /// Turned down by the invitee.
+        Declined,
+    }
     /// Where an organisation stands.
     OrganizationStatus {
         /// In use.

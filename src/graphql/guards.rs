@@ -255,6 +255,7 @@ pub enum Target {
     Organization(async_graphql::ID),
     Membership(async_graphql::ID),
     Assessment(async_graphql::ID),
+    Invitation(async_graphql::ID),
 }
 
 /// Passes when the viewer holds at least `weakest` in the organisation `target` belongs to.
@@ -280,6 +281,7 @@ impl Guard for RoleOver {
     async fn check(&self, ctx: &Context<'_>) -> Result<()> {
         use super::id::{GlobalId, NodeKind};
         use crate::db::assessments::AssessmentKey;
+        use crate::db::invitations::InvitationKey;
         use crate::db::memberships::MembershipKey;
         use crate::db::organizations::OrganizationKey;
 
@@ -306,6 +308,13 @@ impl Guard for RoleOver {
                 let found = loaders
                     .load_one(AssessmentKey(key, Default::default()))
                     .await;
+                found
+                    .map_err(AppError::from)?
+                    .map(|row| row.row.organization_id)
+            }
+            Target::Invitation(id) => {
+                let key = GlobalId::decode_as(id, NodeKind::Invitation, self.field)?;
+                let found = loaders.load_one(InvitationKey(key)).await;
                 found
                     .map_err(AppError::from)?
                     .map(|row| row.row.organization_id)

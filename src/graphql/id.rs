@@ -22,13 +22,14 @@ pub enum NodeKind {
     DigitalTwinSnapshot,
     UserConsent,
     AuditEntry,
+    Invitation,
     MaturityLevel,
     MaturityCriterion,
     ConsentType,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 13] = [
         Self::Organization,
         Self::User,
         Self::Membership,
@@ -38,6 +39,7 @@ impl NodeKind {
         Self::DigitalTwinSnapshot,
         Self::UserConsent,
         Self::AuditEntry,
+        Self::Invitation,
         Self::MaturityLevel,
         Self::MaturityCriterion,
         Self::ConsentType,
@@ -55,6 +57,7 @@ impl NodeKind {
             Self::DigitalTwinSnapshot => "DigitalTwinSnapshot",
             Self::UserConsent => "UserConsent",
             Self::AuditEntry => "AuditEntry",
+            Self::Invitation => "Invitation",
             Self::MaturityLevel => "MaturityLevel",
             Self::MaturityCriterion => "MaturityCriterion",
             Self::ConsentType => "ConsentType",

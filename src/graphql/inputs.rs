@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::enums::{
-    AssessmentStatus, AssessmentType, AuditOperation, MemberRole, MemberStatus, OrderDirection,
-    OrganizationStatus, SnapshotReason,
+    AssessmentStatus, AssessmentType, AuditOperation, InvitationStatus, MemberRole, MemberStatus,
+    OrderDirection, OrganizationStatus, SnapshotReason,
 };
 use super::id::{GlobalId, NodeKind};
 use crate::db::assessments::{AssessmentFilter, AssessmentSort};
 use crate::db::audit::{AuditFilter, AuditSort};
 use crate::db::consents::{ConsentFilter, ConsentSort};
+use crate::db::invitations::{InvitationFilter, InvitationSort};
 use crate::db::memberships::{MemberFilter, MemberSort};
 use crate::db::organizations::{OrganizationFilter, OrganizationSort};
 use crate::db::paging::{Sort, TimeRange};
@@ -59,6 +60,23 @@ impl From<MembershipFilterInput> for MemberFilter {
     fn from(input: MembershipFilterInput) -> Self {
         Self {
             roles: converted(input.roles),
+            statuses: converted(input.statuses),
+        }
+    }
+}
+
+/// Which invitations to return.
+#[derive(InputObject, Debug, Default)]
+#[graphql(name = "InvitationFilter")]
+pub struct InvitationFilterInput {
+    /// Only invitations stored in one of these states. An open invitation past its expiry is
+    /// stored as `PENDING` until it is resent, revoked or replaced, and reads `EXPIRED`.
+    pub statuses: Option<Vec<InvitationStatus>>,
+}
+
+impl From<InvitationFilterInput> for InvitationFilter {
+    fn from(input: InvitationFilterInput) -> Self {
+        Self {
             statuses: converted(input.statuses),
         }
     }
@@ -212,6 +230,11 @@ orders! {
         /// By name.
         Name,
         /// By creation time.
+        CreatedAt,
+    }
+    /// How to sort invitations.
+    InvitationOrder, InvitationOrderField => InvitationSort {
+        /// By the time the invitation was made.
         CreatedAt,
     }
     /// How to sort memberships.

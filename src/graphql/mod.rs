@@ -21,7 +21,9 @@ use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 use chrono::{DateTime, Utc};
 
 use connection::Paged;
-use types::{Assessment, AuditEntry, DigitalTwinSnapshot, Membership, Organization, UserConsent};
+use types::{
+    Assessment, AuditEntry, DigitalTwinSnapshot, Invitation, Membership, Organization, UserConsent,
+};
 
 pub use error_codes::tag_uncoded_errors;
 pub use mutation::Mutation;
@@ -62,6 +64,7 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
         .override_output_type_description::<Paged<DigitalTwinSnapshot>>(page_of!(
             "digital twin snapshots"
         ))
+        .override_output_type_description::<Paged<Invitation>>(page_of!("invitations"))
         .override_output_type_description::<Paged<Membership>>(page_of!("memberships"))
         .override_output_type_description::<Paged<Organization>>(page_of!("organisations"))
         .override_output_type_description::<Paged<UserConsent>>(page_of!("consent records"))

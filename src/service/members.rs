@@ -1,9 +1,9 @@
-//! Adding, re-roling and removing members, and leaving an organisation.
+//! Re-roling and removing members, and leaving an organisation. People join by invitation
+//! (`service::invitations`).
 
 use chrono::Utc;
-use entity::enums::{AuditOperation, MemberRole, MemberStatus, PlatformRole, UserStatus};
-use entity::{organization_members, users};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use entity::enums::{AuditOperation, MemberRole, MemberStatus};
+use entity::organization_members;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     IntoActiveModel, ModelTrait, PaginatorTrait, QueryFilter, Set,
@@ -11,116 +11,12 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    Actor, ClientMutationId, begin, conflict_on_unique, invalid, journal, require_role, twins,
-    values,
-};
+use super::{Actor, begin, journal, require_role, twins, values};
 use crate::audit::Change;
 use crate::db::reference::Reference;
 use crate::domain::membership::{self, Refusal};
-use crate::domain::validation;
 use crate::error::AppError;
 use crate::events::NewEvent;
-
-/// Who to add, and as what.
-#[derive(Debug, Clone)]
-pub struct NewMember {
-    pub email: String,
-    pub role: MemberRole,
-    pub department: Option<String>,
-    /// Used only when the email is new to the platform.
-    pub first_name: Option<String>,
-    /// Used only when the email is new to the platform.
-    pub last_name: Option<String>,
-}
-
-/// Adds a person by email; an unknown email becomes a pending user with an invited membership.
-/// Admins and owners, never granting a role stronger than their own.
-pub async fn add(
-    db: &DatabaseConnection,
-    actor: Actor<'_>,
-    organization_id: Uuid,
-    input: NewMember,
-    client: ClientMutationId<'_>,
-) -> Result<organization_members::Model, AppError> {
-    let email = validation::email(&input.email).map_err(invalid("input.email"))?;
-    let department = validation::optional_text(input.department.as_deref(), 100)
-        .map_err(invalid("input.department"))?;
-    let first_name = validation::optional_text(input.first_name.as_deref(), 100)
-        .map_err(invalid("input.firstName"))?;
-    let last_name = validation::optional_text(input.last_name.as_deref(), 100)
-        .map_err(invalid("input.lastName"))?;
-    let tx = begin(db).await?;
-    let (organization, actor_role) =
-        require_role(&tx, actor, organization_id, MemberRole::Admin).await?;
-    if let Some(id) = client.previous(&tx, actor.user_id()).await? {
-        return organization_members::Entity::find_by_id(id)
-            .one(&tx)
-            .await?
-            .ok_or(AppError::NotFound);
-    }
-    membership::may_grant(actor_role, input.role).map_err(refused)?;
-    let now = Utc::now();
-    let user = match find_user_by_email(&tx, &email).await? {
-        Some(user) => user,
-        None => {
-            let local_part = email.split('@').next().unwrap_or_default().to_owned();
-            users::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                email: Set(email),
-                first_name: Set(first_name.unwrap_or(local_part)),
-                last_name: Set(last_name.unwrap_or_default()),
-                phone: Set(None),
-                title: Set(None),
-                timezone: Set(None),
-                linkedin_url: Set(None),
-                profile_pic_url: Set(None),
-                platform_role: Set(PlatformRole::User),
-                status: Set(UserStatus::Pending),
-                anonymized_at: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                deleted_at: Set(None),
-            }
-            .insert(&tx)
-            .await?
-        }
-    };
-    let status = if user.status == UserStatus::Pending {
-        MemberStatus::Invited
-    } else {
-        MemberStatus::Active
-    };
-    let member = organization_members::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(organization.id),
-        user_id: Set(user.id),
-        role: Set(input.role),
-        department: Set(department),
-        status: Set(status),
-        joined_at: Set(now),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&tx)
-    .await
-    .map_err(conflict_on_unique("this person is already a member"))?;
-    journal(
-        &tx,
-        actor,
-        change(actor, &member, AuditOperation::Insert, None, Some(&member)),
-        event(
-            actor,
-            &member,
-            "member.added",
-            json!({ "role": member.role, "status": member.status }),
-        ),
-    )
-    .await?;
-    client.keep(&tx, actor.user_id(), member.id).await?;
-    tx.commit().await?;
-    Ok(member)
-}
 
 /// Gives a member another role. Admins and owners, within their own strength; the last owner
 /// stays an owner.
@@ -254,18 +150,8 @@ async fn active_owners(tx: &DatabaseTransaction, organization_id: Uuid) -> Resul
         .await?)
 }
 
-async fn find_user_by_email(
-    tx: &DatabaseTransaction,
-    email: &str,
-) -> Result<Option<users::Model>, AppError> {
-    Ok(users::Entity::find()
-        .filter(Expr::expr(Func::lower(Expr::col(users::Column::Email))).eq(email))
-        .filter(users::Column::DeletedAt.is_null())
-        .one(tx)
-        .await?)
-}
-
-fn refused(refusal: Refusal) -> AppError {
+/// A membership rule broken, as the client is told.
+pub(super) fn refused(refusal: Refusal) -> AppError {
     match refusal {
         Refusal::LastOwner => AppError::Conflict(refusal.message().to_owned()),
         Refusal::GrantsStrongerRole | Refusal::TargetIsStronger => {

@@ -12,10 +12,10 @@ use std::process::{Command, Output};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use entity::prelude::{
-    AssessmentScore, AuditLog, Event, OrganizationDigitalTwin, OrganizationMember,
+    AssessmentScore, AuditLog, Event, OrganizationDigitalTwin, OrganizationInvitation,
 };
 use entity::{
-    assessment_scores, audit_log, events, organization_digital_twins, organization_members,
+    assessment_scores, audit_log, events, organization_digital_twins, organization_invitations,
 };
 use futures_util::future::join_all;
 use orgraph::Application;
@@ -34,8 +34,8 @@ use crate::world::{Person, World, bearer, global_id};
 
 const CREATE_ORGANIZATION: &str = r#"mutation($input: CreateOrganizationInput!) {
   createOrganization(input: $input) { organization { id } } }"#;
-const ADD_MEMBER: &str = r#"mutation($input: AddMemberInput!) {
-  addMember(input: $input) { membership { id role } } }"#;
+const INVITE: &str = r#"mutation($input: InviteMemberInput!) {
+  inviteMember(input: $input) { invitation { id role } } }"#;
 const UPDATE_PROFILE: &str = r#"mutation($input: UpdateMyProfileInput!) {
   updateMyProfile(input: $input) { user { id } } }"#;
 const UPDATE_ORGANIZATION: &str = r#"mutation($input: UpdateOrganizationInput!) {
@@ -150,7 +150,7 @@ impl Ledger {
         ] {
             let input =
                 json!({ "organizationId": self.organization_id(), "email": email, "role": role });
-            self.succeed(owner, ADD_MEMBER, input).await;
+            self.succeed(owner, INVITE, input).await;
         }
         self.succeed(owner, UPDATE_PROFILE, json!({ "title": "Founder" }))
             .await;
@@ -278,9 +278,9 @@ async fn audit_rows_hold_keyed_hashes_of_personal_data_never_the_data() {
         ),
         (
             world.alpha.person("admin"),
-            ADD_MEMBER,
+            INVITE,
             json!({ "organizationId": global_id("Organization", world.alpha.id), "email": newcomer,
-                    "firstName": "Newt", "lastName": "Scamander", "role": "MEMBER" }),
+                    "role": "MEMBER" }),
         ),
         (member, UPDATE_PROFILE, json!({ "title": "Widget Tsar" })),
     ];
@@ -302,8 +302,6 @@ async fn audit_rows_hold_keyed_hashes_of_personal_data_never_the_data() {
         "Lovelace",
         newcomer,
         &newcomer.to_lowercase(),
-        "Newt",
-        "Scamander",
     ];
     let db = &world.app.db;
     let rows = AuditLog::find().all(db).await.unwrap();
@@ -357,13 +355,16 @@ async fn audit_rows_hold_keyed_hashes_of_personal_data_never_the_data() {
     );
     assert_ne!(old["phone"], new["phone"], "a change still shows");
 
-    let membership = rows
+    let invitation = rows
         .iter()
-        .find(|row| row.table_name == "organization_members")
+        .find(|row| row.table_name == "organization_invitations")
         .and_then(|row| row.new_values.clone())
-        .expect("the membership's audit row");
-    assert_eq!(membership["role"], "member");
-    assert_eq!(membership["organization_id"], world.alpha.id.to_string());
+        .expect("the invitation's audit row");
+    assert_eq!(invitation["role"], "member");
+    assert_eq!(invitation["organization_id"], world.alpha.id.to_string());
+    let address = newcomer.to_lowercase();
+    assert_eq!(invitation["email"], pseudonym("email", &address));
+    assert!(invitation.get("token_hash").is_none(), "{invitation}");
 }
 
 #[tokio::test]
@@ -545,11 +546,12 @@ async fn concurrent_mutations_each_append_one_audit_row_and_one_event_in_one_ord
                 .await,
         );
     }
-    let members = || {
-        let organization = organization_members::Column::OrganizationId.eq(ledger.organization);
-        OrganizationMember::find().filter(organization).count(db)
+    let invitations = || {
+        let organization = organization_invitations::Column::OrganizationId.eq(ledger.organization);
+        OrganizationInvitation::find()
+            .filter(organization)
+            .count(db)
     };
-    let members_before = members().await.unwrap();
     let rows_before = ledger.audit_rows().await.len();
     let events_before = ledger.events().await.len();
 
@@ -560,7 +562,7 @@ async fn concurrent_mutations_each_append_one_audit_row_and_one_event_in_one_ord
     let adds = admins.iter().enumerate().map(|(n, admin)| {
         let input = json!({ "organizationId": ledger.organization_id(),
                             "email": format!("newcomer{n}@example.org"), "role": "MEMBER" });
-        ledger.mutate(admin, ADD_MEMBER, input)
+        ledger.mutate(admin, INVITE, input)
     });
     let (submitted, added) = tokio::join!(join_all(submits), join_all(adds));
     let succeeded = |responses: &[Value]| {
@@ -580,10 +582,7 @@ async fn concurrent_mutations_each_append_one_audit_row_and_one_event_in_one_ord
         let expected = u64::from(response.get("errors").is_none());
         assert_eq!(scores, expected, "{assessment}: {response}");
     }
-    assert_eq!(
-        members().await.unwrap(),
-        members_before + succeeded(&added) as u64
-    );
+    assert_eq!(invitations().await.unwrap(), succeeded(&added) as u64);
     let rows = ledger.audit_rows().await.split_off(rows_before);
     let all_events = ledger.events().await.split_off(events_before);
     let sequences: std::collections::BTreeSet<i64> =
@@ -642,8 +641,8 @@ async fn concurrent_mutations_each_append_one_audit_row_and_one_event_in_one_ord
 #[tokio::test]
 async fn the_changes_of_one_request_share_its_request_id() {
     let ledger = Ledger::new().await;
-    let two_members = r#"mutation($a: AddMemberInput!, $b: AddMemberInput!) {
-      a: addMember(input: $a) { membership { id } } b: addMember(input: $b) { membership { id } } }"#;
+    let two_members = r#"mutation($a: InviteMemberInput!, $b: InviteMemberInput!) {
+      a: inviteMember(input: $a) { invitation { id } } b: inviteMember(input: $b) { invitation { id } } }"#;
     let member = |email: &str| json!({ "organizationId": ledger.organization_id(), "email": email, "role": "VIEWER" });
     for (request_id, emails) in [
         (None, ["one@alpha.example", "two@alpha.example"]),

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use entity::enums::AuditOperation;
 use entity::{
     assessment_scores, assessments, digital_twin_snapshots, organization_digital_twins,
-    organization_members, organizations, user_consents, users,
+    organization_invitations, organization_members, organizations, user_consents, users,
 };
 use orgraph::audit::{self, Change, Pseudonymizer, RequestMeta};
 use sea_orm::sea_query::{Expr, SimpleExpr};
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::TEST_JWT_SECRET;
+use crate::rows;
 use crate::world::{World, global_id};
 
 /// Every way a row of each type is read; `SELECTION` stands for the fields asked for.
@@ -108,6 +109,19 @@ const READS: &[(&str, &str)] = &[
         "query($org: ID!) { organization(id: $org) { auditLog(first: 10) { \
          edges { node { SELECTION } } } } }",
     ),
+    (
+        "Invitation",
+        "query($org: ID!) { organization(id: $org) { invitations(first: 10) { \
+         edges { node { SELECTION } } } } }",
+    ),
+    (
+        "Invitation",
+        "query { viewer { invitations(onlyOpen: false) { SELECTION } } }",
+    ),
+    (
+        "Invitation",
+        "query($invitation: ID!) { node(id: $invitation) { ... on Invitation { SELECTION } } }",
+    ),
 ];
 
 /// Every list of the schema is read by one of [`READS`], and every kind of object an
@@ -182,6 +196,7 @@ async fn every_field_answers_the_same_alone_as_with_every_other_field() {
         "user": global_id("User", owner.id),
         "assessment": global_id("Assessment", alpha.assessment),
         "score": global_id("AssessmentScore", alpha.score),
+        "invitation": global_id("Invitation", alpha.invitation),
     });
     let mut fields_of = BTreeMap::new();
     for (type_name, read) in READS {
@@ -456,4 +471,48 @@ async fn fill_every_column(world: &World) {
         .exec(db)
         .await
         .expect("snapshot");
+    // Alpha's invitation answered, with every optional column; and invitations addressed to
+    // alpha's owner, which the owner reads as the invitee.
+    let now = chrono::Utc::now();
+    organization_invitations::Entity::update_many()
+        .col_expr(
+            organization_invitations::Column::Department,
+            text("Finance"),
+        )
+        .col_expr(
+            organization_invitations::Column::CustomMessage,
+            text("Welcome"),
+        )
+        .col_expr(organization_invitations::Column::Status, text("revoked"))
+        .col_expr(organization_invitations::Column::Role, text("analyst"))
+        .col_expr(
+            organization_invitations::Column::RespondedAt,
+            Expr::value(now),
+        )
+        .filter(organization_invitations::Column::Id.eq(world.alpha.invitation))
+        .exec(db)
+        .await
+        .expect("a revoked invitation");
+    let owner = &world.alpha.person("owner").email;
+    rows::invitation(world.beta.id, owner)
+        .set("inviter_id", world.beta.person("owner").id)
+        .set("department", "Board")
+        .set("custom_message", "Join us")
+        .insert(db)
+        .await
+        .expect("an invitation to alpha's owner");
+    rows::invitation(world.beta.id, owner)
+        .set("status", "declined")
+        .set("responded_at", now)
+        .insert(db)
+        .await
+        .expect("an invitation alpha's owner declined");
+    // How the owner joined alpha: an invitation of an organisation they now belong to.
+    rows::invitation(alpha, owner)
+        .set("inviter_id", world.alpha.person("admin").id)
+        .set("status", "accepted")
+        .set("responded_at", now)
+        .insert(db)
+        .await
+        .expect("the invitation alpha's owner accepted");
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::helpers::*;
 use crate::rows;
 
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 16] = [
     "organizations",
     "users",
     "organization_members",
@@ -23,6 +23,7 @@ const TABLES: [&str; 15] = [
     "events",
     "mutation_receipts",
     "job_runs",
+    "organization_invitations",
 ];
 
 async fn row_count(db: &DatabaseConnection, table: &str) -> Result<i64, sea_orm::DbErr> {
@@ -118,6 +119,13 @@ async fn the_last_migrations_roll_back_alone() {
     let runs = |sql: &str| db.query_all_raw(Statement::from_string(backend, sql.to_owned()));
     assert!(runs(twin_columns).await.is_ok() && runs(score_column).await.is_ok());
 
+    // The invitations go.
+    assert_eq!(row_count(db, "organization_invitations").await.unwrap(), 0);
+    Migrator::down(db, Some(1))
+        .await
+        .expect("down the invitations");
+    assert!(row_count(db, "organization_invitations").await.is_err());
+
     // The per-organisation audit sequence goes, and coming back numbers the rows it finds.
     let (alpha, beta) = (Uuid::now_v7(), Uuid::now_v7());
     for (organization, sequence) in [(alpha, 1_i64), (beta, 1), (alpha, 2)] {
@@ -130,7 +138,9 @@ async fn the_last_migrations_roll_back_alone() {
         .await
         .expect("down the audit sequence");
     assert!(runs(sequences).await.is_err());
-    Migrator::up(db, None).await.expect("up the audit sequence");
+    Migrator::up(db, Some(1))
+        .await
+        .expect("up the audit sequence");
     let numbered: Vec<i64> = runs(sequences)
         .await
         .expect("numbered")

@@ -6,8 +6,11 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::enums::{MemberRole, UserStatus};
-use entity::{audit_log, events, mutation_receipts, organization_members, organizations, users};
+use entity::enums::MemberRole;
+use entity::{
+    audit_log, events, mutation_receipts, organization_invitations, organization_members,
+    organizations, users,
+};
 use orgraph::audit::{self, Verification};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -26,9 +29,10 @@ const UPDATE: &str = r#"mutation($input: UpdateOrganizationInput!) {
     organization { id name industry companySize settings } } }"#;
 const DELETE: &str = r#"mutation($input: DeleteOrganizationInput!) {
   deleteOrganization(input: $input) { deletedOrganizationId } }"#;
-const ADD: &str = r#"mutation($input: AddMemberInput!) {
-  addMember(input: $input) {
-    clientMutationId membership { id role status department organization { id } } } }"#;
+// Without its token, which a repeated request does not show again.
+const INVITE: &str = r#"mutation($input: InviteMemberInput!) {
+  inviteMember(input: $input) {
+    clientMutationId invitation { id email role status department organization { id } } } }"#;
 const CHANGE: &str = r#"mutation($input: ChangeMemberRoleInput!) {
   changeMemberRole(input: $input) { membership { id role } } }"#;
 const REMOVE: &str = r#"mutation($input: RemoveMemberInput!) {
@@ -41,8 +45,8 @@ const LEAVE: &str = r#"mutation($input: LeaveOrganizationInput!) {
 #[derive(Debug, Clone, Copy)]
 struct Effect {
     organizations: i64,
-    users: i64,
     members: i64,
+    invitations: i64,
     receipts: i64,
     /// The mutation's own event, and one more when it changed the digital twin.
     events: u64,
@@ -53,8 +57,8 @@ const fn journals(table: &'static str, operation: &'static str, event: &'static 
     let journal = (table, operation, event);
     Effect {
         organizations: 0,
-        users: 0,
         members: 0,
+        invitations: 0,
         receipts: 0,
         events: 1,
         journal,
@@ -71,14 +75,10 @@ const ORGANIZATION_CREATED: Effect = Effect {
 };
 const ORGANIZATION_UPDATED: Effect = journals("organizations", "UPDATE", "organization.updated");
 const ORGANIZATION_DELETED: Effect = journals("organizations", "DELETE", "organization.deleted");
-const MEMBER_ADDED: Effect = Effect {
-    members: 1,
-    ..journals("organization_members", "INSERT", "member.added")
-};
-/// An unknown email: a pending user, and their membership.
-const PERSON_INVITED: Effect = Effect {
-    users: 1,
-    ..MEMBER_ADDED
+/// An invitation, and nothing else: no person, no membership until the invitee accepts.
+const INVITED: Effect = Effect {
+    invitations: 1,
+    ..journals("organization_invitations", "INSERT", "invitation.created")
 };
 const ROLE_CHANGED: Effect = journals("organization_members", "UPDATE", "member.role_changed");
 const MEMBER_REMOVED: Effect = Effect {
@@ -98,6 +98,7 @@ struct Counts {
     organizations: u64,
     users: u64,
     members: u64,
+    invitations: u64,
     audit: u64,
     events: u64,
     receipts: u64,
@@ -109,6 +110,7 @@ impl Counts {
             organizations: count::<organizations::Entity>(db).await,
             users: count::<users::Entity>(db).await,
             members: count::<organization_members::Entity>(db).await,
+            invitations: count::<organization_invitations::Entity>(db).await,
             audit: count::<audit_log::Entity>(db).await,
             events: count::<events::Entity>(db).await,
             receipts: count::<mutation_receipts::Entity>(db).await,
@@ -120,8 +122,10 @@ impl Counts {
         let add = |count: u64, delta: i64| count.checked_add_signed(delta).unwrap();
         Self {
             organizations: add(self.organizations, effect.organizations),
-            users: add(self.users, effect.users),
+            // No mutation here makes a person: people join with accounts of their own.
+            users: self.users,
             members: add(self.members, effect.members),
+            invitations: add(self.invitations, effect.invitations),
             audit: self.audit + 1,
             events: self.events + effect.events,
             receipts: add(self.receipts, effect.receipts),
@@ -277,36 +281,38 @@ async fn an_organisation_is_created_changed_and_deleted_with_one_audit_row_and_e
 }
 
 #[tokio::test]
-async fn members_are_added_invited_or_active_and_given_roles_with_one_audit_row_and_event_each() {
+async fn members_are_invited_and_given_roles_with_one_audit_row_and_event_each() {
     let world = World::new().await;
     let admin = world.alpha.person("admin");
     let alpha = organization_id(&world.alpha);
 
-    let input = json!({ "organizationId": alpha, "email": " New.Person@Example.com ",
-                        "role": "ANALYST", "department": "Operations", "firstName": "Nova" });
-    let (invited, record) = succeeds(&world, admin, ADD, input, PERSON_INVITED).await;
-    let id = invited["membership"]["id"].clone();
-    assert_eq!(key(&id), record);
-    let expected = json!({ "id": id, "role": "ANALYST", "status": "INVITED",
-                           "department": "Operations", "organization": { "id": alpha } });
-    assert_eq!(invited["membership"], expected);
-    let newcomer = users::Entity::find().filter(users::Column::Email.eq("new.person@example.com"));
-    let newcomer = newcomer.one(&world.app.db).await.unwrap().expect("a user");
-    assert_eq!(newcomer.status, UserStatus::Pending);
-    assert_eq!(newcomer.first_name, "Nova");
-
+    // A stranger's address and a known person's read alike, and neither makes a membership.
     let known = world.beta.person("viewer");
-    let input = json!({ "organizationId": alpha, "email": known.email, "role": "MEMBER" });
-    let (active, record) = succeeds(&world, admin, ADD, input, MEMBER_ADDED).await;
-    let id = active["membership"]["id"].clone();
-    assert_eq!(active["membership"]["status"], "ACTIVE");
-    let stored = stored_membership(&world, record).await.expect("stored");
-    assert_eq!(stored.user_id, known.id, "the known person, not a new one");
+    for (email, stored) in [
+        (
+            " New.Person@Example.com ",
+            "new.person@example.com".to_owned(),
+        ),
+        (known.email.as_str(), known.email.to_lowercase()),
+    ] {
+        let input = json!({ "organizationId": alpha, "email": email, "role": "ANALYST",
+                            "department": "Operations" });
+        let (invited, record) = succeeds(&world, admin, INVITE, input, INVITED).await;
+        let id = invited["invitation"]["id"].clone();
+        assert_eq!(key(&id), record);
+        let expected = json!({ "id": id, "email": stored, "role": "ANALYST", "status": "PENDING",
+                               "department": "Operations", "organization": { "id": alpha } });
+        assert_eq!(invited["invitation"], expected);
+    }
 
-    let input = json!({ "membershipId": id, "role": "ADMIN" });
+    let analyst = membership_of(&world, &world.alpha, "analyst").await;
+    let input = json!({ "membershipId": analyst, "role": "ADMIN" });
     let (changed, record) = succeeds(&world, admin, CHANGE, input, ROLE_CHANGED).await;
-    assert_eq!(changed["membership"], json!({ "id": id, "role": "ADMIN" }));
-    assert_eq!(record, key(&id));
+    assert_eq!(
+        changed["membership"],
+        json!({ "id": analyst, "role": "ADMIN" })
+    );
+    assert_eq!(record, key(&analyst));
     assert_audit_chain_intact(&world).await;
 }
 
@@ -342,7 +348,7 @@ async fn roles_below_the_required_one_are_forbidden_and_write_nothing() {
     let cases = [
         (UPDATE, "admin", json!({ "organizationId": alpha, "name": "Renamed" })),
         (DELETE, "owner", json!({ "organizationId": alpha })),
-        (ADD, "admin", json!({ "organizationId": alpha, "email": "a@b.example", "role": "VIEWER" })),
+        (INVITE, "admin", json!({ "organizationId": alpha, "email": "a@b.example", "role": "VIEWER" })),
         (CHANGE, "admin", json!({ "membershipId": target, "role": "MEMBER" })),
         (REMOVE, "admin", json!({ "membershipId": target })),
     ];
@@ -365,7 +371,10 @@ async fn another_tenants_ids_get_the_answer_of_unknown_ids_and_write_nothing() {
     let cases = [
         (UPDATE, json!({ "name": "Taken over" })),
         (DELETE, json!({})),
-        (ADD, json!({ "email": "spy@example.com", "role": "VIEWER" })),
+        (
+            INVITE,
+            json!({ "email": "spy@example.com", "role": "VIEWER" }),
+        ),
         (LEAVE, json!({})),
         (CHANGE, json!({ "role": "VIEWER" })),
         (REMOVE, json!({})),
@@ -469,7 +478,7 @@ async fn admins_neither_grant_ownership_nor_touch_owners() {
     #[rustfmt::skip]
     let cases = [
         (CHANGE, json!({ "membershipId": analyst, "role": "OWNER" })),
-        (ADD, json!({ "organizationId": alpha, "email": "a@b.example", "role": "OWNER" })),
+        (INVITE, json!({ "organizationId": alpha, "email": "a@b.example", "role": "OWNER" })),
         (CHANGE, json!({ "membershipId": owner, "role": "ADMIN" })),
         (REMOVE, json!({ "membershipId": owner })),
     ];
@@ -506,11 +515,14 @@ async fn invalid_inputs_are_refused_naming_the_field_and_write_nothing() {
         (UPDATE, &update, "industry", long(101)),
         (UPDATE, &update, "settings", json!(["dark"])),
         (UPDATE, &update, "settings", json!("dark")),
-        (ADD, &add, "email", json!("ada")),
-        (ADD, &add, "email", json!("ada@example")),
-        (ADD, &add, "department", long(101)),
+        (INVITE, &add, "email", json!("ada")),
+        (INVITE, &add, "email", json!("ada@example")),
+        (INVITE, &add, "department", long(101)),
+        (INVITE, &add, "message", long(1001)),
+        (INVITE, &add, "expiresInDays", json!(0)),
+        (INVITE, &add, "expiresInDays", json!(31)),
         (UPDATE, &update, "organizationId", json!("not-an-id")),
-        (ADD, &add, "organizationId", membership.clone()),
+        (INVITE, &add, "organizationId", membership.clone()),
         (CHANGE, &change, "membershipId", json!("@@")),
         (REMOVE, &remove, "membershipId", alpha.clone()),
     ];
@@ -533,7 +545,14 @@ async fn a_taken_slug_or_an_existing_member_conflicts_and_writes_nothing() {
     for email in [member.to_owned(), member.to_uppercase()] {
         let input = json!({ "organizationId": organization_id(&world.alpha), "email": email,
                             "role": "VIEWER" });
-        refused(&world, world.alpha.person("admin"), ADD, input, "CONFLICT").await;
+        refused(
+            &world,
+            world.alpha.person("admin"),
+            INVITE,
+            input,
+            "CONFLICT",
+        )
+        .await;
     }
     assert_audit_chain_intact(&world).await;
 }
@@ -571,30 +590,30 @@ async fn a_repeated_create_organization_returns_the_first_organization_and_write
     let theirs = created_once(&world, other, CREATE, create("delta"), ORGANIZATION_CREATED).await;
     assert_ne!(theirs["organization"]["id"], first["organization"]["id"]);
 
-    // The founder's `once` now names a createOrganization, not an addMember.
+    // The founder's `once` now names a createOrganization, not an inviteMember.
     let input = json!({ "clientMutationId": "once", "organizationId": first["organization"]["id"],
                         "email": "new@example.com", "role": "VIEWER" });
-    let response = refused(&world, founder, ADD, input, "BAD_USER_INPUT").await;
+    let response = refused(&world, founder, INVITE, input, "BAD_USER_INPUT").await;
     assert_eq!(field(&response), "input.clientMutationId", "{response}");
     assert_audit_chain_intact(&world).await;
 }
 
 #[tokio::test]
-async fn a_repeated_add_member_returns_the_first_membership_and_writes_nothing() {
+async fn a_repeated_invite_member_returns_the_first_invitation_and_writes_nothing() {
     let world = World::new().await;
     let admin = world.alpha.person("admin");
     let add = |email: &str| {
         json!({ "clientMutationId": "once", "organizationId": organization_id(&world.alpha),
                 "email": email, "role": "VIEWER" })
     };
-    let first = created_once(&world, admin, ADD, add("ann@example.com"), PERSON_INVITED).await;
+    let first = created_once(&world, admin, INVITE, add("ann@example.com"), INVITED).await;
 
     // Another viewer's `once` is their own.
     let owner = world.alpha.person("owner");
-    let theirs = created_once(&world, owner, ADD, add("bob@example.com"), PERSON_INVITED).await;
-    assert_ne!(theirs["membership"]["id"], first["membership"]["id"]);
+    let theirs = created_once(&world, owner, INVITE, add("bob@example.com"), INVITED).await;
+    assert_ne!(theirs["invitation"]["id"], first["invitation"]["id"]);
 
-    // The admin's `once` now names an addMember, not a createOrganization.
+    // The admin's `once` now names an inviteMember, not a createOrganization.
     let input = json!({ "clientMutationId": "once", "name": "Gamma", "slug": "gamma" });
     let response = refused(&world, admin, CREATE, input, "BAD_USER_INPUT").await;
     assert_eq!(field(&response), "input.clientMutationId", "{response}");
@@ -611,7 +630,7 @@ async fn a_mutation_failing_half_way_leaves_nothing_behind() {
     #[rustfmt::skip]
     let cases = [
         (&world.outsider, CREATE, json!({ "name": "Gamma", "slug": "gamma" })),
-        (admin, ADD, json!({ "organizationId": alpha, "email": "new@example.com", "role": "VIEWER" })),
+        (admin, INVITE, json!({ "organizationId": alpha, "email": "new@example.com", "role": "VIEWER" })),
     ];
     for (person, mutation, input) in cases {
         let response = refused(&world, person, mutation, input, "INTERNAL_SERVER_ERROR").await;

@@ -185,6 +185,22 @@ pub fn audit_entry() -> Row {
         )
 }
 
+/// A pending invitation of `organization_id` to `email`, open for a week.
+pub fn invitation(organization_id: Uuid, email: &str) -> Row {
+    Row::new("organization_invitations")
+        .set("id", Uuid::now_v7())
+        .set("organization_id", organization_id)
+        .set("invitee_email", email.to_lowercase())
+        .set("role", "member")
+        .set(
+            "token_hash",
+            format!("{}{}", Uuid::now_v7().simple(), Uuid::now_v7().simple()),
+        )
+        .set("status", "pending")
+        .set("expires_at", Utc::now() + chrono::Duration::days(7))
+        .timestamps()
+}
+
 pub fn event(organization_id: Uuid) -> Row {
     Row::new("events")
         .set("id", Uuid::now_v7())

@@ -49,6 +49,8 @@ pub struct Org {
     pub audit_entry: String,
     /// The owner's consent record.
     pub consent: Uuid,
+    /// A pending invitation, to an address with no account.
+    pub invitation: Uuid,
 }
 
 impl Org {
@@ -244,6 +246,13 @@ async fn organization(app: &TestApp, slug: &str, consent_type: Uuid) -> Org {
     .await
     .expect("audit entry")
     .hash;
+    let invitation = Uuid::now_v7();
+    rows::invitation(id, &format!("invitee@{slug}.example"))
+        .set("id", invitation)
+        .set("inviter_id", owner)
+        .insert(db)
+        .await
+        .expect("invitation");
     Org {
         id,
         slug: slug.to_owned(),
@@ -255,6 +264,7 @@ async fn organization(app: &TestApp, slug: &str, consent_type: Uuid) -> Org {
         snapshot,
         audit_entry,
         consent,
+        invitation,
     }
 }
 

@@ -1,4 +1,5 @@
-//! `addMember`, `changeMemberRole`, `removeMember`, `leaveOrganization`.
+//! `changeMemberRole`, `removeMember`, `leaveOrganization`. People join by invitation
+//! (`mutation::invitations`).
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::MemberRole as StoredRole;
@@ -10,36 +11,7 @@ use crate::graphql::enums::MemberRole;
 use crate::graphql::guards::{RoleOver, Target, reference, refresh_viewer};
 use crate::graphql::id::{GlobalId, NodeKind};
 use crate::graphql::types::Membership;
-use crate::service::members::NewMember;
-use crate::service::{ClientMutationId, members};
-
-/// A person to add, by email; an email new to the platform invites a new person.
-#[derive(InputObject)]
-pub struct AddMemberInput {
-    /// Repeat an add with the same id to get the first result back.
-    pub client_mutation_id: Option<String>,
-    /// The organisation to add to.
-    pub organization_id: ID,
-    /// The person's email address.
-    pub email: String,
-    /// Their role; never stronger than the viewer's own.
-    pub role: MemberRole,
-    /// Their department.
-    pub department: Option<String>,
-    /// Given name, for a person new to the platform.
-    pub first_name: Option<String>,
-    /// Family name, for a person new to the platform.
-    pub last_name: Option<String>,
-}
-
-/// The membership created.
-#[derive(SimpleObject)]
-pub struct AddMemberPayload {
-    /// The id the client sent.
-    pub client_mutation_id: Option<String>,
-    /// The new membership (`INVITED` for a person new to the platform).
-    pub membership: Membership,
-}
+use crate::service::members;
 
 /// A new role for a member.
 #[derive(InputObject)]
@@ -90,38 +62,6 @@ pub struct MemberMutations;
 
 #[Object]
 impl MemberMutations {
-    /// Adds a person to an organisation. Admins and owners.
-    #[graphql(
-        guard = "RoleOver::new(Target::Organization(input.organization_id.clone()), StoredRole::Admin, \"input.organizationId\")"
-    )]
-    async fn add_member(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(desc = "Who to add, to which organisation, in which role.")]
-        input: AddMemberInput,
-    ) -> Result<AddMemberPayload> {
-        let mutating = Mutating::of(ctx).await?;
-        let organization = organization_key(&input.organization_id)?;
-        let client = ClientMutationId {
-            mutation: "addMember",
-            id: input.client_mutation_id.as_deref(),
-            request: serde_json::json!({ "organization_id": input.organization_id.as_str(), "email": input.email.trim().to_lowercase(), "role": entity::enums::MemberRole::from(input.role).as_str(), "department": input.department }),
-        };
-        let new = NewMember {
-            email: input.email,
-            role: input.role.into(),
-            department: input.department,
-            first_name: input.first_name,
-            last_name: input.last_name,
-        };
-        let member = members::add(mutating.db, mutating.actor(), organization, new, client).await?;
-        refresh_viewer(ctx)?;
-        Ok(AddMemberPayload {
-            client_mutation_id: input.client_mutation_id,
-            membership: member.into(),
-        })
-    }
-
     /// Gives a member another role. Admins and owners; the last owner stays an owner.
     #[graphql(
         guard = "RoleOver::new(Target::Membership(input.membership_id.clone()), StoredRole::Admin, \"input.membershipId\")"

@@ -3,6 +3,7 @@
 //! refreshes the viewer so the payload is read with the memberships as they are now.
 
 mod assessments;
+mod invitations;
 mod members;
 mod organizations;
 mod people;
@@ -24,6 +25,7 @@ use crate::service::Actor;
 pub struct Mutation(
     organizations::OrganizationMutations,
     members::MemberMutations,
+    invitations::InvitationMutations,
     assessments::AssessmentMutations,
     people::PeopleMutations,
     twins::TwinMutations,

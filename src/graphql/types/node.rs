@@ -6,12 +6,14 @@ use async_graphql::{Context, ID, Interface};
 
 use super::{
     Assessment, AssessmentScore, AuditEntry, ConsentType, DigitalTwin, DigitalTwinSnapshot,
-    MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent, load,
+    Invitation, MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent,
+    load,
 };
 use crate::db::assessments::AssessmentKey;
 use crate::db::audit::AuditKey;
 use crate::db::consent_types::ConsentTypeKey;
 use crate::db::consents::ConsentKey;
+use crate::db::invitations::InvitationKey;
 use crate::db::memberships::MembershipKey;
 use crate::db::organizations::OrganizationKey;
 use crate::db::scores::ScoreKey;
@@ -35,6 +37,7 @@ pub enum Node {
     DigitalTwinSnapshot(DigitalTwinSnapshot),
     UserConsent(UserConsent),
     AuditEntry(AuditEntry),
+    Invitation(Invitation),
     MaturityLevel(MaturityLevel),
     MaturityCriterion(MaturityCriterion),
     ConsentType(ConsentType),
@@ -100,6 +103,9 @@ pub async fn resolve_node(
                 NodeKind::AuditEntry => load(ctx, AuditKey(id.key(field)?))
                     .await?
                     .map(|row| Node::AuditEntry(AuditEntry(row))),
+                NodeKind::Invitation => load(ctx, InvitationKey(id.key(field)?))
+                    .await?
+                    .map(|row| Node::Invitation(Invitation(row))),
                 NodeKind::MaturityLevel | NodeKind::MaturityCriterion | NodeKind::ConsentType => {
                     None
                 }

@@ -7,13 +7,14 @@ use chrono::{DateTime, Utc};
 use entity::enums::MemberRole as StoredRole;
 
 use super::{
-    Assessment, AuditEntry, DigitalTwin, Membership, OrganizationAnalytics, OrganizationBenchmark,
-    joined_or_load, load,
+    Assessment, AuditEntry, DigitalTwin, Invitation, Membership, OrganizationAnalytics,
+    OrganizationBenchmark, joined_or_load, load,
 };
 use crate::db::analytics::AnalyticsOf;
 use crate::db::assessments::{AssessmentSort, AssessmentsOf};
 use crate::db::audit::{AuditOf, AuditSort};
 use crate::db::benchmarks::PositionOfOrganization;
+use crate::db::invitations::{InvitationSort, InvitationsOf};
 use crate::db::memberships::{MemberSort, MembersOf};
 use crate::db::organizations::{self, OrganizationJoins};
 use crate::db::paging::Sort;
@@ -25,7 +26,7 @@ use crate::graphql::guards::{OrganizationRole, viewer};
 use crate::graphql::id::NodeKind;
 use crate::graphql::inputs::{
     AssessmentFilterInput, AssessmentOrder, AuditEntryOrder, AuditFilterInput,
-    MembershipFilterInput, MembershipOrder,
+    InvitationFilterInput, InvitationOrder, MembershipFilterInput, MembershipOrder,
 };
 
 /// Newest first.
@@ -223,7 +224,45 @@ impl Organization {
             .await
             .map(Some)
     }
+
+    /// The invitations the organisation sent, newest first; owners and admins only.
+    #[graphql(
+        guard = "OrganizationRole::at_least(StoredRole::Admin, self.0.row.id)",
+        complexity = "complexity(first, last, child_complexity)"
+    )]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "Relay paging arguments, filter and order"
+    )]
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many rows from the start, or after `after`.")] first: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page starts after it.")] after: Option<String>,
+        #[graphql(desc = "How many rows from the end, or before `before`.")] last: Option<i32>,
+        #[graphql(desc = "A cursor of this list: the page ends before it.")] before: Option<String>,
+        #[graphql(desc = "Which rows; all by default.")] filter: Option<InvitationFilterInput>,
+        #[graphql(desc = "Sort; newest first by default.")] order_by: Option<InvitationOrder>,
+    ) -> Result<Option<Paged<Invitation>>> {
+        let sort = InvitationOrder::sort(order_by, NEWEST_INVITATIONS);
+        let args = PageArgs {
+            first,
+            after,
+            last,
+            before,
+        };
+        let filter = filter.unwrap_or_default().into();
+        let of = InvitationsOf(self.0.row.id);
+        child_connection(ctx, of, filter, sort, args, |_| (), Invitation)
+            .await
+            .map(Some)
+    }
 }
+
+const NEWEST_INVITATIONS: Sort<InvitationSort> = Sort {
+    key: InvitationSort::CreatedAt,
+    descending: true,
+};
 
 const EARLIEST_MEMBERS: Sort<MemberSort> = Sort {
     key: MemberSort::JoinedAt,

@@ -5,16 +5,19 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
+use chrono::Utc;
 
 use super::organization::NEWEST_ASSESSMENTS;
-use super::{Assessment, Membership, UserConsent};
+use super::{Assessment, Invitation, Membership, UserConsent};
 use crate::db::assessments::AssessmentsOf;
 use crate::db::consents::{ConsentSort, ConsentsOf};
+use crate::db::invitations;
 use crate::db::memberships::{MemberSort, MembersOf};
 use crate::db::paging::Sort;
 use crate::db::users;
+use crate::error::AppError;
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
-use crate::graphql::guards::PersonalData;
+use crate::graphql::guards::{PersonalData, loaders, viewer};
 use crate::graphql::id::NodeKind;
 use crate::graphql::inputs::{
     AssessmentFilterInput, AssessmentOrder, ConsentFilterInput, MembershipFilterInput,
@@ -41,6 +44,33 @@ impl User {
     /// The person's global ID.
     pub async fn id(&self) -> ID {
         NodeKind::User.id(self.0.row.id)
+    }
+
+    /// The invitations addressed to this person, oldest first: by default only the open ones
+    /// (pending and unexpired), which `acceptInvitation` and `declineInvitation` take. Only on
+    /// the viewer themself: `null` on anyone else, whose invitations are nobody else's business.
+    async fn invitations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            default = true,
+            desc = "Only open invitations; `false` adds the answered, revoked and expired ones."
+        )]
+        only_open: bool,
+    ) -> Result<Option<Vec<Invitation>>> {
+        if viewer(ctx).await?.user_id != self.0.row.id {
+            return Ok(None);
+        }
+        let loaders = loaders(ctx).await?;
+        let open_at = only_open.then(Utc::now);
+        let open = invitations::addressed_to_viewer(loaders.loader(), open_at)
+            .await
+            .map_err(AppError::from)?;
+        Ok(Some(
+            open.into_iter()
+                .map(|row| Invitation(Arc::new(row)))
+                .collect(),
+        ))
     }
 
     /// Given name.
