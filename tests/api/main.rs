@@ -17,6 +17,7 @@ mod helpers;
 mod history;
 mod hostile_input;
 mod http;
+mod invitations;
 mod jobs;
 mod loading;
 mod migrations;
