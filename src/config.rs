@@ -53,6 +53,9 @@ pub struct Settings {
     /// `ORGRAPH_DB_STATEMENT_TIMEOUT_SECONDS`: on PostgreSQL, how long one statement may run
     /// before the server stops it; 0 lets statements run as long as they take.
     pub db_statement_timeout_seconds: u64,
+    /// `ORGRAPH_REQUEST_TIMEOUT_MS`: how long one GraphQL request may run before it is stopped
+    /// and answered `TIMEOUT`; 0 lets requests run as long as they take.
+    pub request_timeout_ms: u64,
     /// `ORGRAPH_DB_MAX_CONNECTIONS`: the size of the database pool.
     pub db_max_connections: u32,
     /// `ORGRAPH_SEED_DEMO`: whether `serve` loads demo data into an empty database.
@@ -147,6 +150,7 @@ impl Default for Settings {
             jwt_max_ttl: crate::auth::token::DEFAULT_MAX_TTL.num_seconds() as u64,
             db_max_connections: 10,
             db_statement_timeout_seconds: 30,
+            request_timeout_ms: 30_000,
             seed_demo: true,
             log_format: LogFormat::Text,
             max_query_depth: 15,
@@ -257,6 +261,11 @@ impl Settings {
     /// How often the job scheduler ticks.
     pub fn jobs_interval(&self) -> Duration {
         Duration::from_secs(self.jobs_interval_seconds)
+    }
+
+    /// How long a request may run; `None` when unbounded.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        (self.request_timeout_ms > 0).then(|| Duration::from_millis(self.request_timeout_ms))
     }
 
     /// The token keys: the secret, and the issuer and audience when configured.

@@ -51,6 +51,9 @@ pub enum AppError {
     Conflict(String),
     /// The database stopped a statement that ran past its timeout.
     Timeout,
+    /// The request ran past `ORGRAPH_REQUEST_TIMEOUT_MS` (this many milliseconds) and was
+    /// stopped.
+    RequestTimeout(u128),
     /// Anything unexpected; logged in full, shown to the client as a bare code.
     Internal(anyhow::Error),
 }
@@ -116,6 +119,11 @@ impl AppError {
             Self::Timeout => "the database took longer than this server allows \
                  (ORGRAPH_DB_STATEMENT_TIMEOUT_SECONDS): ask for smaller pages or fewer nested lists"
                 .to_owned(),
+            Self::RequestTimeout(limit) => format!(
+                "the request took longer than this server allows (ORGRAPH_REQUEST_TIMEOUT_MS, \
+                 {limit} ms) and was stopped: a mutation in it is rolled back unless it had \
+                 committed (repeat it with its clientMutationId to find out)"
+            ),
             Self::Internal(_) => "internal server error".to_owned(),
         }
     }
@@ -128,7 +136,7 @@ impl AppError {
             Self::NotFound => code::NOT_FOUND,
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
-            Self::Timeout => code::TIMEOUT,
+            Self::Timeout | Self::RequestTimeout(_) => code::TIMEOUT,
             Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
         }
     }

@@ -44,6 +44,8 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Where the GraphiQL page loads its assets from.
     pub graphiql: graphiql::Assets,
+    /// How long a request may run (`ORGRAPH_REQUEST_TIMEOUT_MS`).
+    pub request_timeout: Option<Duration>,
 }
 
 /// The memory automatic persisted queries may take: the text of thousands of client queries.
@@ -92,6 +94,7 @@ impl Application {
             batch_max: settings.batch_max,
             max_body_bytes: settings.max_body_bytes,
             graphiql: graphiql::Assets::from_cdn_setting(settings.graphiql_cdn),
+            request_timeout: settings.request_timeout(),
         };
         let jobs = settings
             .jobs

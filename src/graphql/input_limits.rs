@@ -17,8 +17,13 @@ use crate::error::{AppError, code};
 /// fields once).
 pub const MAX_SELECTED_FIELDS: usize = 2_000;
 
+/// The most root fields an operation may select (aliases and fragments included): each runs
+/// on its own, so their number, not only their cost, is bounded.
+pub const MAX_ROOT_FIELDS: usize = 200;
+
 /// Refuses `document` and `variables` beyond the bounds: lists longer than `max_list`, text
-/// with control characters, more than [`MAX_SELECTED_FIELDS`] fields.
+/// with control characters, more than [`MAX_SELECTED_FIELDS`] fields, an operation with more
+/// than [`MAX_ROOT_FIELDS`] root fields.
 pub fn check(
     document: &ExecutableDocument,
     variables: &Variables,
@@ -39,10 +44,53 @@ pub fn check(
         .fragments
         .values()
         .map(|fragment| &fragment.node.selection_set.node);
+    for set in &operations {
+        let roots = root_fields(document, set, &mut Vec::new());
+        if roots > MAX_ROOT_FIELDS {
+            return Err(too_complex(format!(
+                "the operation selects {roots} root fields; at most {MAX_ROOT_FIELDS} are allowed"
+            )));
+        }
+    }
     for set in operations.into_iter().chain(fragments) {
         check_set(set, max_list, &mut selected)?;
     }
     Ok(())
+}
+
+/// The fields `set` selects at its own level, through fragments too; a fragment already being
+/// counted (a cycle, which validation refuses later) counts nothing again.
+fn root_fields<'a>(
+    document: &'a ExecutableDocument,
+    set: &'a SelectionSet,
+    counting: &mut Vec<&'a str>,
+) -> usize {
+    set.items
+        .iter()
+        .map(|selection| match &selection.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(fragment) => {
+                root_fields(document, &fragment.node.selection_set.node, counting)
+            }
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) else {
+                    return 0;
+                };
+                if counting.contains(&name) {
+                    return 0;
+                }
+                counting.push(name);
+                let fields = root_fields(document, &fragment.node.selection_set.node, counting);
+                counting.pop();
+                fields
+            }
+        })
+        .sum()
+}
+
+fn too_complex(message: String) -> ServerError {
+    with_code(ServerError::new(message, None), code::QUERY_TOO_COMPLEX)
 }
 
 fn check_set(set: &SelectionSet, max_list: usize, selected: &mut usize) -> Result<(), ServerError> {
@@ -51,16 +99,10 @@ fn check_set(set: &SelectionSet, max_list: usize, selected: &mut usize) -> Resul
             Selection::Field(field) => {
                 *selected += 1;
                 if *selected > MAX_SELECTED_FIELDS {
-                    return Err(with_code(
-                        ServerError::new(
-                            format!(
-                                "the document selects more than {MAX_SELECTED_FIELDS} fields \
-                                 (aliases included)"
-                            ),
-                            None,
-                        ),
-                        code::QUERY_TOO_COMPLEX,
-                    ));
+                    return Err(too_complex(format!(
+                        "the document selects more than {MAX_SELECTED_FIELDS} fields \
+                         (aliases included)"
+                    )));
                 }
                 let field = &field.node;
                 for (name, value) in &field.arguments {
@@ -152,6 +194,30 @@ mod tests {
     }
 
     #[test]
+    fn root_fields_are_counted_through_fragments_and_a_cycle_counts_once() {
+        let document = parse_query(
+            "query { a b ...F ... on Query { c } } fragment F on Query { d e ...G } \
+             fragment G on Query { f ...F }",
+        )
+        .unwrap();
+        let DocumentOperations::Single(operation) = &document.operations else {
+            panic!("one operation");
+        };
+        let set = &operation.node.selection_set.node;
+        assert_eq!(root_fields(&document, set, &mut Vec::new()), 6);
+        let many = (0..=MAX_ROOT_FIELDS)
+            .map(|n| format!("r{n}: a"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let refused = checked(&format!("{{ {many} }}"), json!({})).unwrap_err();
+        assert!(
+            refused.message.contains("201 root fields"),
+            "{}",
+            refused.message
+        );
+    }
+
+    #[test]
     fn control_characters_are_refused_in_variables_and_literals_wherever_they_nest() {
         assert!(checked("{ a(s: \"tab\\tand\\nline\") }", json!({})).is_ok());
         let literal = checked("{ a(s: \"nul\\u0000\") }", json!({})).unwrap_err();
@@ -199,10 +265,11 @@ mod tests {
     fn a_document_selects_a_bounded_number_of_fields() {
         let aliases = |n: usize| {
             let fields: Vec<String> = (0..n).map(|i| format!("a{i}: __typename")).collect();
-            format!("{{ {} }}", fields.join(" "))
+            format!("{{ viewer {{ {} }} }}", fields.join(" "))
         };
-        assert!(checked(&aliases(MAX_SELECTED_FIELDS), json!({})).is_ok());
-        let refused = checked(&aliases(MAX_SELECTED_FIELDS + 1), json!({})).unwrap_err();
+        // `viewer` is one of the fields.
+        assert!(checked(&aliases(MAX_SELECTED_FIELDS - 1), json!({})).is_ok());
+        let refused = checked(&aliases(MAX_SELECTED_FIELDS), json!({})).unwrap_err();
         assert!(
             refused.message.contains("more than 2000 fields"),
             "{}",

@@ -194,9 +194,20 @@ async fn execute(
         .data(request_origin(headers, client));
     // The request runs in a task of its own, to its end even when the client hangs up: a
     // statement cancelled half-way costs its pooled connection, and a mutation half-done
-    // would leave the client guessing.
+    // would leave the client guessing. Only its timeout stops it, dropping its transaction.
     let executor = state.executor.clone();
-    let execution = tokio::spawn(async move { loads.run_beside(executor.execute(request)).await });
+    let limit = state.request_timeout;
+    let execution = tokio::spawn(async move {
+        let run = loads.run_beside(executor.execute(request));
+        let Some(limit) = limit else {
+            return run.await;
+        };
+        tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+            async_graphql::Response::from_errors(vec![
+                AppError::RequestTimeout(limit.as_millis()).into_request_error(),
+            ])
+        })
+    });
     let mut response = match execution.await {
         Ok(response) => response,
         Err(error) => {
@@ -233,13 +244,27 @@ impl<'a> Shaped<'a> {
 
 /// The HTTP answer to one GraphQL response.
 fn answer(media: ResponseMedia, response: &async_graphql::Response) -> Response {
-    let status = if is_request_error(response) {
-        media.request_error_status()
-    } else {
+    let status = if !is_request_error(response) {
         StatusCode::OK
+    } else if timed_out(response) {
+        media.timeout_status()
+    } else {
+        media.request_error_status()
     };
     let body = serde_json::to_vec(&Shaped::of(response)).expect("a response serialises");
     json_answer(media, status, body)
+}
+
+/// Whether the request was stopped by its timeout.
+fn timed_out(response: &async_graphql::Response) -> bool {
+    let timeout = async_graphql::Value::from(code::TIMEOUT);
+    response.errors.iter().any(|error| {
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"));
+        code == Some(&timeout)
+    })
 }
 
 fn json_answer(media: ResponseMedia, status: StatusCode, body: Vec<u8>) -> Response {

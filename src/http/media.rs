@@ -34,6 +34,14 @@ impl ResponseMedia {
             Self::Json => StatusCode::OK,
         }
     }
+
+    /// The status of a response to a request stopped by its timeout.
+    pub fn timeout_status(self) -> StatusCode {
+        match self {
+            Self::GraphQLResponseJson => StatusCode::GATEWAY_TIMEOUT,
+            Self::Json => StatusCode::OK,
+        }
+    }
 }
 
 /// The response media type for a request with this `Accept` header, the most preferred of the

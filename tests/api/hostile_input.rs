@@ -117,13 +117,86 @@ async fn nodes_ids_and_aliases_count_in_the_cost() {
         "1000 × 100 IDs"
     );
     let typenames: Vec<String> = (0..3000).map(|n| format!("t{n}: __typename")).collect();
-    let query = format!("{{ {} }}", typenames.join(" "));
+    let query = format!("{{ viewer {{ {} }} }}", typenames.join(" "));
     let response = world.query(Some(owner), &query, json!({})).await;
     assert_eq!(error_codes(&response), ["QUERY_TOO_COMPLEX"], "{response}");
+    let message = response["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("more than 2000 fields"), "{message}");
+
+    // Root fields are bounded by number too, however cheap each is.
+    let roots = |count: usize| {
+        let fields: Vec<String> = (0..count).map(|n| format!("r{n}: __typename")).collect();
+        format!("{{ {} }}", fields.join(" "))
+    };
+    let response = world.query(Some(owner), &roots(200), json!({})).await;
+    assert!(response.get("errors").is_none(), "200 root fields run");
+    let response = world.query(Some(owner), &roots(201), json!({})).await;
+    assert_eq!(error_codes(&response), ["QUERY_TOO_COMPLEX"], "{response}");
+    let message = response["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("201 root fields"), "{message}");
+}
+
+/// A request that outlasts `ORGRAPH_REQUEST_TIMEOUT_MS` is stopped and answered `TIMEOUT`
+/// (504 to a client asking for `application/graphql-response+json`), and its mutation is
+/// rolled back. The database is held by a test transaction so that the request must wait.
+#[tokio::test]
+async fn a_request_past_its_timeout_is_stopped_answered_timeout_and_writes_nothing() {
+    use sea_orm::{
+        ConnectionTrait, DbBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    };
+
+    let app = crate::helpers::spawn_app_with(|settings| settings.request_timeout_ms = 300).await;
+    let founder = crate::world::Person {
+        id: uuid::Uuid::now_v7(),
+        email: "founder@example.com".to_owned(),
+    };
+    crate::rows::user(founder.id, &founder.email)
+        .insert(&app.db)
+        .await
+        .expect("a user");
+    let count = || entity::prelude::Organization::find().count(&app.db);
+    let before = count().await.unwrap();
+    let body = json!({ "query": CREATE,
+                       "variables": { "input": { "name": "Late", "slug": "late" } } });
+    let send = || {
+        app.client
+            .post(app.url("/graphql"))
+            .header("authorization", crate::world::bearer(&founder))
+            .header("accept", "application/graphql-response+json")
+            .json(&body)
+            .send()
+    };
+
+    let holder = app
+        .db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await
+        .expect("a transaction");
+    if app.db.get_database_backend() == DbBackend::Postgres {
+        holder
+            .execute_unprepared("LOCK TABLE organizations IN ACCESS EXCLUSIVE MODE")
+            .await
+            .expect("the organisations locked");
+    }
+    let response = send().await.expect("an answer");
+    assert_eq!(response.status(), 504);
+    let answer: Value = response.json().await.expect("JSON");
+    assert_eq!(error_codes(&answer), ["TIMEOUT"], "{answer}");
     assert!(
-        response["errors"][0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("more than 2000 fields")
+        answer.get("data").is_none(),
+        "a request error has no data: {answer}"
     );
+    holder.rollback().await.expect("the lock released");
+
+    assert_eq!(
+        count().await.unwrap(),
+        before,
+        "the stopped mutation wrote nothing"
+    );
+    let retried: Value = send().await.expect("an answer").json().await.expect("JSON");
+    assert!(retried.get("errors").is_none(), "then it runs: {retried}");
+    assert_eq!(count().await.unwrap(), before + 1);
 }
