@@ -19,10 +19,12 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::consents;
 use super::keys::any_of;
 use super::read::{LoadError, Reader};
 use super::scope::Scope;
 use crate::domain::analytics::{HIGH_PERFORMER_MIN, LOW_PERFORMER_BELOW, Performance};
+use crate::domain::consent;
 
 /// One organisation's assessments, counted and scored.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -52,6 +54,7 @@ pub async fn analytics(
     );
     let counts: Vec<Counted> = assessments::Entity::find()
         .filter(scope.organizations(A::OrganizationId.into_expr()))
+        .filter(counted_respondent())
         .filter(any_of(
             scope.backend(),
             A::OrganizationId.into_expr(),
@@ -84,6 +87,7 @@ pub async fn analytics(
                 JoinType::InnerJoin,
                 assessment_scores::Relation::Assessment.def(),
             )
+            .filter(counted_respondent())
             .select_only()
             .column(S::OrganizationId)
             .column(A::AssessmentType)
@@ -160,7 +164,15 @@ fn completed_scores(scope: &Scope, organizations: &[Uuid]) -> Select<assessment_
             assessment_scores::Relation::Assessment.def(),
         )
         .filter(assessments::Column::Status.eq(AssessmentStatus::Completed))
+        .filter(counted_respondent())
         .select_only()
+}
+
+/// Assessments of people who have not withdrawn their `analytics` consent: the others count
+/// in no analytics (nor twin).
+fn counted_respondent() -> Expr {
+    Expr::col((assessments::Entity, assessments::Column::UserId))
+        .not_in_subquery(consents::withdrawn(consent::ANALYTICS))
 }
 
 /// A column of `assessment_scores`, named with its table: the statements join `assessments`.

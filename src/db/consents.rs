@@ -6,12 +6,15 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
-use entity::user_consents;
-use sea_orm::{ColumnTrait, QueryFilter, QueryTrait, Select};
+use entity::{consent_types, user_consents};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryTrait, Select};
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, ValueKind};
 use super::read::{LoadError, Reader, Tenancy, Unjoined};
+
+use user_consents::Column as C;
 
 crate::row! {
     /// One grant or withdrawal; where it was made from (address, user agent) is not read.
@@ -117,4 +120,39 @@ impl ListFilter<user_consents::Entity> for ConsentFilter {
             select.filter(user_consents::Column::Granted.eq(granted))
         })
     }
+}
+
+/// The people whose newest decision on consent `code` (any version of it) is a withdrawal, as
+/// a subquery of user ids. Ties on the time are broken by the decision's id, as everywhere.
+pub fn withdrawn(code: &str) -> SelectStatement {
+    let (decision, newer) = (Alias::new("decision"), Alias::new("newer_decision"));
+    let of_code = || {
+        Query::select()
+            .column(consent_types::Column::Id)
+            .from(consent_types::Entity)
+            .and_where(consent_types::Column::Code.eq(code))
+            .to_owned()
+    };
+    let column = |table: &Alias, column: user_consents::Column| Expr::col((table.clone(), column));
+    let later = Condition::any()
+        .add(column(&newer, C::RecordedAt).gt(column(&decision, C::RecordedAt)))
+        .add(
+            Condition::all()
+                .add(column(&newer, C::RecordedAt).eq(column(&decision, C::RecordedAt)))
+                .add(column(&newer, C::Id).gt(column(&decision, C::Id))),
+        );
+    let superseded = Query::select()
+        .expr(Expr::val(1))
+        .from_as(user_consents::Entity, newer.clone())
+        .and_where(column(&newer, C::UserId).eq(column(&decision, C::UserId)))
+        .and_where(column(&newer, C::ConsentTypeId).in_subquery(of_code()))
+        .cond_where(later)
+        .to_owned();
+    Query::select()
+        .column((decision.clone(), C::UserId))
+        .from_as(user_consents::Entity, decision.clone())
+        .and_where(column(&decision, C::ConsentTypeId).in_subquery(of_code()))
+        .and_where(column(&decision, C::Granted).eq(false))
+        .and_where(Expr::exists(superseded).not())
+        .to_owned()
 }

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod benchmark;
+pub mod consent;
 pub mod invitation;
 pub mod membership;
 pub mod scoring;

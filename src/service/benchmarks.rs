@@ -2,28 +2,26 @@
 //! k-anonymity (`domain::benchmark`), and both tables rewritten in one transaction, so readers
 //! see the old figures or the new, never half of each.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::enums::{BenchmarkStanding, MemberRole, MemberStatus};
 use entity::{
-    benchmark_positions, consent_types, industry_benchmarks, organization_digital_twins,
-    organization_members, organizations, user_consents,
+    benchmark_positions, industry_benchmarks, organization_digital_twins, organization_members,
+    organizations,
 };
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter,
+    QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::begin_writing;
+use crate::db::consents;
 use crate::domain::benchmark::{self, Participant, Standing};
+use crate::domain::consent;
 use crate::domain::twin::DimensionScore;
-
-/// The consent whose withdrawal by an owner takes an organisation out of every cohort.
-pub const DATA_SHARING: &str = "data_sharing";
 
 /// Rows per multi-row insert.
 const ROWS_PER_INSERT: usize = 500;
@@ -141,40 +139,18 @@ async fn participants(tx: &impl ConnectionTrait) -> Result<Vec<Participant>, DbE
 
 /// Organisations with an active owner whose latest `data_sharing` decision is a withdrawal.
 async fn withdrawn_organizations(tx: &impl ConnectionTrait) -> Result<HashSet<Uuid>, DbErr> {
-    let owners = organization_members::Entity::find()
+    // A subquery, not a list of ids: the statement's size does not grow with the platform.
+    let organizations: Vec<Uuid> = organization_members::Entity::find()
+        .select_only()
+        .column(organization_members::Column::OrganizationId)
         .filter(organization_members::Column::Role.eq(MemberRole::Owner))
         .filter(organization_members::Column::Status.eq(MemberStatus::Active))
+        .filter(
+            organization_members::Column::UserId
+                .in_subquery(consents::withdrawn(consent::DATA_SHARING)),
+        )
+        .into_tuple()
         .all(tx)
         .await?;
-    // Subqueries, not lists of ids: the statement's size does not grow with the platform.
-    let owner_ids = Query::select()
-        .column(organization_members::Column::UserId)
-        .from(organization_members::Entity)
-        .and_where(organization_members::Column::Role.eq(MemberRole::Owner))
-        .and_where(organization_members::Column::Status.eq(MemberStatus::Active))
-        .to_owned();
-    let sharing_types = Query::select()
-        .column(consent_types::Column::Id)
-        .from(consent_types::Entity)
-        .and_where(consent_types::Column::Code.eq(DATA_SHARING))
-        .to_owned();
-    let decisions = user_consents::Entity::find()
-        .filter(user_consents::Column::ConsentTypeId.in_subquery(sharing_types))
-        .filter(user_consents::Column::UserId.in_subquery(owner_ids))
-        .all(tx)
-        .await?;
-    let mut latest: HashMap<Uuid, &user_consents::Model> = HashMap::new();
-    for decision in &decisions {
-        let newer = latest
-            .get(&decision.user_id)
-            .is_none_or(|kept| (decision.recorded_at, decision.id) > (kept.recorded_at, kept.id));
-        if newer {
-            latest.insert(decision.user_id, decision);
-        }
-    }
-    Ok(owners
-        .iter()
-        .filter(|owner| latest.get(&owner.user_id).is_some_and(|d| !d.granted))
-        .map(|owner| owner.organization_id)
-        .collect())
+    Ok(organizations.into_iter().collect())
 }

@@ -1,15 +1,22 @@
 //! Granting and withdrawing consent: each decision appends a row; the newest row per person and
-//! consent type is the current state.
+//! consent type is the current state. A decision that turns the `analytics` consent
+//! recomputes, in its transaction, the twins the person's assessments count in.
 
 use chrono::Utc;
 use entity::enums::AuditOperation;
 use entity::{consent_types, user_consents};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Actor, begin, invalid, journal, values};
+use super::{Actor, begin, invalid, journal, twins, values};
 use crate::audit::Change;
+use crate::domain::consent;
+use crate::domain::scoring::MaturityScale;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::events::NewEvent;
@@ -17,6 +24,7 @@ use crate::events::NewEvent;
 /// Records the actor's decision on a consent type: `granted` true to grant, false to withdraw.
 pub async fn decide(
     db: &DatabaseConnection,
+    scale: &MaturityScale,
     actor: Actor<'_>,
     consent_type_id: Uuid,
     granted: bool,
@@ -29,6 +37,11 @@ pub async fn decide(
         .one(&tx)
         .await?
         .ok_or(AppError::NotFound)?;
+    let turns_twins = consent::changes_twins(&consent_type.code)
+        && consent::changes_state(
+            newest_decision(&tx, actor.user_id(), &consent_type.code).await?,
+            granted,
+        );
     let now = Utc::now();
     let consent = user_consents::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -44,6 +57,10 @@ pub async fn decide(
     }
     .insert(&tx)
     .await?;
+    if turns_twins {
+        // Before the journal: organisations are locked before the audit chain, as everywhere.
+        twins::recompute_counting(&tx, scale, actor.user_id(), now).await?;
+    }
     journal(
         &tx,
         actor,
@@ -72,4 +89,27 @@ pub async fn decide(
     .await?;
     tx.commit().await?;
     Ok(consent)
+}
+
+/// The person's newest decision on any version of consent `code`: granted or not.
+async fn newest_decision(
+    tx: &impl ConnectionTrait,
+    user_id: Uuid,
+    code: &str,
+) -> Result<Option<bool>, DbErr> {
+    let of_code = Query::select()
+        .column(consent_types::Column::Id)
+        .from(consent_types::Entity)
+        .and_where(consent_types::Column::Code.eq(code))
+        .to_owned();
+    user_consents::Entity::find()
+        .select_only()
+        .column(user_consents::Column::Granted)
+        .filter(user_consents::Column::UserId.eq(user_id))
+        .filter(user_consents::Column::ConsentTypeId.in_subquery(of_code))
+        .order_by_desc(user_consents::Column::RecordedAt)
+        .order_by_desc(user_consents::Column::Id)
+        .into_tuple()
+        .one(tx)
+        .await
 }

@@ -10,14 +10,17 @@ use entity::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{Actor, begin, begin_writing, lock_organization, require_role};
 use crate::audit;
+use crate::db::consents;
+use crate::domain::consent;
 use crate::domain::scoring::MaturityScale;
 use crate::domain::twin::{self, ScoredAssessment, TwinState};
 use crate::error::AppError;
@@ -125,6 +128,45 @@ pub async fn recompute_without(
     recompute(tx, scale, organization_id, actor_user_id, at)
         .await
         .map(Some)
+}
+
+/// After `user_id`'s assessments start or stop counting (their `analytics` consent turned):
+/// recomputes the twin of every organisation they are an active member of with a completed
+/// assessment. Every such organisation is locked first, in id order, and only then recomputed,
+/// so two such changes, or one and a submission, never wait on each other in a cycle.
+pub async fn recompute_counting(
+    tx: &DatabaseTransaction,
+    scale: &MaturityScale,
+    user_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let memberships = Query::select()
+        .column(organization_members::Column::OrganizationId)
+        .from(organization_members::Entity)
+        .and_where(organization_members::Column::UserId.eq(user_id))
+        .and_where(organization_members::Column::Status.eq(MemberStatus::Active))
+        .to_owned();
+    let organizations: Vec<Uuid> = assessments::Entity::find()
+        .select_only()
+        .column(assessments::Column::OrganizationId)
+        .distinct()
+        .filter(assessments::Column::UserId.eq(user_id))
+        .filter(assessments::Column::Status.eq(AssessmentStatus::Completed))
+        .filter(assessments::Column::OrganizationId.in_subquery(memberships))
+        .order_by_asc(assessments::Column::OrganizationId)
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let mut locked = Vec::with_capacity(organizations.len());
+    for organization in organizations {
+        if lock_organization(tx, organization).await?.is_some() {
+            locked.push(organization);
+        }
+    }
+    for organization in locked {
+        recompute(tx, scale, organization, Some(user_id), at).await?;
+    }
+    Ok(())
 }
 
 /// `recomputeDigitalTwin`: recomputes one organisation's twin now. Admins and owners.
@@ -310,8 +352,9 @@ impl Columns {
 }
 
 /// The organisation's completed assessments with their scores, completed by `at`, of people
-/// who are active members now (someone who left no longer speaks for the organisation): the
-/// columns the twin reads, nothing else, in one statement.
+/// who are active members now (someone who left no longer speaks for the organisation) and
+/// have not withdrawn their `analytics` consent: the columns the twin reads, nothing else, in
+/// one statement.
 pub async fn counted_inputs(
     tx: &impl ConnectionTrait,
     organization_id: Uuid,
@@ -341,6 +384,9 @@ pub async fn counted_inputs(
         .filter(assessments::Column::Status.eq(AssessmentStatus::Completed))
         .filter(assessments::Column::CompletedAt.lte(at))
         .filter(assessments::Column::UserId.in_subquery(members))
+        .filter(
+            assessments::Column::UserId.not_in_subquery(consents::withdrawn(consent::ANALYTICS)),
+        )
         .into_model()
         .all(tx)
         .await?;

@@ -137,7 +137,7 @@ async fn withdrawing_data_sharing_takes_the_organisation_out_at_the_next_refresh
     );
 
     let sharing = ConsentType::find()
-        .filter(consent_types::Column::Code.eq(benchmarks::DATA_SHARING))
+        .filter(consent_types::Column::Code.eq(orgraph::domain::consent::DATA_SHARING))
         .one(&world.app.db)
         .await
         .unwrap()

@@ -280,6 +280,77 @@ async fn a_departing_member_takes_their_assessments_out_of_the_twin() {
     );
 }
 
+/// A withdrawn `analytics` consent takes the person's assessments out of their organisations'
+/// twins and analytics, at once and with a `change` snapshot; a grant brings them back; a
+/// decision that turns nothing recomputes nothing.
+#[tokio::test]
+async fn withdrawing_analytics_consent_takes_the_persons_assessments_out_of_twin_and_analytics() {
+    let world = World::new().await;
+    let alpha = global_id("Organization", world.alpha.id);
+    let (owner, member) = (world.alpha.person("owner"), world.alpha.person("member"));
+    submitted(&world, member, &alpha, "BPM", bpm_answers(4)).await;
+    let types = world
+        .query(None, "{ consentTypes { id code } }", json!({}))
+        .await;
+    let analytics = types["data"]["consentTypes"]
+        .as_array()
+        .expect("consent types")
+        .iter()
+        .find(|kind| kind["code"] == "analytics")
+        .expect("the analytics consent")["id"]
+        .clone();
+    let decide = |granted: bool| {
+        let field = if granted {
+            "grantConsent"
+        } else {
+            "withdrawConsent"
+        };
+        format!(
+            "mutation($input: ConsentInput!) {{ {field}(input: $input) {{ consent {{ id }} }} }}"
+        )
+    };
+    let counted = || async {
+        let query = r#"query($id: ID!) { node(id: $id) { ... on Organization {
+          analytics { assessmentCount scoredCount } } } }"#;
+        let read = world
+            .query(Some(owner), query, json!({ "id": alpha }))
+            .await;
+        let twin = twin(&world, owner, &alpha).await;
+        let analytics = &read["data"]["node"]["analytics"];
+        (
+            twin["assessmentCount"].clone(),
+            analytics["assessmentCount"].clone(),
+            analytics["scoredCount"].clone(),
+            snapshot_reasons(&twin).len(),
+        )
+    };
+    let (twin_before, all_before, scored_before, snapshots) = counted().await;
+    assert_eq!(
+        (twin_before.clone(), scored_before.clone()),
+        (json!(2), json!(2))
+    );
+
+    let input = json!({ "consentTypeId": analytics });
+    succeed(&world, member, &decide(false), input.clone()).await;
+    let withdrawn = counted().await;
+    let all_after = all_before.as_i64().unwrap() - 1;
+    assert_eq!(
+        withdrawn,
+        (json!(1), json!(all_after), json!(1), snapshots + 1)
+    );
+
+    // A second withdrawal turns nothing.
+    succeed(&world, member, &decide(false), input.clone()).await;
+    assert_eq!(counted().await, withdrawn);
+
+    succeed(&world, member, &decide(true), input).await;
+    let (twin_again, all_again, scored_again, snapshots_again) = counted().await;
+    assert_eq!(
+        (twin_again, all_again, scored_again, snapshots_again),
+        (twin_before, all_before, scored_before, snapshots + 2)
+    );
+}
+
 #[tokio::test]
 async fn gap_analysis_ranks_the_dimensions_below_a_target() {
     let world = World::new().await;

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 
 use super::Mutating;
-use crate::graphql::guards::refresh_viewer;
+use crate::graphql::guards::{reference, refresh_viewer};
 use crate::graphql::id::{GlobalId, NodeKind};
 use crate::graphql::types::{User, UserConsent};
 use crate::service::profile::ProfileChanges;
@@ -111,6 +111,7 @@ async fn decide(ctx: &Context<'_>, input: ConsentInput, granted: bool) -> Result
     )?;
     let consent = consents::decide(
         mutating.db,
+        reference(ctx)?.scale(),
         mutating.actor(),
         consent_type,
         granted,
