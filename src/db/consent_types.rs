@@ -64,3 +64,20 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<ConsentType>, DbErr> {
         .await?;
     Ok(types.iter().map(ConsentType::from).collect())
 }
+
+/// Every consent type (the key of a request's one read of them all).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AllConsentTypes;
+
+impl Loader<AllConsentTypes> for Reader {
+    type Value = Arc<Vec<ConsentType>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        _keys: &[AllConsentTypes],
+    ) -> Result<HashMap<AllConsentTypes, Self::Value>, LoadError> {
+        let types = all(self.db()).await?;
+        Ok(HashMap::from([(AllConsentTypes, Arc::new(types))]))
+    }
+}

@@ -156,3 +156,30 @@ pub fn withdrawn(code: &str) -> SelectStatement {
         .and_where(Expr::exists(superseded).not())
         .to_owned()
 }
+
+/// Every consent decision of a person (a state is derived from all of them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DecisionsOf(pub Uuid);
+
+impl Loader<DecisionsOf> for Reader {
+    type Value = Arc<Vec<Consent>>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[DecisionsOf],
+    ) -> Result<HashMap<DecisionsOf, Self::Value>, LoadError> {
+        let people = keys.iter().map(|key| key.0);
+        let mut found: HashMap<DecisionsOf, Vec<Consent>> =
+            keys.iter().map(|key| (*key, Vec::new())).collect();
+        for decision in self.by_keys::<Consent, _>(C::UserId, people, ()).await? {
+            if let Some(decisions) = found.get_mut(&DecisionsOf(decision.user_id)) {
+                decisions.push(decision);
+            }
+        }
+        Ok(found
+            .into_iter()
+            .map(|(key, decisions)| (key, Arc::new(decisions)))
+            .collect())
+    }
+}

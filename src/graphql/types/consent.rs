@@ -6,9 +6,10 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use super::{ConsentType, User, related};
-use crate::db::consent_types::ConsentTypeKey;
+use crate::db::consent_types::{ConsentType as ConsentTypeRow, ConsentTypeKey};
 use crate::db::consents::Consent;
 use crate::db::users::UserKey;
+use crate::domain::consent;
 use crate::graphql::guards::PersonalDataOf;
 use crate::graphql::id::NodeKind;
 
@@ -56,5 +57,77 @@ impl UserConsent {
     /// The person.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(related(ctx, UserKey(self.0.user_id)).await?))
+    }
+}
+
+/// Where a person stands on one consent, derived from their decisions on any of its versions.
+pub struct ConsentStatus {
+    /// The current version of the consent's text.
+    pub current: Arc<crate::db::consent_types::ConsentType>,
+    pub state: consent::State,
+}
+
+impl ConsentStatus {
+    /// The state of every consent (its current version) from the person's `decisions`.
+    pub fn of_every_consent(types: &[ConsentTypeRow], decisions: &[Consent]) -> Vec<Self> {
+        let mut current: Vec<&ConsentTypeRow> = Vec::new();
+        for row in types {
+            match current.iter_mut().find(|kept| kept.code == row.code) {
+                Some(kept) if kept.version < row.version => *kept = row,
+                Some(_) => {}
+                None => current.push(row),
+            }
+        }
+        current
+            .into_iter()
+            .map(|row| {
+                let on_this_consent = decisions.iter().filter_map(|decision| {
+                    let version = types
+                        .iter()
+                        .find(|kind| kind.id == decision.consent_type_id && kind.code == row.code)?
+                        .version;
+                    Some(consent::Decision {
+                        id: decision.id,
+                        version,
+                        granted: decision.granted,
+                        recorded_at: decision.recorded_at,
+                    })
+                });
+                Self {
+                    current: Arc::new(row.clone()),
+                    state: consent::state(row.version, on_this_consent),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Where a person stands on one consent: the newest of their decisions on any version of its
+/// text stands; a new version awaits a new decision. Personal, like the decisions.
+#[Object]
+impl ConsentStatus {
+    /// The consent, in the current version of its text.
+    async fn consent_type(&self) -> ConsentType {
+        ConsentType(self.current.clone())
+    }
+
+    /// The newest decision: granted or withdrawn; `null` before any.
+    async fn granted(&self) -> Option<bool> {
+        self.state.newest.map(|decision| decision.granted)
+    }
+
+    /// The version of the text the newest decision was made on.
+    async fn decided_version(&self) -> Option<i32> {
+        self.state.newest.map(|decision| decision.version)
+    }
+
+    /// When the newest decision was made.
+    async fn decided_at(&self) -> Option<DateTime<Utc>> {
+        self.state.newest.map(|decision| decision.recorded_at)
+    }
+
+    /// Whether the current version awaits a decision (none yet, or one on an older text).
+    async fn needs_decision(&self) -> bool {
+        self.state.needs_decision
     }
 }

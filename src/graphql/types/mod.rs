@@ -21,7 +21,7 @@ pub use assessment::Assessment;
 pub use assessment_model::AssessmentModel;
 pub use audit_entry::AuditEntry;
 pub use benchmark::OrganizationBenchmark;
-pub use consent::UserConsent;
+pub use consent::{ConsentStatus, UserConsent};
 pub use consent_type::ConsentType;
 pub use digital_twin::{DigitalTwin, DigitalTwinSnapshot};
 pub use invitation::Invitation;

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::Utc;
+use uuid::Uuid;
 
 use super::organization::NEWEST_ASSESSMENTS;
-use super::{Assessment, Invitation, Membership, UserConsent};
+use super::{Assessment, ConsentStatus, ConsentType, Invitation, Membership, UserConsent, related};
 use crate::db::assessments::AssessmentsOf;
-use crate::db::consents::{ConsentSort, ConsentsOf};
+use crate::db::consent_types::AllConsentTypes;
+use crate::db::consents::{ConsentSort, ConsentsOf, DecisionsOf};
 use crate::db::invitations;
 use crate::db::memberships::{MemberSort, MembersOf};
 use crate::db::paging::Sort;
@@ -191,6 +193,29 @@ impl User {
         child_connection(ctx, of, filter, sort, args, Assessment::joins, Assessment).await
     }
 
+    /// Where the person stands on every consent, one entry per consent in its current version.
+    /// Personal, like `consents`.
+    #[graphql(guard = "PersonalData(self.0.personal_data_visible)")]
+    async fn consent_state(&self, ctx: &Context<'_>) -> Result<Option<Vec<ConsentStatus>>> {
+        Ok(Some(consent_state(ctx, self.0.row.id).await?))
+    }
+
+    /// The consents whose current text awaits the viewer's decision, to show them. Only on the
+    /// viewer themself: `null` on anyone else.
+    async fn pending_consents(&self, ctx: &Context<'_>) -> Result<Option<Vec<ConsentType>>> {
+        if viewer(ctx).await?.user_id != self.0.row.id {
+            return Ok(None);
+        }
+        let state = consent_state(ctx, self.0.row.id).await?;
+        Ok(Some(
+            state
+                .into_iter()
+                .filter(|status| status.state.needs_decision)
+                .map(|status| ConsentType(status.current))
+                .collect(),
+        ))
+    }
+
     /// The person's consent history, newest first; the newest record per consent type is the
     /// current state. Personal: only the person, owners and admins of an organisation they
     /// belong to, and platform admins read it (see `User`).
@@ -225,6 +250,14 @@ impl User {
             .await
             .map(Some)
     }
+}
+
+/// Where `person` stands on every consent: one read of the consent types and one of the
+/// person's decisions per request, whatever the number of people asked about.
+async fn consent_state(ctx: &Context<'_>, person: Uuid) -> Result<Vec<ConsentStatus>, AppError> {
+    let types = related(ctx, AllConsentTypes).await?;
+    let decisions = related(ctx, DecisionsOf(person)).await?;
+    Ok(ConsentStatus::of_every_consent(&types, &decisions))
 }
 
 const EARLIEST_MEMBERSHIPS: Sort<MemberSort> = Sort {
