@@ -12,6 +12,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod seed;
 pub mod service;
 pub mod startup;

@@ -5,11 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::{Router, middleware};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -24,6 +24,7 @@ use crate::graphql::limits::QueryLimits;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::schema_builder;
 use crate::jobs::{JobRunner, Schedule};
+use crate::metrics::{self, Metrics};
 use crate::{db, graphiql, http, seed};
 
 pub use crate::http::graphql::STATEMENTS_HEADER;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub graphiql: graphiql::Assets,
     /// How long a request may run (`ORGRAPH_REQUEST_TIMEOUT_MS`).
     pub request_timeout: Option<Duration>,
+    /// What `/metrics` shows.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The memory automatic persisted queries may take: the text of thousands of client queries.
@@ -95,6 +98,7 @@ impl Application {
             max_body_bytes: settings.max_body_bytes,
             graphiql: graphiql::Assets::from_cdn_setting(settings.graphiql_cdn),
             request_timeout: settings.request_timeout(),
+            metrics: Arc::new(Metrics::new().context("the metrics registry")?),
         };
         let jobs = settings
             .jobs
@@ -205,7 +209,12 @@ pub fn router(state: AppState, cors: &CorsOrigins) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::scrape))
         .merge(graphiql::routes())
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .with_state(state);
     match cors_layer(cors) {
         Some(layer) => routes.layer(layer),

@@ -26,6 +26,7 @@ use crate::graphql::batching::load_queue;
 use crate::graphql::completion::is_request_error;
 use crate::graphql::guards::Session;
 use crate::graphql::tag_uncoded_errors;
+use crate::metrics::Operation;
 use crate::startup::AppState;
 
 /// The response header that tells how many SQL statements a request sent.
@@ -111,7 +112,7 @@ async fn run(
         }
         Err(refusal) => refusal.into_response(media),
     };
-    with_statements(answer, statements.get())
+    with_statements(state, answer, statements.get())
 }
 
 /// Runs a batch's requests one after the other (a later one may read what an earlier one
@@ -133,7 +134,11 @@ async fn run_batch(
     }
     let answers: Vec<_> = responses.iter().map(Shaped::of).collect();
     let body = serde_json::to_vec(&answers).expect("a response serialises");
-    with_statements(json_answer(media, StatusCode::OK, body), statements.get())
+    with_statements(
+        state,
+        json_answer(media, StatusCode::OK, body),
+        statements.get(),
+    )
 }
 
 /// The GraphQL request `params` make: its document (from a persisted query's hash when it has
@@ -188,6 +193,13 @@ async fn execute(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
+    let kind = if state.executor.holds_a_mutation(&request.query) {
+        "mutation"
+    } else {
+        "query"
+    };
+    let name = request.operation_name.clone();
+    let started = std::time::Instant::now();
     let (spawner, loads) = load_queue();
     let request = request
         .data(Session::new(credentials, db, spawner))
@@ -218,7 +230,21 @@ async fn execute(
         }
     };
     tag_uncoded_errors(&mut response);
+    state.metrics.operation(Operation {
+        kind,
+        name: name.as_deref(),
+        duration: started.elapsed(),
+        error_codes: response.errors.iter().filter_map(error_code).collect(),
+    });
     response
+}
+
+/// An error's `extensions.code`.
+fn error_code(error: &ServerError) -> Option<String> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.clone()),
+        _ => None,
+    }
 }
 
 /// A GraphQL response as the spec shapes it: a request error (nothing ran) has no `data`.
@@ -275,7 +301,9 @@ fn json_answer(media: ResponseMedia, status: StatusCode, body: Vec<u8>) -> Respo
     response
 }
 
-fn with_statements(mut response: Response, statements: u64) -> Response {
+/// Tells the client, and the metrics, how many statements the request sent.
+fn with_statements(state: &AppState, mut response: Response, statements: u64) -> Response {
+    state.metrics.statements(statements);
     response
         .headers_mut()
         .insert(STATEMENTS_HEADER, HeaderValue::from(statements));

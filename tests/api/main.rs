@@ -20,6 +20,7 @@ mod http;
 mod invitations;
 mod jobs;
 mod loading;
+mod metrics;
 mod migrations;
 mod mutations_assessments;
 mod mutations_organizations;

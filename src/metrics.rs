@@ -1,0 +1,241 @@
+//! Prometheus metrics, served on `GET /metrics` in the text exposition format. Each application
+//! has a registry of its own: several applications in one process (the tests) keep their
+//! figures apart.
+//!
+//! Label values are bounded: routes are the router's templates, operation names the first
+//! [`MAX_OPERATION_NAMES`] seen (later ones count as `other`), error codes orgraph's own.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus::{
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
+};
+use sea_orm::{DatabaseConnection, DatabaseConnectionType};
+
+/// How many distinct operation names get a label value of their own.
+pub const MAX_OPERATION_NAMES: usize = 100;
+/// The longest operation name kept as a label value.
+const MAX_OPERATION_NAME_LEN: usize = 64;
+
+/// Seconds, from a millisecond to a minute.
+const DURATION_BUCKETS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 60.0,
+];
+/// Statements per request, from none to a runaway.
+const STATEMENT_BUCKETS: [f64; 9] = [0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 50.0];
+
+/// The application's metric families.
+pub struct Metrics {
+    registry: Registry,
+    http_requests: IntCounterVec,
+    http_duration: HistogramVec,
+    operations: HistogramVec,
+    errors: IntCounterVec,
+    statements: Histogram,
+    pool: IntGaugeVec,
+    operation_names: Mutex<HashSet<String>>,
+}
+
+/// One GraphQL operation, as it is counted.
+pub struct Operation<'a> {
+    /// `query` or `mutation`.
+    pub kind: &'static str,
+    pub name: Option<&'a str>,
+    pub duration: Duration,
+    /// The `extensions.code` of each of its errors.
+    pub error_codes: Vec<String>,
+}
+
+impl Metrics {
+    /// A registry with every family, each described.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let http_requests = IntCounterVec::new(
+            Opts::new("orgraph_http_requests_total", "HTTP requests answered"),
+            &["route", "method", "status"],
+        )?;
+        let http_duration = HistogramVec::new(
+            HistogramOpts::new(
+                "orgraph_http_request_duration_seconds",
+                "Time to answer an HTTP request",
+            )
+            .buckets(DURATION_BUCKETS.to_vec()),
+            &["route"],
+        )?;
+        let operations = HistogramVec::new(
+            HistogramOpts::new(
+                "orgraph_graphql_operation_duration_seconds",
+                "Time to run a GraphQL operation, by type and name",
+            )
+            .buckets(DURATION_BUCKETS.to_vec()),
+            &["operation_type", "operation_name"],
+        )?;
+        let errors = IntCounterVec::new(
+            Opts::new(
+                "orgraph_graphql_errors_total",
+                "GraphQL errors answered, by extensions.code",
+            ),
+            &["code"],
+        )?;
+        let statements = Histogram::with_opts(
+            HistogramOpts::new(
+                "orgraph_sql_statements_per_request",
+                "SQL statements one HTTP request sent (x-orgraph-sql-statements)",
+            )
+            .buckets(STATEMENT_BUCKETS.to_vec()),
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "orgraph_db_pool_connections",
+                "Database pool connections when scraped: open, and idle among them",
+            ),
+            &["state"],
+        )?;
+        registry.register(Box::new(http_requests.clone()))?;
+        registry.register(Box::new(http_duration.clone()))?;
+        registry.register(Box::new(operations.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(statements.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        Ok(Self {
+            registry,
+            http_requests,
+            http_duration,
+            operations,
+            errors,
+            statements,
+            pool,
+            operation_names: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Counts one GraphQL operation and its errors.
+    pub fn operation(&self, operation: Operation<'_>) {
+        let name = self.operation_name(operation.name);
+        self.operations
+            .with_label_values(&[operation.kind, &name])
+            .observe(operation.duration.as_secs_f64());
+        for code in &operation.error_codes {
+            self.errors.with_label_values(&[code.as_str()]).inc();
+        }
+    }
+
+    /// Counts the statements of one HTTP request.
+    pub fn statements(&self, count: u64) {
+        self.statements.observe(count as f64);
+    }
+
+    /// The label value of an operation name: its own among the first names seen, else
+    /// `other`; `anonymous` without one.
+    fn operation_name(&self, name: Option<&str>) -> String {
+        let Some(name) = name.filter(|name| !name.is_empty()) else {
+            return "anonymous".to_owned();
+        };
+        if name.len() > MAX_OPERATION_NAME_LEN {
+            return "other".to_owned();
+        }
+        let mut names = self
+            .operation_names
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if names.contains(name) || names.len() < MAX_OPERATION_NAMES {
+            names.insert(name.to_owned());
+            name.to_owned()
+        } else {
+            "other".to_owned()
+        }
+    }
+
+    /// The exposition text, with the pool's gauges read now.
+    pub fn render(&self, db: &DatabaseConnection) -> String {
+        if let Some((open, idle)) = pool_connections(db) {
+            self.pool.with_label_values(&["open"]).set(open);
+            self.pool.with_label_values(&["idle"]).set(idle);
+        }
+        let mut text = Vec::new();
+        TextEncoder::new()
+            .encode(&self.registry.gather(), &mut text)
+            .expect("the text format encodes every family");
+        String::from_utf8(text).expect("the text format is UTF-8")
+    }
+}
+
+/// The pool's open and idle connections.
+fn pool_connections(db: &DatabaseConnection) -> Option<(i64, i64)> {
+    match &db.inner {
+        DatabaseConnectionType::SqlxSqlitePoolConnection(_) => {
+            let pool = db.get_sqlite_connection_pool();
+            Some((i64::from(pool.size()), pool.num_idle() as i64))
+        }
+        DatabaseConnectionType::SqlxPostgresPoolConnection(_) => {
+            let pool = db.get_postgres_connection_pool();
+            Some((i64::from(pool.size()), pool.num_idle() as i64))
+        }
+        _ => None,
+    }
+}
+
+/// Counts every HTTP request by route template, method and status, and times it.
+pub async fn track(
+    State(metrics): State<std::sync::Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = request.method().as_str().to_owned();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    metrics
+        .http_duration
+        .with_label_values(&[route.as_str()])
+        .observe(started.elapsed().as_secs_f64());
+    metrics
+        .http_requests
+        .with_label_values(&[route.as_str(), method.as_str(), response.status().as_str()])
+        .inc();
+    response
+}
+
+/// `GET /metrics`.
+pub async fn scrape(State(state): State<crate::startup::AppState>) -> Response {
+    (
+        [(axum::http::header::CONTENT_TYPE, prometheus::TEXT_FORMAT)],
+        state.metrics.render(&state.db),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_names_are_bounded() {
+        let metrics = Metrics::new().unwrap();
+        assert_eq!(metrics.operation_name(None), "anonymous");
+        assert_eq!(metrics.operation_name(Some("")), "anonymous");
+        for n in 0..MAX_OPERATION_NAMES {
+            assert_eq!(
+                metrics.operation_name(Some(&format!("Op{n}"))),
+                format!("Op{n}")
+            );
+        }
+        assert_eq!(metrics.operation_name(Some("OneTooMany")), "other");
+        assert_eq!(
+            metrics.operation_name(Some("Op7")),
+            "Op7",
+            "a known name stays"
+        );
+        assert_eq!(metrics.operation_name(Some(&"x".repeat(65))), "other");
+    }
+}
