@@ -18,6 +18,9 @@ use crate::audit::Pseudonymizer;
 use crate::auth::token::TokenKeys;
 use crate::config::{CorsOrigins, Settings};
 use crate::db::reference::Reference;
+use crate::events::broker::{Broker, Listen};
+use crate::events::feed::Feeds;
+use crate::events::resume::ResumeTokens;
 use crate::graphql::connection::PageLimits;
 use crate::graphql::executor::Executor;
 use crate::graphql::limits::QueryLimits;
@@ -44,6 +47,20 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Where the GraphiQL page loads its assets from.
     pub graphiql: graphiql::Assets,
+    /// Where subscriptions hear of committed events.
+    pub broker: Arc<Broker>,
+    /// How websockets are kept.
+    pub ws: WebSocketLimits,
+}
+
+/// How websockets are kept (`ORGRAPH_WS_KEEPALIVE_SECONDS`,
+/// `ORGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET`).
+#[derive(Debug, Clone, Copy)]
+pub struct WebSocketLimits {
+    /// How often the server pings.
+    pub keepalive: Duration,
+    /// The most operations one socket runs at once.
+    pub max_operations: usize,
 }
 
 /// The memory automatic persisted queries may take: the text of thousands of client queries.
@@ -84,14 +101,25 @@ impl Application {
         let reference = Reference::load(&db)
             .await
             .context("reading the reference tables")?;
+        let broker = broker(settings, &db).await?;
+        let feeds = Feeds {
+            broker: broker.clone(),
+            tokens: ResumeTokens::new(settings.resolve_jwt_secret()?.as_bytes()),
+            replay_most: settings.subscription_replay_max,
+        };
         let state = AppState {
-            executor: Arc::new(executor(settings, reference)?),
+            executor: Arc::new(executor(settings, reference, feeds)?),
             db: db.clone(),
             keys: Arc::new(settings.token_keys()?),
             persisted: Arc::new(persisted_queries(settings)?),
             batch_max: settings.batch_max,
             max_body_bytes: settings.max_body_bytes,
             graphiql: graphiql::Assets::from_cdn_setting(settings.graphiql_cdn),
+            broker,
+            ws: WebSocketLimits {
+                keepalive: settings.ws_keepalive(),
+                max_operations: settings.max_subscriptions_per_socket,
+            },
         };
         let jobs = settings
             .jobs
@@ -148,9 +176,22 @@ impl Application {
     }
 }
 
-/// The schema with the configured limits and the reference data. The database is not schema
-/// data: each request brings its own counted handle inside its loaders.
-fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executor> {
+/// The broker `ORGRAPH_EVENTS_BROKER` asks for.
+async fn broker(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Arc<Broker>> {
+    let buffer = settings.subscription_buffer;
+    if settings.listens_to_postgres() {
+        let listen = Listen::connect(&settings.database_url)
+            .await
+            .context("listening for events on PostgreSQL (ORGRAPH_EVENTS_BROKER)")?;
+        Ok(Broker::start(db.clone(), listen, None, buffer).await?)
+    } else {
+        Ok(Broker::in_process(db.clone(), buffer).await?)
+    }
+}
+
+/// The schema with the configured limits, the reference data and the subscription feeds. The
+/// database is not schema data: each request brings its own counted handle inside its loaders.
+fn executor(settings: &Settings, reference: Reference, feeds: Feeds) -> anyhow::Result<Executor> {
     let pseudonymizer = Pseudonymizer::new(settings.resolve_jwt_secret()?.as_bytes());
     let configured = || {
         let builder = schema_builder()
@@ -158,7 +199,8 @@ fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executo
                 max_page_size: settings.max_page_size,
             })
             .data(pseudonymizer.clone())
-            .data(reference.clone());
+            .data(reference.clone())
+            .data(feeds.clone());
         if settings.introspection {
             builder
         } else {

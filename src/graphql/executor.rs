@@ -8,17 +8,21 @@
 //! async-graphql's `Fast` mode, which checks nothing the checking schema has not. Its response
 //! is then completed to the shape the spec requires (`graphql::completion`).
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
-use async_graphql::{
-    EmptySubscription, Request, Response, SchemaBuilder, ServerError, ValidationMode, Value,
-    Variables,
+use std::sync::Arc;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
 };
+use async_graphql::{
+    Request, Response, SchemaBuilder, ServerError, ValidationMode, Value, Variables,
+};
+use futures_util::stream::{BoxStream, StreamExt};
 
 use super::completion::ResponseShape;
 use super::documents::ParsedDocuments;
 use super::input_limits;
 use super::limits::QueryLimits;
-use super::{Mutation, OrgraphSchema, Query};
+use super::{Mutation, OrgraphSchema, Query, Subscription};
 use crate::error::AppError;
 
 /// The two schemas, and the documents they have parsed.
@@ -35,7 +39,7 @@ impl Executor {
     /// `limits` and list inputs longer than `max_list_input`, keeping at most about
     /// `documents_memory` bytes of parsed documents.
     pub fn new(
-        configured: impl Fn() -> SchemaBuilder<Query, Mutation, EmptySubscription>,
+        configured: impl Fn() -> SchemaBuilder<Query, Mutation, Subscription>,
         limits: QueryLimits,
         max_list_input: usize,
         documents_memory: u64,
@@ -50,31 +54,70 @@ impl Executor {
         }
     }
 
-    /// The checking schema, for transports this executor does not run yet (websockets): it
-    /// validates and answers nothing.
-    pub fn schema(&self) -> &OrgraphSchema {
-        &self.checking
-    }
-
     /// Whether `query` holds a mutation.
     pub fn holds_a_mutation(&self, query: &str) -> bool {
         self.documents.holds_a_mutation(query)
+    }
+
+    /// Whether the operation `request` picks is a subscription.
+    pub fn is_subscription(&self, request: &Request) -> bool {
+        self.documents.parse(&request.query).is_some_and(|parsed| {
+            pick_operation(&parsed, request.operation_name.as_deref())
+                .is_ok_and(|operation| operation.ty == OperationType::Subscription)
+        })
+    }
+
+    /// The checks the schemas' validation leaves out, on the document `request` parses to.
+    fn precheck(&self, request: &Request) -> Result<Option<Arc<ExecutableDocument>>, ServerError> {
+        let Some(parsed) = self.documents.parse(&request.query) else {
+            return Ok(None);
+        };
+        pick_operation(&parsed, request.operation_name.as_deref())
+            .and_then(|operation| required_variables(operation, &request.variables))
+            .and_then(|()| input_limits::check(&parsed, &request.variables, self.max_list_input))?;
+        Ok(Some(parsed))
+    }
+
+    /// Runs a subscription `request`: validated in full and run by the checking schema (its
+    /// limits apply), each response completed like a query's. A subscription's events are few
+    /// and small, so the extension chain costs little here.
+    pub fn execute_stream(self: &Arc<Self>, mut request: Request) -> BoxStream<'static, Response> {
+        let parsed = match self.precheck(&request) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                return futures_util::stream::once(async { Response::from_errors(vec![error]) })
+                    .boxed();
+            }
+        };
+        let Some(parsed) = parsed else {
+            // The schema reports the syntax error itself.
+            return self.checking.execute_stream(request);
+        };
+        let (variables, operation_name) =
+            (request.variables.clone(), request.operation_name.clone());
+        request.set_parsed_query(parsed.as_ref().clone());
+        let executor = self.clone();
+        self.checking
+            .execute_stream(request)
+            .map(move |mut response| {
+                if let Ok(operation) = pick_operation(&parsed, operation_name.as_deref()) {
+                    let shape = executor.documents.shape();
+                    shape.complete(&parsed, operation, &variables, &mut response);
+                }
+                response
+            })
+            .boxed()
     }
 
     /// Runs `request`.
     pub async fn execute(&self, mut request: Request) -> Response {
         let mut check = Request::new(request.query.clone()).variables(request.variables.clone());
         check.operation_name = request.operation_name.clone();
-        let parsed = self.documents.parse(&request.query);
+        let parsed = match self.precheck(&request) {
+            Ok(parsed) => parsed,
+            Err(error) => return Response::from_errors(vec![error]),
+        };
         if let Some(parsed) = &parsed {
-            let checked = pick_operation(parsed, request.operation_name.as_deref())
-                .and_then(|operation| required_variables(operation, &request.variables))
-                .and_then(|()| {
-                    input_limits::check(parsed, &request.variables, self.max_list_input)
-                });
-            if let Err(error) = checked {
-                return Response::from_errors(vec![error]);
-            }
             // Schemas take the document apart as they run: each gets its own copy.
             check.set_parsed_query(parsed.as_ref().clone());
         }

@@ -5,5 +5,7 @@ pub mod graphql;
 pub mod media;
 pub mod params;
 mod refusal;
+mod websocket;
+pub mod ws_protocol;
 
 pub use refusal::Refusal;
