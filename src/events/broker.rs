@@ -107,7 +107,7 @@ impl Broker {
         local: Option<Arc<Notify>>,
         buffer: usize,
     ) -> Result<Arc<Self>, sea_orm::DbErr> {
-        let sequence = super::latest_sequence(&db).await?;
+        let sequence = super::latest_sequence(&db, None).await?;
         let (sender, _) = broadcast::channel(buffer.max(1));
         let broker = Arc::new(Self {
             dispatched: Mutex::new(Dispatched { sender, sequence }),

@@ -63,6 +63,16 @@ impl From<DbErr> for FeedEnd {
 }
 
 impl Feeds {
+    /// The token of `organization`'s latest event: a resume from it misses nothing after now.
+    pub async fn token_now(
+        &self,
+        db: &DatabaseConnection,
+        organization: Uuid,
+    ) -> Result<String, DbErr> {
+        let latest = super::latest_sequence(db, Some(organization)).await?;
+        Ok(self.tokens.encode(organization, latest))
+    }
+
     /// Opens a feed: live events from now, after the events that followed `resume_token`'s
     /// (at most `replay_most` of the organisation's) when one is given.
     pub async fn open(

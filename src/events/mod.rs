@@ -79,9 +79,16 @@ pub async fn after(
         .await
 }
 
-/// The sequence of the latest event; 0 before the first.
-pub async fn latest_sequence(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    let latest: Option<Option<i64>> = events::Entity::find()
+/// The sequence of the latest event (of every organisation, or of one); 0 before the first.
+pub async fn latest_sequence(
+    db: &impl ConnectionTrait,
+    organization_id: Option<Uuid>,
+) -> Result<i64, DbErr> {
+    let mut query = events::Entity::find();
+    if let Some(organization_id) = organization_id {
+        query = query.filter(events::Column::OrganizationId.eq(organization_id));
+    }
+    let latest: Option<Option<i64>> = query
         .select_only()
         .column_as(events::Column::Sequence.max(), "latest")
         .into_tuple()

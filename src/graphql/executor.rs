@@ -78,45 +78,17 @@ impl Executor {
         Ok(Some(parsed))
     }
 
-    /// Runs a subscription `request`: validated in full and run by the checking schema (its
-    /// limits apply), each response completed like a query's. A subscription's events are few
-    /// and small, so the extension chain costs little here.
-    pub fn execute_stream(self: &Arc<Self>, mut request: Request) -> BoxStream<'static, Response> {
-        let parsed = match self.precheck(&request) {
-            Ok(parsed) => parsed,
-            Err(error) => {
-                return futures_util::stream::once(async { Response::from_errors(vec![error]) })
-                    .boxed();
-            }
-        };
-        let Some(parsed) = parsed else {
-            // The schema reports the syntax error itself.
-            return self.checking.execute_stream(request);
-        };
-        let (variables, operation_name) =
-            (request.variables.clone(), request.operation_name.clone());
-        request.set_parsed_query(parsed.as_ref().clone());
-        let executor = self.clone();
-        self.checking
-            .execute_stream(request)
-            .map(move |mut response| {
-                if let Ok(operation) = pick_operation(&parsed, operation_name.as_deref()) {
-                    let shape = executor.documents.shape();
-                    shape.complete(&parsed, operation, &variables, &mut response);
-                }
-                response
-            })
-            .boxed()
-    }
-
-    /// Runs `request`.
-    pub async fn execute(&self, mut request: Request) -> Response {
+    /// Checks `request` in full with the checking schema: its parsed document, set on it for
+    /// the executing schema, or the response that refuses it.
+    async fn check(
+        &self,
+        mut request: Request,
+    ) -> Result<(Request, Arc<ExecutableDocument>), Response> {
         let mut check = Request::new(request.query.clone()).variables(request.variables.clone());
         check.operation_name = request.operation_name.clone();
-        let parsed = match self.precheck(&request) {
-            Ok(parsed) => parsed,
-            Err(error) => return Response::from_errors(vec![error]),
-        };
+        let parsed = self
+            .precheck(&request)
+            .map_err(|error| Response::from_errors(vec![error]))?;
         if let Some(parsed) = &parsed {
             // Schemas take the document apart as they run: each gets its own copy.
             check.set_parsed_query(parsed.as_ref().clone());
@@ -124,21 +96,71 @@ impl Executor {
         // A document that does not parse is reported by the checking schema's own parse.
         let verdict = self.checking.execute(check).await;
         if verdict.is_err() {
-            return verdict;
+            return Err(verdict);
         }
-        let Some(parsed) = parsed else {
-            // Unreachable: a document that does not parse fails its check.
-            return verdict;
-        };
-        let variables = request.variables.clone();
-        let operation_name = request.operation_name.clone();
+        // Unreachable without a document: a document that does not parse fails its check.
+        let parsed = parsed.ok_or(verdict)?;
         request.set_parsed_query(parsed.as_ref().clone());
-        let mut response = self.executing.execute(request).await;
-        if let Ok(operation) = pick_operation(&parsed, operation_name.as_deref()) {
+        Ok((request, parsed))
+    }
+
+    /// `response` completed to the shape the spec requires.
+    fn complete(&self, parsed: &ExecutableDocument, request: &Answered, response: &mut Response) {
+        if let Ok(operation) = pick_operation(parsed, request.operation_name.as_deref()) {
             let shape = self.documents.shape();
-            shape.complete(&parsed, operation, &variables, &mut response);
+            shape.complete(parsed, operation, &request.variables, response);
         }
+    }
+
+    /// Runs a subscription `request`, checked like any request, each of its responses
+    /// completed like a query's.
+    pub fn execute_stream(self: &Arc<Self>, request: Request) -> BoxStream<'static, Response> {
+        let executor = self.clone();
+        futures_util::stream::once(async move {
+            let checked = executor.check(request).await;
+            (executor, checked)
+        })
+        .flat_map(|(executor, checked)| match checked {
+            Err(refused) => futures_util::stream::once(async { refused }).boxed(),
+            Ok((request, parsed)) => {
+                let answered = Answered::of(&request);
+                let responses = executor.executing.execute_stream(request);
+                responses
+                    .map(move |mut response| {
+                        executor.complete(&parsed, &answered, &mut response);
+                        response
+                    })
+                    .boxed()
+            }
+        })
+        .boxed()
+    }
+
+    /// Runs `request`.
+    pub async fn execute(&self, request: Request) -> Response {
+        let (request, parsed) = match self.check(request).await {
+            Ok(checked) => checked,
+            Err(refused) => return refused,
+        };
+        let answered = Answered::of(&request);
+        let mut response = self.executing.execute(request).await;
+        self.complete(&parsed, &answered, &mut response);
         response
+    }
+}
+
+/// What the completion pass needs of a request once it has run.
+struct Answered {
+    operation_name: Option<String>,
+    variables: Variables,
+}
+
+impl Answered {
+    fn of(request: &Request) -> Self {
+        Self {
+            operation_name: request.operation_name.clone(),
+            variables: request.variables.clone(),
+        }
     }
 }
 

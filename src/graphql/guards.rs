@@ -193,6 +193,12 @@ pub fn reference<'a>(ctx: &Context<'a>) -> Result<&'a Reference, AppError> {
         .map_err(|_| AppError::Internal(anyhow::anyhow!("no reference data in the schema")))
 }
 
+/// The subscription feeds, and the resume tokens they hand out.
+pub fn feeds<'a>(ctx: &Context<'a>) -> Result<&'a crate::events::feed::Feeds, AppError> {
+    ctx.data::<crate::events::feed::Feeds>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("no feeds in the schema data")))
+}
+
 /// Passes when the viewer holds at least `weakest` in the organisation (or is a platform admin).
 pub struct OrganizationRole {
     organization_id: Option<Uuid>,

@@ -9,13 +9,13 @@ use async_graphql::{Context, Guard, ID, Result, Subscription as SubscriptionObje
 use futures_util::{Stream, StreamExt};
 
 use super::enums::EventType;
-use super::guards::{OrganizationRole, db, renew_viewer, viewer};
+use super::guards::{OrganizationRole, db, feeds, renew_viewer, viewer};
 use super::id::{GlobalId, NodeKind};
 use super::types::{OrganizationEvent, load};
 use crate::db::organizations::OrganizationKey;
 use crate::error::AppError;
 use crate::events::delivery::{Subscriber, Topic};
-use crate::events::feed::{FeedEnd, FeedOf, Feeds};
+use crate::events::feed::{FeedEnd, FeedOf};
 
 /// The root of every subscription.
 #[derive(Default)]
@@ -100,15 +100,12 @@ async fn live<'a>(
         .data::<Arc<Subscriber>>()
         .map_err(|_| AppError::Internal(anyhow::anyhow!("no subscriber in the request data")))?
         .clone();
-    let feeds = ctx
-        .data::<Feeds>()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("no feeds in the schema data")))?;
     let of = FeedOf {
         organization,
         topic,
         subscriber,
     };
-    let feed = feeds
+    let feed = feeds(ctx)?
         .open(db(ctx)?.clone(), of, resume_token.as_deref())
         .await
         .map_err(ended)?;

@@ -29,6 +29,7 @@ mod rows;
 mod schema;
 mod seed;
 mod server;
+mod subscriptions;
 mod tenancy;
 mod twins;
 mod validation;

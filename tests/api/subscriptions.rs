@@ -1,0 +1,464 @@
+//! Live dashboards: GraphQL over a websocket (`graphql-transport-ws`, and the legacy
+//! `graphql-ws`), with a real client. Subscriptions start from `Organization.resumeToken`
+//! read over HTTP, so an event written after that read reaches them whenever the subscription
+//! got going: the tests await events, never sleep for them.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use uuid::Uuid;
+
+use crate::helpers::{TEST_JWT_SECRET, TestApp, spawn_app_with};
+use crate::world::{Person, World, bearer, global_id};
+
+/// How long anything awaited may take before the test fails.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+type Stream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A client's end of a GraphQL websocket.
+struct Socket(Stream);
+
+/// What the server sent: a message, or the close code it closed with.
+#[derive(Debug)]
+enum Received {
+    Message(Value),
+    Closed(Option<u16>),
+}
+
+impl Socket {
+    /// Opens a websocket to `/graphql` offering `protocol`.
+    async fn open(app: &TestApp, protocol: &str) -> Self {
+        let mut request = format!("ws://{}/graphql", app.address)
+            .into_client_request()
+            .expect("a websocket request");
+        request.headers_mut().insert(
+            "sec-websocket-protocol",
+            protocol.parse().expect("a header value"),
+        );
+        let (stream, response) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("the websocket opens");
+        assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
+        Self(stream)
+    }
+
+    /// Opens a `graphql-transport-ws` socket and signs in with `init`'s payload.
+    async fn signed_in(app: &TestApp, init: Value) -> Self {
+        let mut socket = Self::open(app, "graphql-transport-ws").await;
+        socket
+            .send(json!({ "type": "connection_init", "payload": init }))
+            .await;
+        let ack = socket.message().await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        socket
+    }
+
+    /// A socket signed in as `person`.
+    async fn of(app: &TestApp, person: &Person) -> Self {
+        Self::signed_in(app, json!({ "Authorization": bearer(person) })).await
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.0
+            .send(Message::text(message.to_string()))
+            .await
+            .expect("the message is sent");
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        let payload = json!({ "query": query, "variables": variables });
+        self.send(json!({ "type": "subscribe", "id": id, "payload": payload }))
+            .await;
+    }
+
+    /// The next thing the server sends, keep-alive pings aside.
+    async fn receive(&mut self) -> Received {
+        loop {
+            let next = tokio::time::timeout(PATIENCE, self.0.next())
+                .await
+                .expect("the server answers in time");
+            match next {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).expect("JSON");
+                    if value["type"] != "ping" {
+                        return Received::Message(value);
+                    }
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Received::Closed(frame.map(|frame| frame.code.into()));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Received::Closed(None),
+            }
+        }
+    }
+
+    async fn message(&mut self) -> Value {
+        match self.receive().await {
+            Received::Message(message) => message,
+            Received::Closed(code) => panic!("closed ({code:?}) instead of a message"),
+        }
+    }
+
+    /// The payload of the next `next` message, which must be for `id`.
+    async fn next_payload(&mut self, id: &str) -> Value {
+        let message = self.message().await;
+        assert_eq!(
+            (&message["type"], &message["id"]),
+            (&json!("next"), &json!(id)),
+            "{message}"
+        );
+        message["payload"].clone()
+    }
+
+    async fn expect_complete(&mut self, id: &str) {
+        let message = self.message().await;
+        assert_eq!(message, json!({ "type": "complete", "id": id }));
+    }
+
+    async fn close_code(&mut self) -> Option<u16> {
+        match self.receive().await {
+            Received::Closed(code) => code,
+            Received::Message(message) => panic!("a message instead of the close: {message}"),
+        }
+    }
+}
+
+const EVENTS: &str = "subscription($org: ID!, $after: String, $types: [EventType!]) {
+  organizationEvents(organizationId: $org, resumeToken: $after, types: $types) {
+    type resumeToken subjectId organization { name }
+  } }";
+
+const MEMBERSHIPS: &str = "subscription($org: ID!, $after: String) {
+  membershipChanged(organizationId: $org, resumeToken: $after) {
+    type subjectId membership { id }
+  } }";
+
+const RENAME: &str = "mutation($input: UpdateOrganizationInput!) {
+  updateOrganization(input: $input) { organization { name } } }";
+
+/// The resume token of `organization` as of now, read over HTTP by `person`.
+async fn resume_token(world: &World, person: &Person, organization: Uuid) -> String {
+    let response = world
+        .query(
+            Some(person),
+            "query($id: ID!) { organization(id: $id) { resumeToken } }",
+            json!({ "id": global_id("Organization", organization) }),
+        )
+        .await;
+    response["data"]["organization"]["resumeToken"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a resume token: {response}"))
+        .to_owned()
+}
+
+/// Renames `organization` over HTTP as `person`.
+async fn rename(world: &World, person: &Person, organization: Uuid, name: &str) {
+    let input = json!({ "organizationId": global_id("Organization", organization), "name": name });
+    let response = world
+        .query(Some(person), RENAME, json!({ "input": input }))
+        .await;
+    assert!(response.get("errors").is_none(), "{response}");
+}
+
+fn variables(organization: Uuid, after: &str) -> Value {
+    json!({ "org": global_id("Organization", organization), "after": after })
+}
+
+#[tokio::test]
+async fn a_subscriber_receives_its_organisations_events_as_it_sees_them() {
+    let world = World::new().await;
+    let viewer = world.alpha.person("viewer");
+    let after = resume_token(&world, viewer, world.alpha.id).await;
+    let mut socket = Socket::of(&world.app, viewer).await;
+    socket
+        .subscribe("1", EVENTS, variables(world.alpha.id, &after))
+        .await;
+    // Beta's activity is none of alpha's subscriber's business.
+    rename(
+        &world,
+        world.beta.person("owner"),
+        world.beta.id,
+        "Beta Renamed",
+    )
+    .await;
+    rename(
+        &world,
+        world.alpha.person("owner"),
+        world.alpha.id,
+        "Alpha Renamed",
+    )
+    .await;
+    let payload = socket.next_payload("1").await;
+    let event = &payload["data"]["organizationEvents"];
+    assert_eq!(event["type"], "ORGANIZATION_UPDATED", "{payload}");
+    assert_eq!(event["organization"]["name"], "Alpha Renamed");
+    assert_eq!(
+        event["subjectId"],
+        global_id("Organization", world.alpha.id)
+    );
+    assert!(payload.get("errors").is_none(), "{payload}");
+    assert!(event["resumeToken"].is_string(), "{payload}");
+}
+
+#[tokio::test]
+async fn another_organisations_member_gets_not_found_and_nothing_else() {
+    let world = World::new().await;
+    for (name, person) in [
+        ("beta's owner", world.beta.person("owner")),
+        ("the outsider", &world.outsider),
+    ] {
+        let after = resume_token(&world, world.alpha.person("owner"), world.alpha.id).await;
+        let mut socket = Socket::of(&world.app, person).await;
+        socket
+            .subscribe("1", EVENTS, variables(world.alpha.id, &after))
+            .await;
+        let payload = socket.next_payload("1").await;
+        let codes = crate::world::error_codes(&payload);
+        assert_eq!(codes, ["NOT_FOUND"], "{name}: one error, once: {payload}");
+        assert!(payload["data"].is_null(), "{name}: {payload}");
+        socket.expect_complete("1").await;
+    }
+    // An id that was never issued answers the same.
+    let mut socket = Socket::of(&world.app, world.beta.person("owner")).await;
+    let unknown = json!({ "org": global_id("Organization", Uuid::now_v7()) });
+    socket.subscribe("2", EVENTS, unknown).await;
+    let payload = socket.next_payload("2").await;
+    assert_eq!(
+        crate::world::error_codes(&payload),
+        ["NOT_FOUND"],
+        "{payload}"
+    );
+}
+
+#[tokio::test]
+async fn a_removed_subscriber_gets_a_final_error_and_the_stream_ends() {
+    let world = World::new().await;
+    let viewer = world.alpha.person("viewer");
+    let membership = entity::organization_members::Entity::find()
+        .filter(entity::organization_members::Column::UserId.eq(viewer.id))
+        .filter(entity::organization_members::Column::OrganizationId.eq(world.alpha.id))
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .expect("the viewer's membership");
+    let after = resume_token(&world, viewer, world.alpha.id).await;
+    let mut socket = Socket::of(&world.app, viewer).await;
+    socket
+        .subscribe("m", MEMBERSHIPS, variables(world.alpha.id, &after))
+        .await;
+    let remove = "mutation($input: RemoveMemberInput!) { removeMember(input: $input) { removedMembershipId } }";
+    let input = json!({ "membershipId": global_id("Membership", membership.id) });
+    let removed = world
+        .query(
+            Some(world.alpha.person("owner")),
+            remove,
+            json!({ "input": input }),
+        )
+        .await;
+    assert!(removed.get("errors").is_none(), "{removed}");
+    let payload = socket.next_payload("m").await;
+    assert_eq!(
+        crate::world::error_codes(&payload),
+        ["NOT_FOUND"],
+        "{payload}"
+    );
+    socket.expect_complete("m").await;
+}
+
+#[tokio::test]
+async fn a_resumed_subscription_receives_exactly_the_missed_events() {
+    let world = World::new().await;
+    let owner = world.alpha.person("owner");
+    let after = resume_token(&world, owner, world.alpha.id).await;
+    let mut socket = Socket::of(&world.app, owner).await;
+    socket
+        .subscribe("1", EVENTS, variables(world.alpha.id, &after))
+        .await;
+    rename(&world, owner, world.alpha.id, "First").await;
+    let first = socket.next_payload("1").await;
+    let event = &first["data"]["organizationEvents"];
+    assert_eq!(event["organization"]["name"], "First", "{first}");
+    let token = event["resumeToken"].as_str().unwrap().to_owned();
+    drop(socket);
+
+    rename(&world, owner, world.alpha.id, "Second").await;
+    rename(
+        &world,
+        world.beta.person("owner"),
+        world.beta.id,
+        "Not alpha's",
+    )
+    .await;
+    rename(&world, owner, world.alpha.id, "Third").await;
+    let mut socket = Socket::of(&world.app, owner).await;
+    socket
+        .subscribe("2", EVENTS, variables(world.alpha.id, &token))
+        .await;
+    let mut tokens = vec![token];
+    for _ in 0..2 {
+        let payload = socket.next_payload("2").await;
+        let event = &payload["data"]["organizationEvents"];
+        assert_eq!(event["type"], "ORGANIZATION_UPDATED", "{payload}");
+        tokens.push(event["resumeToken"].as_str().unwrap().to_owned());
+    }
+    // Live after the replay, with nothing twice at the seam.
+    rename(&world, owner, world.alpha.id, "Fourth").await;
+    let live = socket.next_payload("2").await;
+    tokens.push(
+        live["data"]["organizationEvents"]["resumeToken"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+    );
+    let distinct: std::collections::BTreeSet<_> = tokens.iter().collect();
+    assert_eq!(distinct.len(), 4, "four different events: {tokens:?}");
+    // A token of another organisation is refused.
+    let mut beta = Socket::of(&world.app, world.beta.person("owner")).await;
+    beta.subscribe("3", EVENTS, variables(world.beta.id, &tokens[1]))
+        .await;
+    let refused = beta.next_payload("3").await;
+    assert_eq!(
+        crate::world::error_codes(&refused),
+        ["BAD_USER_INPUT"],
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn a_resume_beyond_the_replay_limit_asks_for_a_refetch() {
+    let app = spawn_app_with(|settings| settings.subscription_replay_max = 1).await;
+    let world = World::on(app).await;
+    let owner = world.alpha.person("owner");
+    let after = resume_token(&world, owner, world.alpha.id).await;
+    rename(&world, owner, world.alpha.id, "One").await;
+    rename(&world, owner, world.alpha.id, "Two").await;
+    let mut socket = Socket::of(&world.app, owner).await;
+    socket
+        .subscribe("1", EVENTS, variables(world.alpha.id, &after))
+        .await;
+    let payload = socket.next_payload("1").await;
+    assert_eq!(
+        crate::world::error_codes(&payload),
+        ["REFETCH_REQUIRED"],
+        "{payload}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_token_is_refused_with_4403_and_a_subscribe_before_init_with_4401() {
+    let world = World::new().await;
+    let mut socket = Socket::open(&world.app, "graphql-transport-ws").await;
+    socket
+        .send(json!({ "type": "connection_init", "payload": { "Authorization": "Bearer forged" } }))
+        .await;
+    assert_eq!(socket.close_code().await, Some(4403));
+
+    let mut socket = Socket::open(&world.app, "graphql-transport-ws").await;
+    socket
+        .subscribe("1", "{ consentTypes { code } }", json!({}))
+        .await;
+    assert_eq!(socket.close_code().await, Some(4401));
+}
+
+#[tokio::test]
+async fn a_connection_closes_when_its_token_expires() {
+    let world = World::new().await;
+    let token = orgraph::auth::token::TokenKeys::new(TEST_JWT_SECRET)
+        .mint(world.outsider.id, chrono::Duration::seconds(1))
+        .unwrap();
+    let mut socket = Socket::signed_in(&world.app, json!({ "token": token })).await;
+    assert_eq!(socket.close_code().await, Some(4403));
+}
+
+#[tokio::test]
+async fn queries_over_the_socket_run_as_over_http_and_see_the_viewer() {
+    let world = World::new().await;
+    let owner = world.alpha.person("owner");
+    let mut socket = Socket::of(&world.app, owner).await;
+    socket
+        .subscribe("q", "{ viewer { email } consentTypes { code } }", json!({}))
+        .await;
+    let payload = socket.next_payload("q").await;
+    assert_eq!(payload["data"]["viewer"]["email"], owner.email, "{payload}");
+    socket.expect_complete("q").await;
+
+    // Anonymous: public data answers, organisation data is UNAUTHENTICATED.
+    let mut anonymous = Socket::signed_in(&world.app, json!({})).await;
+    anonymous
+        .subscribe("p", "{ consentTypes { code } }", json!({}))
+        .await;
+    let public = anonymous.next_payload("p").await;
+    assert!(
+        public["data"]["consentTypes"]
+            .as_array()
+            .is_some_and(|types| !types.is_empty()),
+        "{public}"
+    );
+    anonymous.expect_complete("p").await;
+    anonymous
+        .subscribe("v", "{ viewer { email } }", json!({}))
+        .await;
+    let refused = anonymous.next_payload("v").await;
+    assert_eq!(
+        crate::world::error_codes(&refused),
+        ["UNAUTHENTICATED"],
+        "{refused}"
+    );
+
+    // A document that does not validate is the operation's `error` message.
+    socket.subscribe("bad", "{ shoeSize }", json!({})).await;
+    let error = socket.message().await;
+    assert_eq!(
+        (&error["type"], &error["id"]),
+        (&json!("error"), &json!("bad")),
+        "{error}"
+    );
+    assert_eq!(
+        error["payload"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn the_legacy_protocol_and_the_operation_limit() {
+    let app = spawn_app_with(|settings| settings.max_subscriptions_per_socket = 1).await;
+    let world = World::on(app).await;
+    let owner = world.alpha.person("owner");
+    let mut socket = Socket::open(&world.app, "graphql-ws").await;
+    socket
+        .send(json!({ "type": "connection_init", "payload": { "authorization": bearer(owner) } }))
+        .await;
+    assert_eq!(socket.message().await["type"], "connection_ack");
+    let after = resume_token(&world, owner, world.alpha.id).await;
+    let start = |id: &str| json!({ "type": "start", "id": id, "payload": { "query": EVENTS, "variables": variables(world.alpha.id, &after) } });
+    socket.send(start("1")).await;
+    socket.send(start("2")).await;
+    let refused = socket.message().await;
+    assert_eq!(
+        (&refused["type"], &refused["id"]),
+        (&json!("error"), &json!("2")),
+        "{refused}"
+    );
+    assert_eq!(
+        refused["payload"][0]["extensions"]["code"], "RATE_LIMITED",
+        "{refused}"
+    );
+    rename(&world, owner, world.alpha.id, "Legacy").await;
+    let data = socket.message().await;
+    assert_eq!(
+        (&data["type"], &data["id"]),
+        (&json!("data"), &json!("1")),
+        "{data}"
+    );
+    assert_eq!(
+        data["payload"]["data"]["organizationEvents"]["organization"]["name"],
+        "Legacy"
+    );
+}
