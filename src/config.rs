@@ -95,6 +95,9 @@ pub struct Settings {
     /// (PostgreSQL `LISTEN/NOTIFY` on PostgreSQL, in-process on SQLite), `in_process` (one
     /// instance) or `postgres` (any number of instances on one database).
     pub events_broker: BrokerKind,
+    /// `ORGRAPH_EVENTS_CATCH_UP_SECONDS`: how often the broker reads the outbox without being
+    /// told of a commit (events written by background jobs; a notification lost).
+    pub events_catch_up_seconds: u64,
     /// `ORGRAPH_SUBSCRIPTION_BUFFER`: how many events a subscriber may fall behind before its
     /// subscription ends with `SUBSCRIBER_LAGGED` (and a resume token).
     pub subscription_buffer: usize,
@@ -178,6 +181,7 @@ impl Default for Settings {
             persisted_dir: None,
             graphiql_cdn: false,
             events_broker: BrokerKind::Auto,
+            events_catch_up_seconds: 5,
             subscription_buffer: 256,
             subscription_replay_max: 1000,
             max_subscriptions_per_socket: 20,
@@ -265,6 +269,10 @@ impl Settings {
                 self.max_subscriptions_per_socket as u64,
             ),
             ("ORGRAPH_WS_KEEPALIVE_SECONDS", self.ws_keepalive_seconds),
+            (
+                "ORGRAPH_EVENTS_CATCH_UP_SECONDS",
+                self.events_catch_up_seconds,
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid {
@@ -305,6 +313,11 @@ impl Settings {
             BrokerKind::InProcess => false,
             BrokerKind::Postgres => true,
         }
+    }
+
+    /// How often the broker reads the outbox unprompted.
+    pub fn events_catch_up(&self) -> Duration {
+        Duration::from_secs(self.events_catch_up_seconds)
     }
 
     /// How often the server pings an open websocket.

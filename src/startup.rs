@@ -18,7 +18,7 @@ use crate::audit::Pseudonymizer;
 use crate::auth::token::TokenKeys;
 use crate::config::{CorsOrigins, Settings};
 use crate::db::reference::Reference;
-use crate::events::broker::{Broker, Listen};
+use crate::events::broker::{Broker, BrokerSettings, Listen};
 use crate::events::feed::Feeds;
 use crate::events::resume::ResumeTokens;
 use crate::graphql::connection::PageLimits;
@@ -178,14 +178,17 @@ impl Application {
 
 /// The broker `ORGRAPH_EVENTS_BROKER` asks for.
 async fn broker(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Arc<Broker>> {
-    let buffer = settings.subscription_buffer;
+    let broker = BrokerSettings {
+        buffer: settings.subscription_buffer,
+        catch_up: settings.events_catch_up(),
+    };
     if settings.listens_to_postgres() {
         let listen = Listen::connect(&settings.database_url)
             .await
             .context("listening for events on PostgreSQL (ORGRAPH_EVENTS_BROKER)")?;
-        Ok(Broker::start(db.clone(), listen, None, buffer).await?)
+        Ok(Broker::start(db.clone(), listen, None, broker).await?)
     } else {
-        Ok(Broker::in_process(db.clone(), buffer).await?)
+        Ok(Broker::in_process(db.clone(), broker).await?)
     }
 }
 

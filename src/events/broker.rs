@@ -18,9 +18,6 @@ use tokio::sync::{Notify, broadcast};
 /// A committed event, shared by every subscriber that receives it.
 pub type Event = Arc<events::Model>;
 
-/// How often the dispatcher reads the outbox without a signal.
-const CATCH_UP_INTERVAL: Duration = Duration::from_secs(1);
-
 /// The most events one read of the outbox takes.
 const READ_BATCH: u64 = 500;
 
@@ -65,6 +62,15 @@ impl Signal for Listen {
     }
 }
 
+/// How the dispatcher runs.
+#[derive(Debug, Clone, Copy)]
+pub struct BrokerSettings {
+    /// How many events a subscriber may fall behind before it is told it lagged.
+    pub buffer: usize,
+    /// How often the dispatcher reads the outbox without a signal.
+    pub catch_up: Duration,
+}
+
 /// Which signal the broker uses (`ORGRAPH_EVENTS_BROKER`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -99,31 +105,35 @@ pub struct Subscription {
 }
 
 impl Broker {
-    /// Starts the dispatcher over `db` with `signal`, from the latest event; each subscriber
-    /// may fall `buffer` events behind before it is told it lagged.
+    /// Starts the dispatcher over `db` with `signal`, from the latest event.
     pub async fn start(
         db: DatabaseConnection,
         signal: impl Signal,
         local: Option<Arc<Notify>>,
-        buffer: usize,
+        settings: BrokerSettings,
     ) -> Result<Arc<Self>, sea_orm::DbErr> {
         let sequence = super::latest_sequence(&db, None).await?;
-        let (sender, _) = broadcast::channel(buffer.max(1));
+        let (sender, _) = broadcast::channel(settings.buffer.max(1));
         let broker = Arc::new(Self {
             dispatched: Mutex::new(Dispatched { sender, sequence }),
             local,
         });
-        tokio::spawn(dispatch(Arc::downgrade(&broker), db, signal));
+        tokio::spawn(dispatch(
+            Arc::downgrade(&broker),
+            db,
+            signal,
+            settings.catch_up,
+        ));
         Ok(broker)
     }
 
     /// An in-process broker.
     pub async fn in_process(
         db: DatabaseConnection,
-        buffer: usize,
+        settings: BrokerSettings,
     ) -> Result<Arc<Self>, sea_orm::DbErr> {
         let notify = Arc::new(Notify::new());
-        Self::start(db, InProcess(notify.clone()), Some(notify), buffer).await
+        Self::start(db, InProcess(notify.clone()), Some(notify), settings).await
     }
 
     /// A receiver of every event dispatched from now on.
@@ -163,17 +173,18 @@ impl Broker {
     }
 }
 
-/// Reads and broadcasts new events whenever `signal` fires (and every
-/// [`CATCH_UP_INTERVAL`]), until the broker is dropped.
+/// Reads and broadcasts new events whenever `signal` fires (and every `catch_up`), until the
+/// broker is dropped.
 async fn dispatch(
     broker: std::sync::Weak<Broker>,
     db: DatabaseConnection,
     mut signal: impl Signal,
+    catch_up: Duration,
 ) {
     loop {
         tokio::select! {
             () = signal.committed() => {}
-            () = tokio::time::sleep(CATCH_UP_INTERVAL) => {}
+            () = tokio::time::sleep(catch_up) => {}
         }
         loop {
             let Some(broker) = broker.upgrade() else {

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
 
-use crate::helpers::{TEST_JWT_SECRET, TestApp, spawn_app_with};
+use crate::helpers::{TEST_JWT_SECRET, TestApp, on_postgres, spawn_app_with, spawn_instance};
 use crate::world::{Person, World, bearer, global_id};
 
 /// How long anything awaited may take before the test fails.
@@ -461,4 +461,71 @@ async fn the_legacy_protocol_and_the_operation_limit() {
         data["payload"]["data"]["organizationEvents"]["organization"]["name"],
         "Legacy"
     );
+}
+
+/// The position a resume token names, as the server reads it.
+fn position(organization: Uuid, token: &Value) -> i64 {
+    let token = token.as_str().expect("a resume token");
+    orgraph::events::resume::ResumeTokens::new(TEST_JWT_SECRET.as_bytes())
+        .decode(organization, token)
+        .expect("the server's own token")
+}
+
+/// Two instances on one PostgreSQL database: an event written through one reaches a
+/// subscriber of the other by `LISTEN/NOTIFY`, and when the listener's connection is cut while
+/// events are written, each still arrives exactly once, in order.
+#[tokio::test]
+async fn on_postgres_events_reach_other_instances_even_when_their_listener_is_cut() {
+    use sea_orm::ConnectionTrait;
+
+    if !on_postgres() {
+        return;
+    }
+    let world = World::new().await;
+    let other = spawn_instance(&world.app.database_url, |_| {}).await;
+    let (owner, alpha) = (world.alpha.person("owner"), world.alpha.id);
+    let after = resume_token(&world, owner, alpha).await;
+    let mut socket = Socket::of(&other, owner).await;
+    socket
+        .subscribe("1", EVENTS, variables(alpha, &after))
+        .await;
+    rename(&world, owner, alpha, "Through the first").await;
+    let payload = socket.next_payload("1").await;
+    let event = &payload["data"]["organizationEvents"];
+    assert_eq!(
+        event["organization"]["name"], "Through the first",
+        "{payload}"
+    );
+    let seen = position(alpha, &event["resumeToken"]);
+
+    let cut = world
+        .app
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        ))
+        .await
+        .expect("the listeners are cut");
+    assert_eq!(cut.len(), 2, "each instance has one listener");
+    for name in ["One", "Two", "Three"] {
+        rename(&world, owner, alpha, name).await;
+    }
+    let written: Vec<i64> = orgraph::events::after(&world.app.db, seen, Some(alpha), 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|event| event.sequence)
+        .collect();
+    assert_eq!(written.len(), 3);
+    let mut delivered = Vec::new();
+    for _ in &written {
+        let payload = socket.next_payload("1").await;
+        delivered.push(position(
+            alpha,
+            &payload["data"]["organizationEvents"]["resumeToken"],
+        ));
+    }
+    assert_eq!(delivered, written, "every event once, in order");
 }
