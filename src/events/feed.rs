@@ -182,3 +182,97 @@ impl Feed {
         Some(Err(end))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use entity::enums::{MemberRole, PlatformRole};
+    use serde_json::json;
+    use tokio::sync::broadcast;
+
+    use super::*;
+
+    fn event(sequence: i64, organization: Uuid) -> Event {
+        Arc::new(entity::events::Model {
+            sequence,
+            id: Uuid::now_v7(),
+            organization_id: Some(organization),
+            actor_user_id: None,
+            aggregate_type: "organization".to_owned(),
+            aggregate_id: organization,
+            event_type: "organization.updated".to_owned(),
+            payload: json!({}),
+            created_at: chrono::Utc::now(),
+        })
+    }
+
+    /// A feed of `organization` for one of its members, replaying `replay` after `after`;
+    /// without a database (a member's cached memberships need none).
+    fn feed(
+        organization: Uuid,
+        receiver: broadcast::Receiver<Event>,
+        replay: Vec<Event>,
+        after: i64,
+    ) -> Feed {
+        let user = Uuid::now_v7();
+        let viewer = Viewer::new(
+            user,
+            PlatformRole::User,
+            [(organization, MemberRole::Viewer)],
+        );
+        Feed {
+            of: FeedOf {
+                organization,
+                topic: Topic::Events(None),
+                subscriber: Arc::new(Subscriber::new(user, Some(Arc::new(viewer)))),
+            },
+            db: DatabaseConnection::default(),
+            tokens: ResumeTokens::new(b"0123456789abcdef0123456789abcdef"),
+            receiver,
+            replay: replay.into(),
+            seam: Seam::after(after),
+            ended: false,
+        }
+    }
+
+    async fn delivered(feed: &mut Feed) -> i64 {
+        match feed.next().await {
+            Some(Ok(delivery)) => delivery.event.sequence,
+            other => panic!("a delivery, not {:?}", other.map(|item| item.err())),
+        }
+    }
+
+    #[tokio::test]
+    async fn replayed_and_live_events_meet_without_a_gap_or_a_twin() {
+        let (alpha, beta) = (Uuid::now_v7(), Uuid::now_v7());
+        let (sender, receiver) = broadcast::channel(16);
+        // The replay read what had committed; the live receiver overlaps it.
+        let mut feed = feed(alpha, receiver, vec![event(5, alpha), event(6, alpha)], 4);
+        for live in [event(6, alpha), event(7, beta), event(8, alpha)] {
+            sender.send(live).unwrap();
+        }
+        assert_eq!(delivered(&mut feed).await, 5);
+        assert_eq!(delivered(&mut feed).await, 6);
+        assert_eq!(delivered(&mut feed).await, 8, "6 once, and beta's 7 never");
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_falls_behind_is_ended_with_its_resume_token() {
+        let alpha = Uuid::now_v7();
+        let (sender, receiver) = broadcast::channel(2);
+        let mut feed = feed(alpha, receiver, Vec::new(), 0);
+        sender.send(event(1, alpha)).unwrap();
+        assert_eq!(delivered(&mut feed).await, 1);
+        for sequence in 2..=5 {
+            sender.send(event(sequence, alpha)).unwrap();
+        }
+        let Some(Err(FeedEnd::Lagged { resume_token })) = feed.next().await else {
+            panic!("the feed lagged");
+        };
+        assert_eq!(
+            feed.tokens.decode(alpha, &resume_token),
+            Ok(1),
+            "resumes after 1"
+        );
+        assert!(feed.next().await.is_none(), "and ends");
+    }
+}
