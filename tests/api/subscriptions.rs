@@ -529,3 +529,82 @@ async fn on_postgres_events_reach_other_instances_even_when_their_listener_is_cu
     }
     assert_eq!(delivered, written, "every event once, in order");
 }
+
+/// A submission is scored and recomputes the twin: `assessmentScored` delivers the assessment
+/// with its score, `digitalTwinUpdated` the twin, and neither the start nor the saved answers.
+#[tokio::test]
+async fn a_submission_reaches_assessment_and_twin_subscribers_with_their_objects() {
+    let world = World::new().await;
+    let (member, alpha) = (world.alpha.person("member"), world.alpha.id);
+    let after = resume_token(&world, member, alpha).await;
+    let mut socket = Socket::of(&world.app, member).await;
+    let scored = "subscription($org: ID!, $after: String) {
+      assessmentScored(organizationId: $org, resumeToken: $after) {
+        type assessment { id status score { overallScore } } } }";
+    let twin = "subscription($org: ID!, $after: String) {
+      digitalTwinUpdated(organizationId: $org, resumeToken: $after) {
+        type digitalTwin { assessmentCount } } }";
+    socket
+        .subscribe("scored", scored, variables(alpha, &after))
+        .await;
+    socket
+        .subscribe("twin", twin, variables(alpha, &after))
+        .await;
+
+    let start = "mutation($input: StartAssessmentInput!) {
+      startAssessment(input: $input) { assessment { id } } }";
+    let input =
+        json!({ "organizationId": global_id("Organization", alpha), "assessmentType": "BPM" });
+    let started = world
+        .query(Some(member), start, json!({ "input": input }))
+        .await;
+    let id = started["data"]["startAssessment"]["assessment"]["id"].clone();
+    assert!(id.is_string(), "{started}");
+    let save = "mutation($input: SaveAssessmentResponsesInput!) {
+      saveAssessmentResponses(input: $input) { assessment { id } } }";
+    let responses = json!({ "processes_documented": 4, "process_owners": true,
+        "performance_measured": "real_time", "automation_share": "half",
+        "improvement_reviews": true });
+    let saved = world
+        .query(
+            Some(member),
+            save,
+            json!({ "input": { "assessmentId": id, "responses": responses } }),
+        )
+        .await;
+    assert!(saved.get("errors").is_none(), "{saved}");
+    let submit = "mutation($input: AssessmentInput!) {
+      submitAssessment(input: $input) { assessment { id } } }";
+    let submitted = world
+        .query(
+            Some(member),
+            submit,
+            json!({ "input": { "assessmentId": id } }),
+        )
+        .await;
+    assert!(submitted.get("errors").is_none(), "{submitted}");
+
+    let mut received = std::collections::BTreeMap::new();
+    for _ in 0..2 {
+        let message = socket.message().await;
+        assert_eq!(message["type"], "next", "{message}");
+        received.insert(
+            message["id"].as_str().unwrap().to_owned(),
+            message["payload"].clone(),
+        );
+    }
+    let scored = &received["scored"]["data"]["assessmentScored"];
+    assert_eq!(scored["type"], "ASSESSMENT_SUBMITTED", "{received:?}");
+    assert_eq!(scored["assessment"]["id"], id);
+    assert_eq!(scored["assessment"]["status"], "COMPLETED");
+    assert!(
+        scored["assessment"]["score"]["overallScore"].is_number(),
+        "{scored}"
+    );
+    let twin = &received["twin"]["data"]["digitalTwinUpdated"];
+    assert_eq!(twin["type"], "DIGITAL_TWIN_RECOMPUTED", "{received:?}");
+    assert!(
+        twin["digitalTwin"]["assessmentCount"].as_i64() >= Some(1),
+        "{twin}"
+    );
+}
