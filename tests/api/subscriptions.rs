@@ -117,6 +117,27 @@ impl Socket {
         message["payload"].clone()
     }
 
+    /// The next `next` message for `id`, which must carry these error codes and no data.
+    async fn expect_errors(&mut self, id: &str, codes: &[&str]) {
+        let payload = self.next_payload(id).await;
+        assert_eq!(crate::world::error_codes(&payload), codes, "{payload}");
+        assert!(payload["data"].is_null(), "{payload}");
+    }
+
+    /// The `error` message that refuses operation `id` with `code`.
+    async fn expect_refused(&mut self, id: &str, code: &str) {
+        let message = self.message().await;
+        assert_eq!(
+            (&message["type"], &message["id"]),
+            (&json!("error"), &json!(id)),
+            "{message}"
+        );
+        assert_eq!(
+            message["payload"][0]["extensions"]["code"], code,
+            "{message}"
+        );
+    }
+
     async fn expect_complete(&mut self, id: &str) {
         let message = self.message().await;
         assert_eq!(message, json!({ "type": "complete", "id": id }));
@@ -167,6 +188,16 @@ async fn rename(world: &World, person: &Person, organization: Uuid, name: &str) 
     assert!(response.get("errors").is_none(), "{response}");
 }
 
+/// A socket of `person` subscribed (as operation `id`) to `query` on alpha, from now on.
+async fn subscribed_to_alpha(world: &World, person: &Person, id: &str, query: &str) -> Socket {
+    let after = resume_token(world, person, world.alpha.id).await;
+    let mut socket = Socket::of(&world.app, person).await;
+    socket
+        .subscribe(id, query, variables(world.alpha.id, &after))
+        .await;
+    socket
+}
+
 fn variables(organization: Uuid, after: &str) -> Value {
     json!({ "org": global_id("Organization", organization), "after": after })
 }
@@ -175,30 +206,15 @@ fn variables(organization: Uuid, after: &str) -> Value {
 async fn a_subscriber_receives_its_organisations_events_as_it_sees_them() {
     let world = World::new().await;
     let viewer = world.alpha.person("viewer");
-    let after = resume_token(&world, viewer, world.alpha.id).await;
-    let mut socket = Socket::of(&world.app, viewer).await;
-    socket
-        .subscribe("1", EVENTS, variables(world.alpha.id, &after))
-        .await;
+    let mut socket = subscribed_to_alpha(&world, viewer, "1", EVENTS).await;
     // Beta's activity is none of alpha's subscriber's business.
-    rename(
-        &world,
-        world.beta.person("owner"),
-        world.beta.id,
-        "Beta Renamed",
-    )
-    .await;
-    rename(
-        &world,
-        world.alpha.person("owner"),
-        world.alpha.id,
-        "Alpha Renamed",
-    )
-    .await;
+    let (alpha_owner, beta_owner) = (world.alpha.person("owner"), world.beta.person("owner"));
+    rename(&world, beta_owner, world.beta.id, "Beta 2").await;
+    rename(&world, alpha_owner, world.alpha.id, "Alpha 2").await;
     let payload = socket.next_payload("1").await;
     let event = &payload["data"]["organizationEvents"];
     assert_eq!(event["type"], "ORGANIZATION_UPDATED", "{payload}");
-    assert_eq!(event["organization"]["name"], "Alpha Renamed");
+    assert_eq!(event["organization"]["name"], "Alpha 2");
     assert_eq!(
         event["subjectId"],
         global_id("Organization", world.alpha.id)
@@ -210,31 +226,21 @@ async fn a_subscriber_receives_its_organisations_events_as_it_sees_them() {
 #[tokio::test]
 async fn another_organisations_member_gets_not_found_and_nothing_else() {
     let world = World::new().await;
-    for (name, person) in [
-        ("beta's owner", world.beta.person("owner")),
-        ("the outsider", &world.outsider),
-    ] {
+    for person in [world.beta.person("owner"), &world.outsider] {
         let after = resume_token(&world, world.alpha.person("owner"), world.alpha.id).await;
         let mut socket = Socket::of(&world.app, person).await;
         socket
             .subscribe("1", EVENTS, variables(world.alpha.id, &after))
             .await;
-        let payload = socket.next_payload("1").await;
-        let codes = crate::world::error_codes(&payload);
-        assert_eq!(codes, ["NOT_FOUND"], "{name}: one error, once: {payload}");
-        assert!(payload["data"].is_null(), "{name}: {payload}");
+        // One error, once, and then nothing: the subscription is over.
+        socket.expect_errors("1", &["NOT_FOUND"]).await;
         socket.expect_complete("1").await;
     }
     // An id that was never issued answers the same.
     let mut socket = Socket::of(&world.app, world.beta.person("owner")).await;
     let unknown = json!({ "org": global_id("Organization", Uuid::now_v7()) });
     socket.subscribe("2", EVENTS, unknown).await;
-    let payload = socket.next_payload("2").await;
-    assert_eq!(
-        crate::world::error_codes(&payload),
-        ["NOT_FOUND"],
-        "{payload}"
-    );
+    socket.expect_errors("2", &["NOT_FOUND"]).await;
 }
 
 #[tokio::test]
@@ -248,11 +254,7 @@ async fn a_removed_subscriber_gets_a_final_error_and_the_stream_ends() {
         .await
         .unwrap()
         .expect("the viewer's membership");
-    let after = resume_token(&world, viewer, world.alpha.id).await;
-    let mut socket = Socket::of(&world.app, viewer).await;
-    socket
-        .subscribe("m", MEMBERSHIPS, variables(world.alpha.id, &after))
-        .await;
+    let mut socket = subscribed_to_alpha(&world, viewer, "m", MEMBERSHIPS).await;
     let remove = "mutation($input: RemoveMemberInput!) { removeMember(input: $input) { removedMembershipId } }";
     let input = json!({ "membershipId": global_id("Membership", membership.id) });
     let removed = world
@@ -263,12 +265,7 @@ async fn a_removed_subscriber_gets_a_final_error_and_the_stream_ends() {
         )
         .await;
     assert!(removed.get("errors").is_none(), "{removed}");
-    let payload = socket.next_payload("m").await;
-    assert_eq!(
-        crate::world::error_codes(&payload),
-        ["NOT_FOUND"],
-        "{payload}"
-    );
+    socket.expect_errors("m", &["NOT_FOUND"]).await;
     socket.expect_complete("m").await;
 }
 
@@ -276,11 +273,7 @@ async fn a_removed_subscriber_gets_a_final_error_and_the_stream_ends() {
 async fn a_resumed_subscription_receives_exactly_the_missed_events() {
     let world = World::new().await;
     let owner = world.alpha.person("owner");
-    let after = resume_token(&world, owner, world.alpha.id).await;
-    let mut socket = Socket::of(&world.app, owner).await;
-    socket
-        .subscribe("1", EVENTS, variables(world.alpha.id, &after))
-        .await;
+    let mut socket = subscribed_to_alpha(&world, owner, "1", EVENTS).await;
     rename(&world, owner, world.alpha.id, "First").await;
     let first = socket.next_payload("1").await;
     let event = &first["data"]["organizationEvents"];
@@ -323,12 +316,7 @@ async fn a_resumed_subscription_receives_exactly_the_missed_events() {
     let mut beta = Socket::of(&world.app, world.beta.person("owner")).await;
     beta.subscribe("3", EVENTS, variables(world.beta.id, &tokens[1]))
         .await;
-    let refused = beta.next_payload("3").await;
-    assert_eq!(
-        crate::world::error_codes(&refused),
-        ["BAD_USER_INPUT"],
-        "{refused}"
-    );
+    beta.expect_errors("3", &["BAD_USER_INPUT"]).await;
 }
 
 #[tokio::test]
@@ -343,12 +331,7 @@ async fn a_resume_beyond_the_replay_limit_asks_for_a_refetch() {
     socket
         .subscribe("1", EVENTS, variables(world.alpha.id, &after))
         .await;
-    let payload = socket.next_payload("1").await;
-    assert_eq!(
-        crate::world::error_codes(&payload),
-        ["REFETCH_REQUIRED"],
-        "{payload}"
-    );
+    socket.expect_errors("1", &["REFETCH_REQUIRED"]).await;
 }
 
 #[tokio::test]
@@ -405,25 +388,11 @@ async fn queries_over_the_socket_run_as_over_http_and_see_the_viewer() {
     anonymous
         .subscribe("v", "{ viewer { email } }", json!({}))
         .await;
-    let refused = anonymous.next_payload("v").await;
-    assert_eq!(
-        crate::world::error_codes(&refused),
-        ["UNAUTHENTICATED"],
-        "{refused}"
-    );
+    anonymous.expect_errors("v", &["UNAUTHENTICATED"]).await;
 
     // A document that does not validate is the operation's `error` message.
     socket.subscribe("bad", "{ shoeSize }", json!({})).await;
-    let error = socket.message().await;
-    assert_eq!(
-        (&error["type"], &error["id"]),
-        (&json!("error"), &json!("bad")),
-        "{error}"
-    );
-    assert_eq!(
-        error["payload"][0]["extensions"]["code"], "BAD_USER_INPUT",
-        "{error}"
-    );
+    socket.expect_refused("bad", "BAD_USER_INPUT").await;
 }
 
 #[tokio::test]
@@ -440,16 +409,7 @@ async fn the_legacy_protocol_and_the_operation_limit() {
     let start = |id: &str| json!({ "type": "start", "id": id, "payload": { "query": EVENTS, "variables": variables(world.alpha.id, &after) } });
     socket.send(start("1")).await;
     socket.send(start("2")).await;
-    let refused = socket.message().await;
-    assert_eq!(
-        (&refused["type"], &refused["id"]),
-        (&json!("error"), &json!("2")),
-        "{refused}"
-    );
-    assert_eq!(
-        refused["payload"][0]["extensions"]["code"], "RATE_LIMITED",
-        "{refused}"
-    );
+    socket.expect_refused("2", "RATE_LIMITED").await;
     rename(&world, owner, world.alpha.id, "Legacy").await;
     let data = socket.message().await;
     assert_eq!(
