@@ -77,18 +77,32 @@ impl Socket {
             .await;
     }
 
+    /// The next message the server sends, keep-alive pings included.
+    async fn raw_message(&mut self) -> Value {
+        match self.receive_any().await {
+            Received::Message(message) => message,
+            Received::Closed(code) => panic!("closed ({code:?}) instead of a message"),
+        }
+    }
+
     /// The next thing the server sends, keep-alive pings aside.
     async fn receive(&mut self) -> Received {
+        loop {
+            match self.receive_any().await {
+                Received::Message(message) if message["type"] == "ping" => {}
+                received => return received,
+            }
+        }
+    }
+
+    async fn receive_any(&mut self) -> Received {
         loop {
             let next = tokio::time::timeout(PATIENCE, self.0.next())
                 .await
                 .expect("the server answers in time");
             match next {
                 Some(Ok(Message::Text(text))) => {
-                    let value: Value = serde_json::from_str(&text).expect("JSON");
-                    if value["type"] != "ping" {
-                        return Received::Message(value);
-                    }
+                    return Received::Message(serde_json::from_str(&text).expect("JSON"));
                 }
                 Some(Ok(Message::Close(frame))) => {
                     return Received::Closed(frame.map(|frame| frame.code.into()));
@@ -566,5 +580,49 @@ async fn a_submission_reaches_assessment_and_twin_subscribers_with_their_objects
     assert!(
         twin["digitalTwin"]["assessmentCount"].as_i64() >= Some(1),
         "{twin}"
+    );
+}
+
+#[tokio::test]
+async fn the_socket_is_kept_alive_and_protocol_violations_close_it() {
+    let app = spawn_app_with(|settings| settings.ws_keepalive_seconds = 1).await;
+    let world = World::on(app).await;
+    let owner = world.alpha.person("owner");
+    let mut socket = Socket::of(&world.app, owner).await;
+    socket
+        .send(json!({ "type": "ping", "payload": { "n": 1 } }))
+        .await;
+    assert_eq!(
+        socket.raw_message().await,
+        json!({ "type": "pong", "payload": { "n": 1 } })
+    );
+    assert_eq!(
+        socket.raw_message().await,
+        json!({ "type": "ping" }),
+        "the server's keep-alive"
+    );
+    socket.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(
+        socket.close_code().await,
+        Some(4429),
+        "a second connection_init"
+    );
+
+    let mut socket = subscribed_to_alpha(&world, owner, "1", EVENTS).await;
+    socket
+        .subscribe("1", EVENTS, variables(world.alpha.id, ""))
+        .await;
+    assert_eq!(
+        socket.close_code().await,
+        Some(4409),
+        "an id already running"
+    );
+
+    let mut socket = Socket::of(&world.app, owner).await;
+    socket.send(json!({ "type": "next", "id": "1" })).await;
+    assert_eq!(
+        socket.close_code().await,
+        Some(4400),
+        "a server's message from the client"
     );
 }
