@@ -136,7 +136,13 @@ impl Feed {
                 Some(event) => event,
                 None => match self.receiver.recv().await {
                     Ok(event) => event,
-                    Err(RecvError::Lagged(_)) => {
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(
+                            missed,
+                            organization = %self.of.organization,
+                            user = %self.of.subscriber.user_id(),
+                            "a subscriber fell behind and was ended"
+                        );
                         let resume_token = self.token(self.seam.position());
                         return self.end(FeedEnd::Lagged { resume_token });
                     }
@@ -153,21 +159,22 @@ impl Feed {
                 Ok(viewer) => viewer,
                 Err(error) => return self.end(FeedEnd::Database(error)),
             };
-            match verdict(
+            let verdict = verdict(
                 viewer.as_deref(),
                 self.of.organization,
                 &self.of.topic,
                 &event,
-            ) {
-                Verdict::Skip => {}
-                Verdict::Revoked => return self.end(FeedEnd::Revoked),
-                Verdict::Deliver => {
+            );
+            match (verdict, viewer) {
+                (Verdict::Deliver, Some(viewer)) => {
                     return Some(Ok(Delivery {
                         resume_token: self.token(event.sequence),
                         event,
-                        viewer: viewer.expect("a delivery has a viewer"),
+                        viewer,
                     }));
                 }
+                (Verdict::Skip, _) => {}
+                (Verdict::Revoked | Verdict::Deliver, _) => return self.end(FeedEnd::Revoked),
             }
         }
         None

@@ -102,6 +102,7 @@ impl Connection {
         mut socket: WebSocket,
         mut queued: mpsc::Receiver<(String, Outgoing)>,
     ) {
+        tracing::debug!(client = ?self.client, protocol = ?self.protocol, "websocket opened");
         let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
         tokio::pin!(init_deadline);
         let mut keepalive = tokio::time::interval(self.state.ws.keepalive);
@@ -150,6 +151,7 @@ impl Connection {
         for operation in self.operations.values() {
             operation.abort();
         }
+        tracing::debug!(client = ?self.client, close = ?close, "websocket closed");
         if let Some(Close(code, reason)) = close {
             let frame = CloseFrame {
                 code,
@@ -217,7 +219,7 @@ impl Connection {
                     .await
                     .map_err(|error| {
                         tracing::error!(%error, "reading a websocket's viewer failed");
-                        Some(Close(1011, "internal server error"))
+                        Some(Close::INTERNAL)
                     })?;
                 let viewer = viewer.ok_or(Some(Close::FORBIDDEN))?;
                 Some(Arc::new(Subscriber::new(user_id, Some(Arc::new(viewer)))))

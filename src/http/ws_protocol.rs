@@ -83,6 +83,7 @@ impl Close {
     pub const INIT_TIMEOUT: Close = Close(4408, "Connection initialisation timeout");
     pub const DUPLICATE_ID: Close = Close(4409, "Subscriber for this id already exists");
     pub const TOO_MANY_INITS: Close = Close(4429, "Too many initialisation requests");
+    pub const INTERNAL: Close = Close(1011, "Internal server error");
 }
 
 #[derive(Deserialize)]
