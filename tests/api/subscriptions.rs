@@ -626,3 +626,44 @@ async fn the_socket_is_kept_alive_and_protocol_violations_close_it() {
         "a server's message from the client"
     );
 }
+
+/// Payloads go through the personal-data guards for the subscriber: an owner sees the
+/// member's email, a viewer only their name.
+#[tokio::test]
+async fn a_payload_shows_personal_data_only_to_those_who_may_see_it() {
+    let world = World::new().await;
+    let analyst = world.alpha.person("analyst");
+    let membership = entity::organization_members::Entity::find()
+        .filter(entity::organization_members::Column::UserId.eq(analyst.id))
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .expect("the analyst's membership");
+    let query = "subscription($org: ID!, $after: String) {
+      membershipChanged(organizationId: $org, resumeToken: $after) {
+        type membership { role user { name email } } } }";
+    let (owner, viewer) = (world.alpha.person("owner"), world.alpha.person("viewer"));
+    let mut as_owner = subscribed_to_alpha(&world, owner, "1", query).await;
+    let mut as_viewer = subscribed_to_alpha(&world, viewer, "1", query).await;
+    let change = "mutation($input: ChangeMemberRoleInput!) {
+      changeMemberRole(input: $input) { membership { role } } }";
+    let input = json!({ "membershipId": global_id("Membership", membership.id), "role": "MEMBER" });
+    let changed = world
+        .query(Some(owner), change, json!({ "input": input }))
+        .await;
+    assert!(changed.get("errors").is_none(), "{changed}");
+
+    let seen = as_owner.next_payload("1").await;
+    let event = &seen["data"]["membershipChanged"];
+    assert_eq!(event["type"], "MEMBER_ROLE_CHANGED", "{seen}");
+    assert_eq!(event["membership"]["role"], "MEMBER");
+    assert_eq!(
+        event["membership"]["user"]["email"], analyst.email,
+        "{seen}"
+    );
+    let seen = as_viewer.next_payload("1").await;
+    let user = &seen["data"]["membershipChanged"]["membership"]["user"];
+    assert!(user["name"].is_string(), "{seen}");
+    assert!(user["email"].is_null(), "{seen}");
+    assert_eq!(crate::world::error_codes(&seen), ["FORBIDDEN"], "{seen}");
+}
