@@ -108,6 +108,10 @@ pub struct Settings {
     pub max_subscriptions_per_socket: usize,
     /// `ORGRAPH_WS_KEEPALIVE_SECONDS`: how often the server pings an open websocket.
     pub ws_keepalive_seconds: u64,
+    /// `ORGRAPH_MAX_SOCKETS_PER_PERSON`: the most websockets one signed-in person holds open.
+    pub max_sockets_per_person: usize,
+    /// `ORGRAPH_MAX_SOCKETS_PER_ADDRESS`: the most websockets one client address holds open.
+    pub max_sockets_per_address: usize,
 }
 
 /// Which browser origins may call the API from a page of another origin.
@@ -186,6 +190,8 @@ impl Default for Settings {
             subscription_replay_max: 1000,
             max_subscriptions_per_socket: 20,
             ws_keepalive_seconds: 15,
+            max_sockets_per_person: 20,
+            max_sockets_per_address: 200,
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::graphql::executor::Executor;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::schema_builder;
+use crate::http::open_sockets::OpenSockets;
 use crate::jobs::{JobRunner, Schedule};
 use crate::{db, graphiql, http, seed};
 
@@ -54,13 +55,19 @@ pub struct AppState {
 }
 
 /// How websockets are kept (`ORGRAPH_WS_KEEPALIVE_SECONDS`,
-/// `ORGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET`).
-#[derive(Debug, Clone, Copy)]
+/// `ORGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET`, `ORGRAPH_MAX_SOCKETS_PER_PERSON`,
+/// `ORGRAPH_MAX_SOCKETS_PER_ADDRESS`), and those open.
+#[derive(Debug, Clone)]
 pub struct WebSocketLimits {
     /// How often the server pings.
     pub keepalive: Duration,
     /// The most operations one socket runs at once.
     pub max_operations: usize,
+    /// The most sockets one person holds open.
+    pub per_person: usize,
+    /// The most sockets one client address holds open.
+    pub per_address: usize,
+    pub open: Arc<OpenSockets>,
 }
 
 /// The memory automatic persisted queries may take: the text of thousands of client queries.
@@ -119,6 +126,9 @@ impl Application {
             ws: WebSocketLimits {
                 keepalive: settings.ws_keepalive(),
                 max_operations: settings.max_subscriptions_per_socket,
+                per_person: settings.max_sockets_per_person,
+                per_address: settings.max_sockets_per_address,
+                open: Arc::default(),
             },
         };
         let jobs = settings

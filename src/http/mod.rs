@@ -3,6 +3,7 @@
 
 pub mod graphql;
 pub mod media;
+pub mod open_sockets;
 pub mod params;
 mod refusal;
 mod websocket;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{FromRequestParts, Request, WebSocketUpgrade};
-use axum::http::{HeaderMap, Method};
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -22,10 +22,11 @@ use tokio::time::Instant;
 use super::Refusal;
 use super::graphql::{Shaped, execute_as, prepare, request_origin};
 use super::media::ResponseMedia;
+use super::open_sockets::{Held, Holder};
 use super::params::Params;
 use super::ws_protocol::{self, Close, Incoming, Outgoing, Protocol};
 use crate::auth::viewer::{self, Credentials};
-use crate::error::AppError;
+use crate::error::{AppError, code};
 use crate::events::delivery::Subscriber;
 use crate::graphql::batching::load_queue;
 use crate::graphql::completion::is_request_error;
@@ -56,6 +57,16 @@ pub async fn upgrade(state: AppState, client: Option<SocketAddr>, request: Reque
         )
         .into_response(ResponseMedia::Json);
     };
+    let address = match client {
+        Some(client) => {
+            let holder = Holder::Address(client.ip());
+            match state.ws.open.hold(holder, state.ws.per_address) {
+                Some(held) => Some(held),
+                None => return too_many_sockets(state.ws.per_address),
+            }
+        }
+        None => None,
+    };
     let headers = parts.headers;
     upgrade.on_upgrade(move |socket| {
         let (outgoing, queued) = mpsc::channel(OUTGOING_QUEUE);
@@ -67,6 +78,7 @@ pub async fn upgrade(state: AppState, client: Option<SocketAddr>, request: Reque
             signed_in: None,
             operations: HashMap::new(),
             outgoing,
+            _address: address,
         };
         connection.serve(socket, queued)
     })
@@ -85,6 +97,21 @@ struct Connection {
     operations: HashMap<String, AbortHandle>,
     /// Where operations queue their messages.
     outgoing: mpsc::Sender<(String, Outgoing)>,
+    /// This socket, counted for its client address while it is open.
+    _address: Option<Held>,
+}
+
+/// A client address past `ORGRAPH_MAX_SOCKETS_PER_ADDRESS`: `429`.
+fn too_many_sockets(most: usize) -> Response {
+    let refusal = Refusal::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        code::RATE_LIMITED,
+        format!(
+            "this address holds {most} open websockets already \
+             (ORGRAPH_MAX_SOCKETS_PER_ADDRESS): close one first"
+        ),
+    );
+    refusal.into_response(ResponseMedia::Json)
 }
 
 /// What `connection_init` established.
@@ -94,6 +121,8 @@ struct SignedIn {
     expires: Option<Instant>,
     /// The signed-in person's memberships, shared by the connection's subscriptions.
     subscriber: Option<Arc<Subscriber>>,
+    /// This socket, counted for its person while it is open.
+    _person: Option<Held>,
 }
 
 impl Connection {
@@ -211,10 +240,16 @@ impl Connection {
         let authorization = ws_protocol::authorization(payload);
         let (credentials, expiry) =
             Credentials::read_expiring(authorization.as_deref(), &self.state.keys);
-        let subscriber = match credentials {
-            Credentials::Anonymous => None,
+        let (subscriber, person) = match credentials {
+            Credentials::Anonymous => (None, None),
             Credentials::Rejected(_) => return Err(Some(Close::FORBIDDEN)),
             Credentials::User(user_id) => {
+                let held = self
+                    .state
+                    .ws
+                    .open
+                    .hold(Holder::Person(user_id), self.state.ws.per_person)
+                    .ok_or(Some(Close::TOO_MANY_SOCKETS))?;
                 let viewer = viewer::load(&self.state.db, user_id)
                     .await
                     .map_err(|error| {
@@ -222,7 +257,8 @@ impl Connection {
                         Some(Close::INTERNAL)
                     })?;
                 let viewer = viewer.ok_or(Some(Close::FORBIDDEN))?;
-                Some(Arc::new(Subscriber::new(user_id, Some(Arc::new(viewer)))))
+                let subscriber = Subscriber::new(user_id, Some(Arc::new(viewer)));
+                (Some(Arc::new(subscriber)), Some(held))
             }
         };
         let expires = expiry.map(|exp| {
@@ -233,6 +269,7 @@ impl Connection {
             credentials,
             expires,
             subscriber,
+            _person: person,
         })
     }
 

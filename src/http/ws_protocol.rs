@@ -83,6 +83,10 @@ impl Close {
     pub const INIT_TIMEOUT: Close = Close(4408, "Connection initialisation timeout");
     pub const DUPLICATE_ID: Close = Close(4409, "Subscriber for this id already exists");
     pub const TOO_MANY_INITS: Close = Close(4429, "Too many initialisation requests");
+    pub const TOO_MANY_SOCKETS: Close = Close(
+        4429,
+        "Too many open websockets for this person (ORGRAPH_MAX_SOCKETS_PER_PERSON)",
+    );
     pub const INTERNAL: Close = Close(1011, "Internal server error");
 }
 

@@ -21,6 +21,21 @@ const PATIENCE: Duration = Duration::from_secs(15);
 type Stream =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// The request that opens a websocket to `/graphql` offering `protocol`.
+fn upgrade(
+    app: &TestApp,
+    protocol: &str,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut request = format!("ws://{}/graphql", app.address)
+        .into_client_request()
+        .expect("a websocket request");
+    let protocol = protocol.parse().expect("a header value");
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", protocol);
+    request
+}
+
 /// A client's end of a GraphQL websocket.
 struct Socket(Stream);
 
@@ -34,14 +49,7 @@ enum Received {
 impl Socket {
     /// Opens a websocket to `/graphql` offering `protocol`.
     async fn open(app: &TestApp, protocol: &str) -> Self {
-        let mut request = format!("ws://{}/graphql", app.address)
-            .into_client_request()
-            .expect("a websocket request");
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            protocol.parse().expect("a header value"),
-        );
-        let (stream, response) = tokio_tungstenite::connect_async(request)
+        let (stream, response) = tokio_tungstenite::connect_async(upgrade(app, protocol))
             .await
             .expect("the websocket opens");
         assert_eq!(response.headers()["sec-websocket-protocol"], protocol);
@@ -212,6 +220,17 @@ async fn subscribed_to_alpha(world: &World, person: &Person, id: &str, query: &s
     socket
 }
 
+/// `person`'s membership of alpha.
+async fn alpha_membership(world: &World, person: &Person) -> entity::organization_members::Model {
+    entity::organization_members::Entity::find()
+        .filter(entity::organization_members::Column::UserId.eq(person.id))
+        .filter(entity::organization_members::Column::OrganizationId.eq(world.alpha.id))
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .expect("a membership of alpha")
+}
+
 fn variables(organization: Uuid, after: &str) -> Value {
     json!({ "org": global_id("Organization", organization), "after": after })
 }
@@ -261,13 +280,7 @@ async fn another_organisations_member_gets_not_found_and_nothing_else() {
 async fn a_removed_subscriber_gets_a_final_error_and_the_stream_ends() {
     let world = World::new().await;
     let viewer = world.alpha.person("viewer");
-    let membership = entity::organization_members::Entity::find()
-        .filter(entity::organization_members::Column::UserId.eq(viewer.id))
-        .filter(entity::organization_members::Column::OrganizationId.eq(world.alpha.id))
-        .one(&world.app.db)
-        .await
-        .unwrap()
-        .expect("the viewer's membership");
+    let membership = alpha_membership(&world, viewer).await;
     let mut socket = subscribed_to_alpha(&world, viewer, "m", MEMBERSHIPS).await;
     let remove = "mutation($input: RemoveMemberInput!) { removeMember(input: $input) { removedMembershipId } }";
     let input = json!({ "membershipId": global_id("Membership", membership.id) });
@@ -633,12 +646,7 @@ async fn the_socket_is_kept_alive_and_protocol_violations_close_it() {
 async fn a_payload_shows_personal_data_only_to_those_who_may_see_it() {
     let world = World::new().await;
     let analyst = world.alpha.person("analyst");
-    let membership = entity::organization_members::Entity::find()
-        .filter(entity::organization_members::Column::UserId.eq(analyst.id))
-        .one(&world.app.db)
-        .await
-        .unwrap()
-        .expect("the analyst's membership");
+    let membership = alpha_membership(&world, analyst).await;
     let query = "subscription($org: ID!, $after: String) {
       membershipChanged(organizationId: $org, resumeToken: $after) {
         type membership { role user { name email } } } }";
@@ -666,4 +674,32 @@ async fn a_payload_shows_personal_data_only_to_those_who_may_see_it() {
     assert!(user["name"].is_string(), "{seen}");
     assert!(user["email"].is_null(), "{seen}");
     assert_eq!(crate::world::error_codes(&seen), ["FORBIDDEN"], "{seen}");
+}
+
+#[tokio::test]
+async fn sockets_per_person_and_per_address_are_limited() {
+    let app = spawn_app_with(|settings| settings.max_sockets_per_person = 1).await;
+    let world = World::on(app).await;
+    let owner = world.alpha.person("owner");
+    let _held = Socket::of(&world.app, owner).await;
+    let mut second = Socket::open(&world.app, "graphql-transport-ws").await;
+    let init = json!({ "type": "connection_init", "payload": { "Authorization": bearer(owner) } });
+    second.send(init).await;
+    assert_eq!(second.close_code().await, Some(4429));
+    let _someone_else = Socket::of(&world.app, world.alpha.person("viewer")).await;
+
+    let app = spawn_app_with(|settings| settings.max_sockets_per_address = 1).await;
+    let _held = Socket::open(&app, "graphql-transport-ws").await;
+    let mut request = format!("ws://{}/graphql", app.address)
+        .into_client_request()
+        .unwrap();
+    let protocol = "graphql-transport-ws".parse().unwrap();
+    request
+        .headers_mut()
+        .insert("sec-websocket-protocol", protocol);
+    let refused = tokio_tungstenite::connect_async(request).await;
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = refused else {
+        panic!("the second socket of the address is refused");
+    };
+    assert_eq!(response.status(), 429);
 }
