@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::extract::{FromRequestParts, Request, WebSocketUpgrade};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -233,11 +233,16 @@ impl Connection {
         }
     }
 
-    /// Verifies the `connection_init` payload's token as HTTP verifies the header, and reads
-    /// its person: a bad token, or a person no longer active, is refused (4403). Without a
-    /// token the connection is anonymous: public data only.
+    /// Verifies the `connection_init` payload's token (or else the upgrade request's
+    /// `Authorization` header, which clients other than browsers can send) as HTTP verifies
+    /// the header, and reads its person: a bad token, or a person no longer active, is refused
+    /// (4403). Without a token the connection is anonymous: public data only.
     async fn sign_in(&self, payload: Option<&Value>) -> Result<SignedIn, Option<Close>> {
-        let authorization = ws_protocol::authorization(payload);
+        let header = || {
+            let value = self.headers.get(header::AUTHORIZATION)?;
+            Some(value.to_str().unwrap_or_default().to_owned())
+        };
+        let authorization = ws_protocol::authorization(payload).or_else(header);
         let (credentials, expiry) =
             Credentials::read_expiring(authorization.as_deref(), &self.state.keys);
         let (subscriber, person) = match credentials {

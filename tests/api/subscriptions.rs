@@ -417,6 +417,20 @@ async fn queries_over_the_socket_run_as_over_http_and_see_the_viewer() {
         .await;
     anonymous.expect_errors("v", &["UNAUTHENTICATED"]).await;
 
+    // Without a token in `connection_init`, the upgrade request's header signs the socket in.
+    let mut request = upgrade(&world.app, "graphql-transport-ws");
+    let authorization = bearer(owner).parse().unwrap();
+    request.headers_mut().insert("authorization", authorization);
+    let (stream, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut by_header = Socket(stream);
+    by_header.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(by_header.message().await["type"], "connection_ack");
+    by_header
+        .subscribe("h", "{ viewer { email } }", json!({}))
+        .await;
+    let payload = by_header.next_payload("h").await;
+    assert_eq!(payload["data"]["viewer"]["email"], owner.email, "{payload}");
+
     // A document that does not validate is the operation's `error` message.
     socket.subscribe("bad", "{ shoeSize }", json!({})).await;
     socket.expect_refused("bad", "BAD_USER_INPUT").await;
