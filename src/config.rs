@@ -12,6 +12,7 @@ use figment::providers::{Env, Serialized};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::token::TokenKeys;
+pub use crate::events::broker::BrokerKind;
 
 /// The default database: a SQLite file under `./data/`, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/orgraph.db?mode=rwc";
@@ -93,6 +94,27 @@ pub struct Settings {
     /// `ORGRAPH_GRAPHIQL_CDN`: whether the GraphiQL page loads its scripts from a public CDN
     /// instead of from orgraph itself.
     pub graphiql_cdn: bool,
+    /// `ORGRAPH_EVENTS_BROKER`: how subscriptions learn of committed events: `auto`
+    /// (PostgreSQL `LISTEN/NOTIFY` on PostgreSQL, in-process on SQLite), `in_process` (one
+    /// instance) or `postgres` (any number of instances on one database).
+    pub events_broker: BrokerKind,
+    /// `ORGRAPH_EVENTS_CATCH_UP_SECONDS`: how often the broker reads the outbox without being
+    /// told of a commit (events written by background jobs; a notification lost).
+    pub events_catch_up_seconds: u64,
+    /// `ORGRAPH_SUBSCRIPTION_BUFFER`: how many events a subscriber may fall behind before its
+    /// subscription ends with `SUBSCRIBER_LAGGED` (and a resume token).
+    pub subscription_buffer: usize,
+    /// `ORGRAPH_SUBSCRIPTION_REPLAY_MAX`: the most missed events a resume token replays;
+    /// beyond, `REFETCH_REQUIRED`.
+    pub subscription_replay_max: usize,
+    /// `ORGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET`: the most operations one websocket runs at once.
+    pub max_subscriptions_per_socket: usize,
+    /// `ORGRAPH_WS_KEEPALIVE_SECONDS`: how often the server pings an open websocket.
+    pub ws_keepalive_seconds: u64,
+    /// `ORGRAPH_MAX_SOCKETS_PER_PERSON`: the most websockets one signed-in person holds open.
+    pub max_sockets_per_person: usize,
+    /// `ORGRAPH_MAX_SOCKETS_PER_ADDRESS`: the most websockets one client address holds open.
+    pub max_sockets_per_address: usize,
 }
 
 /// Which browser origins may call the API from a page of another origin.
@@ -166,6 +188,14 @@ impl Default for Settings {
             persisted_only: false,
             persisted_dir: None,
             graphiql_cdn: false,
+            events_broker: BrokerKind::Auto,
+            events_catch_up_seconds: 5,
+            subscription_buffer: 256,
+            subscription_replay_max: 1000,
+            max_subscriptions_per_socket: 20,
+            ws_keepalive_seconds: 15,
+            max_sockets_per_person: 20,
+            max_sockets_per_address: 200,
         }
     }
 }
@@ -239,6 +269,34 @@ impl Settings {
                 reason: format!("must be at least {MIN_BODY_BYTES}"),
             });
         }
+        for (variable, value) in [
+            (
+                "ORGRAPH_SUBSCRIPTION_BUFFER",
+                self.subscription_buffer as u64,
+            ),
+            (
+                "ORGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET",
+                self.max_subscriptions_per_socket as u64,
+            ),
+            ("ORGRAPH_WS_KEEPALIVE_SECONDS", self.ws_keepalive_seconds),
+            (
+                "ORGRAPH_EVENTS_CATCH_UP_SECONDS",
+                self.events_catch_up_seconds,
+            ),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    variable: variable.to_owned(),
+                    reason: "must be at least 1".to_owned(),
+                });
+            }
+        }
+        if self.events_broker == BrokerKind::Postgres && self.backend() != Backend::Postgres {
+            return Err(ConfigError::Invalid {
+                variable: "ORGRAPH_EVENTS_BROKER".to_owned(),
+                reason: "`postgres` needs DATABASE_URL to name PostgreSQL".to_owned(),
+            });
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 variable: "ORGRAPH_DB_MAX_CONNECTIONS".to_owned(),
@@ -256,6 +314,25 @@ impl Settings {
     /// The database engine `DATABASE_URL` names.
     pub fn backend(&self) -> Backend {
         backend_of(&self.database_url).expect("validated when the settings were read")
+    }
+
+    /// Whether subscriptions learn of events through PostgreSQL `LISTEN/NOTIFY`.
+    pub fn listens_to_postgres(&self) -> bool {
+        match self.events_broker {
+            BrokerKind::Auto => self.backend() == Backend::Postgres,
+            BrokerKind::InProcess => false,
+            BrokerKind::Postgres => true,
+        }
+    }
+
+    /// How often the broker reads the outbox unprompted.
+    pub fn events_catch_up(&self) -> Duration {
+        Duration::from_secs(self.events_catch_up_seconds)
+    }
+
+    /// How often the server pings an open websocket.
+    pub fn ws_keepalive(&self) -> Duration {
+        Duration::from_secs(self.ws_keepalive_seconds)
     }
 
     /// How often the job scheduler ticks.
@@ -430,6 +507,30 @@ mod tests {
             error
                 .to_string()
                 .contains("ORGRAPH_JOBS_INTERVAL_SECONDS: must be at least 1"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_broker_follows_the_database_unless_told() {
+        let sqlite = settings_from(&[]).unwrap();
+        assert!(!sqlite.listens_to_postgres());
+        let postgres = settings_from(&[("database_url", "postgres://localhost/x")]).unwrap();
+        assert!(postgres.listens_to_postgres());
+        let single = settings_from(&[
+            ("database_url", "postgres://localhost/x"),
+            ("events_broker", "in_process"),
+        ])
+        .unwrap();
+        assert!(!single.listens_to_postgres());
+        let error = settings_from(&[("events_broker", "postgres")]).unwrap_err();
+        assert!(
+            error.to_string().contains("ORGRAPH_EVENTS_BROKER"),
+            "{error}"
+        );
+        let error = settings_from(&[("subscription_buffer", "0")]).unwrap_err();
+        assert!(
+            error.to_string().contains("ORGRAPH_SUBSCRIPTION_BUFFER"),
             "{error}"
         );
     }

@@ -23,6 +23,12 @@ pub mod code {
     pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
     /// `ORGRAPH_PERSISTED_ONLY` is on and the operation is not in the allow-list.
     pub const OPERATION_NOT_ALLOWED: &str = "OPERATION_NOT_ALLOWED";
+    /// A subscriber fell further behind than its buffer: its subscription ended, and
+    /// `extensions.resumeToken` resumes it.
+    pub const SUBSCRIBER_LAGGED: &str = "SUBSCRIBER_LAGGED";
+    /// A resume would replay more events than the server sends: refetch, then subscribe
+    /// without a resume token.
+    pub const REFETCH_REQUIRED: &str = "REFETCH_REQUIRED";
 }
 
 /// Everything a resolver can fail with.
@@ -54,6 +60,16 @@ pub enum AppError {
     /// The request ran past `ORGRAPH_REQUEST_TIMEOUT_MS` (this many milliseconds) and was
     /// stopped.
     RequestTimeout(u128),
+    /// A limit on how much one client may hold open, and which.
+    RateLimited(String),
+    /// A subscriber fell behind; `resume_token` resumes where it was.
+    SubscriberLagged {
+        resume_token: String,
+    },
+    /// A resume would replay more than `most` events.
+    ReplayTooLong {
+        most: usize,
+    },
     /// Anything unexpected; logged in full, shown to the client as a bare code.
     Internal(anyhow::Error),
 }
@@ -124,6 +140,16 @@ impl AppError {
                  {limit} ms) and was stopped: a mutation in it is rolled back unless it had \
                  committed (repeat it with its clientMutationId to find out)"
             ),
+            Self::RateLimited(message) => message.clone(),
+            Self::SubscriberLagged { .. } => "the subscription fell further behind than this \
+                 server buffers (ORGRAPH_SUBSCRIPTION_BUFFER) and was ended: subscribe again \
+                 with `extensions.resumeToken`"
+                .to_owned(),
+            Self::ReplayTooLong { most } => format!(
+                "more than {most} events happened since the resume token \
+                 (ORGRAPH_SUBSCRIPTION_REPLAY_MAX): refetch what the dashboard shows, then \
+                 subscribe without a resume token"
+            ),
             Self::Internal(_) => "internal server error".to_owned(),
         }
     }
@@ -137,6 +163,9 @@ impl AppError {
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
             Self::Timeout | Self::RequestTimeout(_) => code::TIMEOUT,
+            Self::RateLimited(_) => code::RATE_LIMITED,
+            Self::SubscriberLagged { .. } => code::SUBSCRIBER_LAGGED,
+            Self::ReplayTooLong { .. } => code::REFETCH_REQUIRED,
             Self::Internal(_) => code::INTERNAL_SERVER_ERROR,
         }
     }
@@ -154,6 +183,9 @@ impl ErrorExtensions for AppError {
             } = self
             {
                 extensions.set("field", field.as_str());
+            }
+            if let Self::SubscriberLagged { resume_token } = self {
+                extensions.set("resumeToken", resume_token.as_str());
             }
         })
     }
@@ -210,6 +242,14 @@ mod tests {
             (AppError::NotFound, code::NOT_FOUND),
             (AppError::Conflict("slug taken".into()), code::CONFLICT),
             (AppError::Timeout, code::TIMEOUT),
+            (AppError::RateLimited("ten".into()), code::RATE_LIMITED),
+            (
+                AppError::SubscriberLagged {
+                    resume_token: "t".into(),
+                },
+                code::SUBSCRIBER_LAGGED,
+            ),
+            (AppError::ReplayTooLong { most: 3 }, code::REFETCH_REQUIRED),
             (
                 AppError::BadUserInput {
                     message: "bad".into(),
@@ -232,6 +272,16 @@ mod tests {
         });
         assert_eq!(message, "slug must be lowercase");
         assert_eq!(field, Some(Value::from("input.slug")));
+    }
+
+    #[test]
+    fn a_lagged_subscriber_is_told_its_resume_token() {
+        let graphql: async_graphql::Error = AppError::SubscriberLagged {
+            resume_token: "opaque".into(),
+        }
+        .into();
+        let extensions = graphql.extensions.expect("extensions are always set");
+        assert_eq!(extensions.get("resumeToken"), Some(&Value::from("opaque")));
     }
 
     #[test]

@@ -18,11 +18,15 @@ use crate::audit::Pseudonymizer;
 use crate::auth::token::TokenKeys;
 use crate::config::{CorsOrigins, Settings};
 use crate::db::reference::Reference;
+use crate::events::broker::{Broker, BrokerSettings, Listen};
+use crate::events::feed::Feeds;
+use crate::events::resume::ResumeTokens;
 use crate::graphql::connection::PageLimits;
 use crate::graphql::executor::Executor;
 use crate::graphql::limits::QueryLimits;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::schema_builder;
+use crate::http::open_sockets::OpenSockets;
 use crate::jobs::{JobRunner, Schedule};
 use crate::metrics::{self, Metrics};
 use crate::{db, graphiql, http, seed};
@@ -49,6 +53,26 @@ pub struct AppState {
     pub request_timeout: Option<Duration>,
     /// What `/metrics` shows.
     pub metrics: Arc<Metrics>,
+    /// Where subscriptions hear of committed events.
+    pub broker: Arc<Broker>,
+    /// How websockets are kept.
+    pub ws: WebSocketLimits,
+}
+
+/// How websockets are kept (`ORGRAPH_WS_KEEPALIVE_SECONDS`,
+/// `ORGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET`, `ORGRAPH_MAX_SOCKETS_PER_PERSON`,
+/// `ORGRAPH_MAX_SOCKETS_PER_ADDRESS`), and those open.
+#[derive(Debug, Clone)]
+pub struct WebSocketLimits {
+    /// How often the server pings.
+    pub keepalive: Duration,
+    /// The most operations one socket runs at once.
+    pub max_operations: usize,
+    /// The most sockets one person holds open.
+    pub per_person: usize,
+    /// The most sockets one client address holds open.
+    pub per_address: usize,
+    pub open: Arc<OpenSockets>,
 }
 
 /// The memory automatic persisted queries may take: the text of thousands of client queries.
@@ -89,8 +113,14 @@ impl Application {
         let reference = Reference::load(&db)
             .await
             .context("reading the reference tables")?;
+        let broker = broker(settings, &db).await?;
+        let feeds = Feeds {
+            broker: broker.clone(),
+            tokens: ResumeTokens::new(settings.resolve_jwt_secret()?.as_bytes()),
+            replay_most: settings.subscription_replay_max,
+        };
         let state = AppState {
-            executor: Arc::new(executor(settings, reference)?),
+            executor: Arc::new(executor(settings, reference, feeds)?),
             db: db.clone(),
             keys: Arc::new(settings.token_keys()?),
             persisted: Arc::new(persisted_queries(settings)?),
@@ -99,6 +129,14 @@ impl Application {
             graphiql: graphiql::Assets::from_cdn_setting(settings.graphiql_cdn),
             request_timeout: settings.request_timeout(),
             metrics: Arc::new(Metrics::new().context("the metrics registry")?),
+            broker,
+            ws: WebSocketLimits {
+                keepalive: settings.ws_keepalive(),
+                max_operations: settings.max_subscriptions_per_socket,
+                per_person: settings.max_sockets_per_person,
+                per_address: settings.max_sockets_per_address,
+                open: Arc::default(),
+            },
         };
         let jobs = settings
             .jobs
@@ -155,9 +193,25 @@ impl Application {
     }
 }
 
-/// The schema with the configured limits and the reference data. The database is not schema
-/// data: each request brings its own counted handle inside its loaders.
-fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executor> {
+/// The broker `ORGRAPH_EVENTS_BROKER` asks for.
+async fn broker(settings: &Settings, db: &DatabaseConnection) -> anyhow::Result<Arc<Broker>> {
+    let broker = BrokerSettings {
+        buffer: settings.subscription_buffer,
+        catch_up: settings.events_catch_up(),
+    };
+    if settings.listens_to_postgres() {
+        let listen = Listen::connect(&settings.database_url)
+            .await
+            .context("listening for events on PostgreSQL (ORGRAPH_EVENTS_BROKER)")?;
+        Ok(Broker::start(db.clone(), listen, None, broker).await?)
+    } else {
+        Ok(Broker::in_process(db.clone(), broker).await?)
+    }
+}
+
+/// The schema with the configured limits, the reference data and the subscription feeds. The
+/// database is not schema data: each request brings its own counted handle inside its loaders.
+fn executor(settings: &Settings, reference: Reference, feeds: Feeds) -> anyhow::Result<Executor> {
     let pseudonymizer = Pseudonymizer::new(settings.resolve_jwt_secret()?.as_bytes());
     let configured = || {
         let builder = schema_builder()
@@ -165,7 +219,8 @@ fn executor(settings: &Settings, reference: Reference) -> anyhow::Result<Executo
                 max_page_size: settings.max_page_size,
             })
             .data(pseudonymizer.clone())
-            .data(reference.clone());
+            .data(reference.clone())
+            .data(feeds.clone());
         if settings.introspection {
             builder
         } else {

@@ -90,15 +90,21 @@ pub enum Credentials {
 impl Credentials {
     /// Reads an `Authorization` header value (`Bearer <JWT>`).
     pub fn read(authorization: Option<&str>, keys: &TokenKeys) -> Self {
+        Self::read_expiring(authorization, keys).0
+    }
+
+    /// Like [`read`](Self::read), with the token's expiry (`exp`, seconds since the epoch)
+    /// when it verified: a websocket is closed then.
+    pub fn read_expiring(authorization: Option<&str>, keys: &TokenKeys) -> (Self, Option<i64>) {
         let Some(authorization) = authorization else {
-            return Self::Anonymous;
+            return (Self::Anonymous, None);
         };
         let Some(token) = bearer_token(authorization) else {
-            return Self::Rejected(Rejection::NotBearer);
+            return (Self::Rejected(Rejection::NotBearer), None);
         };
         match keys.verify(token) {
-            Ok(claims) => Self::User(claims.sub),
-            Err(rejection) => Self::Rejected(rejection),
+            Ok(claims) => (Self::User(claims.sub), Some(claims.exp)),
+            Err(rejection) => (Self::Rejected(rejection), None),
         }
     }
 

@@ -5,8 +5,8 @@
 //! fetches them; their licences sit beside them), so the page works offline and behind a
 //! proxy. `ORGRAPH_GRAPHIQL_CDN=true` loads the same files from a public CDN instead, pinned
 //! by their hashes (subresource integrity). The page opens one tab per example operation of
-//! the README, each runnable on the demo data; add a subscription tab once there are
-//! subscriptions.
+//! the README, each runnable on the demo data over HTTP; subscriptions run over the websocket
+//! (GraphiQL's fetcher sends the headers editor's JSON as the `connection_init` payload).
 
 use std::sync::LazyLock;
 

@@ -6,11 +6,11 @@
 //! progress without them: by then every key of the level has joined its batch.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 
+use futures_util::Stream;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::task::AtomicWaker;
@@ -43,17 +43,25 @@ pub fn load_queue() -> (LoadSpawner, LoadQueue) {
 impl LoadQueue {
     /// Runs `request` with this queue's loads beside it, in the same task.
     pub async fn run_beside<T>(self, request: impl Future<Output = T>) -> T {
-        let progress = Arc::new(Progress {
-            woken: AtomicBool::new(false),
-            task: AtomicWaker::new(),
-        });
-        BesideLoads {
-            request: std::pin::pin!(request),
-            loads: std::pin::pin!(self.drive()),
-            waker: Waker::from(progress.clone()),
-            progress,
-        }
-        .await
+        let request = std::pin::pin!(request);
+        let mut beside = Beside::new(self, request);
+        std::future::poll_fn(|cx| beside.poll_with(cx, |request, cx| request.as_mut().poll(cx)))
+            .await
+    }
+
+    /// Runs `stream` (a subscription) with this queue's loads beside it: each item is
+    /// resolved like a request of its own.
+    pub fn run_beside_stream<S: Stream + Send + 'static>(
+        self,
+        stream: S,
+    ) -> impl Stream<Item = S::Item> + Send + 'static
+    where
+        S::Item: Send,
+    {
+        let mut beside = Beside::new(self, Box::pin(stream));
+        futures_util::stream::poll_fn(move |cx| {
+            beside.poll_with(cx, |stream, cx| stream.as_mut().poll_next(cx))
+        })
     }
 
     async fn drive(mut self) {
@@ -72,28 +80,40 @@ impl LoadQueue {
     }
 }
 
-/// A request and its loads, polled so that loads start only when the request is stuck.
-struct BesideLoads<R, L> {
+/// A request (or a subscription's stream) and its loads, polled so that loads start only
+/// when the request is stuck.
+struct Beside<R> {
     request: R,
-    loads: L,
+    loads: BoxFuture<'static, ()>,
     progress: Arc<Progress>,
     /// One waker for every poll of the request, so the futures inside it see the same waker
     /// each time and need not replace the one they keep.
     waker: Waker,
 }
 
-impl<T, R, L> Future for BesideLoads<Pin<&mut R>, Pin<&mut L>>
-where
-    R: Future<Output = T>,
-    L: Future<Output = ()>,
-{
-    type Output = T;
+impl<R> Beside<R> {
+    fn new(queue: LoadQueue, request: R) -> Self {
+        let progress = Arc::new(Progress {
+            woken: AtomicBool::new(false),
+            task: AtomicWaker::new(),
+        });
+        Self {
+            request,
+            loads: Box::pin(queue.drive()),
+            waker: Waker::from(progress.clone()),
+            progress,
+        }
+    }
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+    fn poll_with<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        poll: impl FnOnce(&mut R, &mut Context<'_>) -> Poll<T>,
+    ) -> Poll<T> {
         self.progress.task.register(cx.waker());
         self.progress.woken.store(false, Ordering::Release);
         let waker = self.waker.clone();
-        if let Poll::Ready(output) = self.request.as_mut().poll(&mut Context::from_waker(&waker)) {
+        if let Poll::Ready(output) = poll(&mut self.request, &mut Context::from_waker(&waker)) {
             return Poll::Ready(output);
         }
         if self.progress.woken.load(Ordering::Acquire) {

@@ -244,9 +244,89 @@ impl From<trend::Trend> for TwinTrend {
     }
 }
 
+/// Declares `EventType` and its stored names, once.
+macro_rules! event_types {
+    ($($(#[$meta:meta])* $variant:ident = $stored:literal),+ $(,)?) => {
+        /// What happened in an organisation, as its events name it.
+        #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum EventType {
+            $($(#[$meta])* $variant),+
+        }
+
+        impl EventType {
+            /// The stored `events.event_type`.
+            pub fn stored(self) -> &'static str {
+                match self { $(Self::$variant => $stored),+ }
+            }
+
+            /// The type of a stored `events.event_type`; `None` for one the API does not name.
+            pub fn of_stored(stored: &str) -> Option<Self> {
+                match stored { $($stored => Some(Self::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+event_types! {
+    /// The organisation was created.
+    OrganizationCreated = "organization.created",
+    /// Its name, industry or settings changed.
+    OrganizationUpdated = "organization.updated",
+    /// It was deleted.
+    OrganizationDeleted = "organization.deleted",
+    /// A member was added directly (before people joined by invitation).
+    MemberAdded = "member.added",
+    /// An invitee accepted and joined.
+    MemberJoined = "member.joined",
+    /// A member's role changed.
+    MemberRoleChanged = "member.role_changed",
+    /// A member was removed.
+    MemberRemoved = "member.removed",
+    /// A member left.
+    MemberLeft = "member.left",
+    /// An assessment was started.
+    AssessmentStarted = "assessment.started",
+    /// An assessment's answers were saved.
+    AssessmentResponsesSaved = "assessment.responses_saved",
+    /// An assessment was submitted, and so scored.
+    AssessmentSubmitted = "assessment.submitted",
+    /// An assessment was archived.
+    AssessmentArchived = "assessment.archived",
+    /// The digital twin was recomputed.
+    DigitalTwinRecomputed = "digital_twin.recomputed",
+    /// Someone was invited (owners and admins only, as every invitation event).
+    InvitationCreated = "invitation.created",
+    /// An invitation was sent again with a new token.
+    InvitationResent = "invitation.resent",
+    /// An invitation was withdrawn.
+    InvitationRevoked = "invitation.revoked",
+    /// The invitee turned an invitation down.
+    InvitationDeclined = "invitation.declined",
+    /// An invitation that had run out was closed, to make room for a new one.
+    InvitationExpired = "invitation.expired",
+}
+
 #[cfg(test)]
 mod tests {
     use super::trend::TREND_THRESHOLD;
+    use super::*;
+
+    #[test]
+    fn event_types_name_the_stored_types_both_ways() {
+        for stored in [
+            "member.removed",
+            "digital_twin.recomputed",
+            "assessment.submitted",
+        ] {
+            let named = EventType::of_stored(stored).expect(stored);
+            assert_eq!(named.stored(), stored);
+        }
+        assert_eq!(EventType::of_stored("consent.granted"), None);
+        assert_eq!(
+            EventType::of_stored(crate::events::delivery::ASSESSMENT_SCORED),
+            Some(EventType::AssessmentSubmitted)
+        );
+    }
 
     #[test]
     fn the_trend_descriptions_state_the_threshold() {

@@ -8,17 +8,21 @@
 //! async-graphql's `Fast` mode, which checks nothing the checking schema has not. Its response
 //! is then completed to the shape the spec requires (`graphql::completion`).
 
-use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationDefinition};
-use async_graphql::{
-    EmptySubscription, Request, Response, SchemaBuilder, ServerError, ValidationMode, Value,
-    Variables,
+use std::sync::Arc;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationDefinition, OperationType,
 };
+use async_graphql::{
+    Request, Response, SchemaBuilder, ServerError, ValidationMode, Value, Variables,
+};
+use futures_util::stream::{BoxStream, StreamExt};
 
 use super::completion::ResponseShape;
 use super::documents::ParsedDocuments;
 use super::input_limits;
 use super::limits::QueryLimits;
-use super::{Mutation, OrgraphSchema, Query};
+use super::{Mutation, OrgraphSchema, Query, Subscription};
 use crate::error::AppError;
 
 /// The two schemas, and the documents they have parsed.
@@ -35,7 +39,7 @@ impl Executor {
     /// `limits` and list inputs longer than `max_list_input`, keeping at most about
     /// `documents_memory` bytes of parsed documents.
     pub fn new(
-        configured: impl Fn() -> SchemaBuilder<Query, Mutation, EmptySubscription>,
+        configured: impl Fn() -> SchemaBuilder<Query, Mutation, Subscription>,
         limits: QueryLimits,
         max_list_input: usize,
         documents_memory: u64,
@@ -50,52 +54,113 @@ impl Executor {
         }
     }
 
-    /// The checking schema, for transports this executor does not run yet (websockets): it
-    /// validates and answers nothing.
-    pub fn schema(&self) -> &OrgraphSchema {
-        &self.checking
-    }
-
     /// Whether `query` holds a mutation.
     pub fn holds_a_mutation(&self, query: &str) -> bool {
         self.documents.holds_a_mutation(query)
     }
 
-    /// Runs `request`.
-    pub async fn execute(&self, mut request: Request) -> Response {
+    /// Whether the operation `request` picks is a subscription.
+    pub fn is_subscription(&self, request: &Request) -> bool {
+        self.documents.parse(&request.query).is_some_and(|parsed| {
+            pick_operation(&parsed, request.operation_name.as_deref())
+                .is_ok_and(|operation| operation.ty == OperationType::Subscription)
+        })
+    }
+
+    /// The checks the schemas' validation leaves out, on the document `request` parses to.
+    fn precheck(&self, request: &Request) -> Result<Option<Arc<ExecutableDocument>>, ServerError> {
+        let Some(parsed) = self.documents.parse(&request.query) else {
+            return Ok(None);
+        };
+        pick_operation(&parsed, request.operation_name.as_deref())
+            .and_then(|operation| required_variables(operation, &request.variables))
+            .and_then(|()| input_limits::check(&parsed, &request.variables, self.max_list_input))?;
+        Ok(Some(parsed))
+    }
+
+    /// Checks `request` in full with the checking schema: its parsed document, set on it for
+    /// the executing schema, or the response that refuses it.
+    async fn check(
+        &self,
+        mut request: Request,
+    ) -> Result<(Request, Arc<ExecutableDocument>), Response> {
         let mut check = Request::new(request.query.clone()).variables(request.variables.clone());
         check.operation_name = request.operation_name.clone();
-        let parsed = self.documents.parse(&request.query);
+        let parsed = self
+            .precheck(&request)
+            .map_err(|error| Response::from_errors(vec![error]))?;
         if let Some(parsed) = &parsed {
-            let checked = pick_operation(parsed, request.operation_name.as_deref())
-                .and_then(|operation| required_variables(operation, &request.variables))
-                .and_then(|()| {
-                    input_limits::check(parsed, &request.variables, self.max_list_input)
-                });
-            if let Err(error) = checked {
-                return Response::from_errors(vec![error]);
-            }
             // Schemas take the document apart as they run: each gets its own copy.
             check.set_parsed_query(parsed.as_ref().clone());
         }
         // A document that does not parse is reported by the checking schema's own parse.
         let verdict = self.checking.execute(check).await;
         if verdict.is_err() {
-            return verdict;
+            return Err(verdict);
         }
-        let Some(parsed) = parsed else {
-            // Unreachable: a document that does not parse fails its check.
-            return verdict;
-        };
-        let variables = request.variables.clone();
-        let operation_name = request.operation_name.clone();
+        // Unreachable without a document: a document that does not parse fails its check.
+        let parsed = parsed.ok_or(verdict)?;
         request.set_parsed_query(parsed.as_ref().clone());
-        let mut response = self.executing.execute(request).await;
-        if let Ok(operation) = pick_operation(&parsed, operation_name.as_deref()) {
+        Ok((request, parsed))
+    }
+
+    /// `response` completed to the shape the spec requires.
+    fn complete(&self, parsed: &ExecutableDocument, request: &Answered, response: &mut Response) {
+        if let Ok(operation) = pick_operation(parsed, request.operation_name.as_deref()) {
             let shape = self.documents.shape();
-            shape.complete(&parsed, operation, &variables, &mut response);
+            shape.complete(parsed, operation, &request.variables, response);
         }
+    }
+
+    /// Runs a subscription `request`, checked like any request, each of its responses
+    /// completed like a query's.
+    pub fn execute_stream(self: &Arc<Self>, request: Request) -> BoxStream<'static, Response> {
+        let executor = self.clone();
+        futures_util::stream::once(async move {
+            let checked = executor.check(request).await;
+            (executor, checked)
+        })
+        .flat_map(|(executor, checked)| match checked {
+            Err(refused) => futures_util::stream::once(async { refused }).boxed(),
+            Ok((request, parsed)) => {
+                let answered = Answered::of(&request);
+                let responses = executor.executing.execute_stream(request);
+                responses
+                    .map(move |mut response| {
+                        executor.complete(&parsed, &answered, &mut response);
+                        response
+                    })
+                    .boxed()
+            }
+        })
+        .boxed()
+    }
+
+    /// Runs `request`.
+    pub async fn execute(&self, request: Request) -> Response {
+        let (request, parsed) = match self.check(request).await {
+            Ok(checked) => checked,
+            Err(refused) => return refused,
+        };
+        let answered = Answered::of(&request);
+        let mut response = self.executing.execute(request).await;
+        self.complete(&parsed, &answered, &mut response);
         response
+    }
+}
+
+/// What the completion pass needs of a request once it has run.
+struct Answered {
+    operation_name: Option<String>,
+    variables: Variables,
+}
+
+impl Answered {
+    fn of(request: &Request) -> Self {
+        Self {
+            operation_name: request.operation_name.clone(),
+            variables: request.variables.clone(),
+        }
     }
 }
 

@@ -84,6 +84,11 @@ impl Session {
             Credentials::User(user_id) => auth::load(&self.db, user_id).await?.map(Arc::new),
             Credentials::Anonymous | Credentials::Rejected(_) => None,
         };
+        Ok(self.reads_for(viewer))
+    }
+
+    /// Loaders scoped to `viewer`, with nothing read yet.
+    fn reads_for(&self, viewer: Option<Arc<Viewer>>) -> Arc<Reads> {
         let access = viewer.as_deref().map_or(Access::Nobody, Viewer::access);
         let reader = Reader::new(
             self.db.clone(),
@@ -98,7 +103,17 @@ impl Session {
         .max_batch_size(MAX_BATCH)
         // The request's load queue, not a timer, decides what a batch holds.
         .delay(Duration::ZERO);
-        Ok(Arc::new(Reads { viewer, loaders }))
+        Arc::new(Reads { viewer, loaders })
+    }
+
+    /// Starts the reads afresh for `viewer`, as read by the caller: each event a subscription
+    /// delivers is resolved like a request of its own, by the subscriber as they are now.
+    pub fn renew(&self, viewer: Arc<Viewer>) {
+        let reads = OnceCell::new_with(Some(self.reads_for(Some(viewer))));
+        *self
+            .reads
+            .lock()
+            .expect("the session lock is never poisoned") = Arc::new(reads);
     }
 
     /// Forgets the viewer and everything read: after a mutation, reads see it afresh.
@@ -166,10 +181,22 @@ pub fn refresh_viewer(ctx: &Context<'_>) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Before a subscription's next event: reads start afresh, for `viewer` as just read.
+pub fn renew_viewer(ctx: &Context<'_>, viewer: Arc<Viewer>) -> Result<(), AppError> {
+    session(ctx)?.renew(viewer);
+    Ok(())
+}
+
 /// The reference data read at start-up.
 pub fn reference<'a>(ctx: &Context<'a>) -> Result<&'a Reference, AppError> {
     ctx.data::<Reference>()
         .map_err(|_| AppError::Internal(anyhow::anyhow!("no reference data in the schema")))
+}
+
+/// The subscription feeds, and the resume tokens they hand out.
+pub fn feeds<'a>(ctx: &Context<'a>) -> Result<&'a crate::events::feed::Feeds, AppError> {
+    ctx.data::<crate::events::feed::Feeds>()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("no feeds in the schema data")))
 }
 
 /// Passes when the viewer holds at least `weakest` in the organisation (or is a platform admin).

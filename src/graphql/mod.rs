@@ -15,9 +15,10 @@ pub mod limits;
 mod mutation;
 pub mod persisted;
 mod query;
+mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 use chrono::{DateTime, Utc};
 
 use connection::Paged;
@@ -28,9 +29,10 @@ use types::{
 pub use error_codes::tag_uncoded_errors;
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
 /// orgraph's executable schema.
-pub type OrgraphSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type OrgraphSchema = Schema<Query, Mutation, Subscription>;
 
 /// The description of `DateTime`, which async-graphql defines for chrono's `DateTime<Utc>`
 /// (with `@specifiedBy` RFC 3339, but a description written for Rust programmers).
@@ -56,8 +58,8 @@ macro_rules! page_of {
 }
 
 /// The schema without any runtime data: enough to print the SDL, no database needed.
-pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query, Mutation::default(), EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query, Mutation::default(), Subscription)
         .override_output_type_description::<DateTime<Utc>>(DATE_TIME)
         .override_output_type_description::<Paged<Assessment>>(page_of!("assessments"))
         .override_output_type_description::<Paged<AuditEntry>>(page_of!("audit log entries"))

@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 
 use async_graphql::{ServerError, Variables};
-use async_graphql_axum::GraphQLSubscription;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,7 +12,6 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use tower::ServiceExt;
 
 use super::Refusal;
 use super::media::{ResponseMedia, negotiate, require_json_body};
@@ -70,13 +68,11 @@ pub async fn get(
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
     request: Request,
 ) -> Response {
-    let headers = request.headers().clone();
-    if headers.contains_key(header::UPGRADE) {
-        return GraphQLSubscription::new(state.executor.schema().clone())
-            .oneshot(request)
-            .await
-            .into_response();
+    let client = client.map(|Extension(ConnectInfo(address))| address);
+    if request.headers().contains_key(header::UPGRADE) {
+        return super::websocket::upgrade(state, client, request).await;
     }
+    let headers = request.headers().clone();
     let url_query = request.uri().query().unwrap_or_default();
     let accept = header_text(&headers, header::ACCEPT);
     let for_a_browser = accept.is_some_and(|accept| accept.contains("text/html"));
@@ -91,7 +87,6 @@ pub async fn get(
         Ok(params) => params,
         Err(refusal) => return refusal.into_response(media),
     };
-    let client = client.map(|Extension(ConnectInfo(address))| address);
     run(&state, &headers, client, media, params, Method::GET).await
 }
 
@@ -144,7 +139,7 @@ async fn run_batch(
 /// The GraphQL request `params` make: its document (from a persisted query's hash when it has
 /// no text), operation and variables. GraphQL over HTTP runs mutations only on POST, so a link
 /// or an image tag can never change data.
-fn prepare(
+pub(super) fn prepare(
     state: &AppState,
     params: Params,
     method: &Method,
@@ -184,7 +179,7 @@ fn refused(refusal: Refusal) -> async_graphql::Response {
     )])
 }
 
-/// Runs `request` with the caller's [`Credentials`] and loaders scoped to them over `db`.
+/// Runs `request` with the credentials of `headers`' `Authorization` over `db`.
 async fn execute(
     state: &AppState,
     headers: &HeaderMap,
@@ -193,17 +188,26 @@ async fn execute(
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
-    let kind = if state.executor.holds_a_mutation(&request.query) {
-        "mutation"
-    } else {
-        "query"
-    };
+    let origin = request_origin(headers, client);
+    execute_as(state, credentials, origin, db, request).await
+}
+
+/// Runs `request` with `credentials` and loaders scoped to them over `db`, from `origin`;
+/// over HTTP and over a websocket alike.
+pub(super) async fn execute_as(
+    state: &AppState,
+    credentials: Credentials,
+    origin: RequestOrigin,
+    db: sea_orm::DatabaseConnection,
+    request: async_graphql::Request,
+) -> async_graphql::Response {
     let name = request.operation_name.clone();
     let started = std::time::Instant::now();
     let (spawner, loads) = load_queue();
+    let mutation = state.executor.holds_a_mutation(&request.query);
     let request = request
         .data(Session::new(credentials, db, spawner))
-        .data(request_origin(headers, client));
+        .data(origin);
     // The request runs in a task of its own, to its end even when the client hangs up: a
     // statement cancelled half-way costs its pooled connection, and a mutation half-done
     // would leave the client guessing. Only its timeout stops it, dropping its transaction.
@@ -229,9 +233,13 @@ async fn execute(
             ])
         }
     };
+    if mutation {
+        // Committed by now: this instance's subscribers may hear of it.
+        state.broker.committed();
+    }
     tag_uncoded_errors(&mut response);
     state.metrics.operation(Operation {
-        kind,
+        kind: if mutation { "mutation" } else { "query" },
         name: name.as_deref(),
         duration: started.elapsed(),
         error_codes: response.errors.iter().filter_map(error_code).collect(),
@@ -249,7 +257,7 @@ fn error_code(error: &ServerError) -> Option<String> {
 
 /// A GraphQL response as the spec shapes it: a request error (nothing ran) has no `data`.
 #[derive(Serialize)]
-struct Shaped<'a> {
+pub(super) struct Shaped<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<&'a async_graphql::Value>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -259,7 +267,7 @@ struct Shaped<'a> {
 }
 
 impl<'a> Shaped<'a> {
-    fn of(response: &'a async_graphql::Response) -> Self {
+    pub(super) fn of(response: &'a async_graphql::Response) -> Self {
         Self {
             data: (!is_request_error(response)).then_some(&response.data),
             errors: &response.errors,
@@ -331,7 +339,7 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 
 /// Where the request came from, for the audit log: a sane `x-request-id` from the client or
 /// proxy, the client's address and user agent.
-fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestOrigin {
+pub(super) fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestOrigin {
     let header = |name: &str, max: usize| {
         headers
             .get(name)

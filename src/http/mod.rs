@@ -3,7 +3,10 @@
 
 pub mod graphql;
 pub mod media;
+pub mod open_sockets;
 pub mod params;
 mod refusal;
+mod websocket;
+pub mod ws_protocol;
 
 pub use refusal::Refusal;

@@ -27,7 +27,7 @@ const KEYS: &str = "query, operationName, variables, extensions";
 
 impl Params {
     /// The parameters of a JSON body's object.
-    fn from_object(object: Map<String, Value>) -> Result<Self, Refusal> {
+    pub fn from_object(object: Map<String, Value>) -> Result<Self, Refusal> {
         let mut params = Params::default();
         let mut unknown = Vec::new();
         for (key, value) in object {

@@ -38,6 +38,9 @@ pub fn test_settings(database_url: &str) -> Settings {
         seed_demo: false,
         jobs: false,
         log_format: LogFormat::Text,
+        // Subscribers hear of events by signal (in-process or NOTIFY), not by the broker's
+        // periodic read, or a broken signal would go unnoticed.
+        events_catch_up_seconds: 3600,
         ..Settings::default()
     }
 }
@@ -97,8 +100,10 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The application's database, for arranging rows.
     pub db: DatabaseConnection,
-    /// Keeps the database (and its folder) alive while the app runs.
-    _database: TestDb,
+    pub database_url: String,
+    /// Keeps the database (and its folder) alive while the app runs; `None` for a second
+    /// instance on another app's database.
+    _database: Option<TestDb>,
 }
 
 impl TestApp {
@@ -166,7 +171,14 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the application with settings changed by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let database = empty_database().await;
-    let mut settings = test_settings(&database.url);
+    let mut app = spawn_instance(&database.url, configure).await;
+    app._database = Some(database);
+    app
+}
+
+/// Starts another instance of the application on the database at `database_url`.
+pub async fn spawn_instance(database_url: &str, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(database_url);
     configure(&mut settings);
     let application = Application::build(&settings)
         .await
@@ -178,7 +190,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         address,
         client: reqwest::Client::new(),
         db,
-        _database: database,
+        database_url: database_url.to_owned(),
+        _database: None,
     }
 }
 

@@ -31,6 +31,7 @@ mod rows;
 mod schema;
 mod seed;
 mod server;
+mod subscriptions;
 mod tenancy;
 mod twins;
 mod validation;

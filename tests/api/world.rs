@@ -74,7 +74,11 @@ pub struct World {
 impl World {
     /// Starts an application and fills it with the two tenants.
     pub async fn new() -> Self {
-        let app = spawn_app().await;
+        Self::on(spawn_app().await).await
+    }
+
+    /// Fills `app` with the two tenants.
+    pub async fn on(app: TestApp) -> Self {
         let consent_type = Uuid::now_v7();
         rows::consent_type("world_newsletter", 1)
             .set("id", consent_type)

@@ -13,6 +13,7 @@ mod maturity_level;
 mod membership;
 mod node;
 mod organization;
+mod organization_event;
 mod score;
 mod user;
 
@@ -29,6 +30,7 @@ pub use maturity_level::{MaturityCriterion, MaturityLevel};
 pub use membership::Membership;
 pub use node::{Node, resolve_node};
 pub use organization::Organization;
+pub use organization_event::OrganizationEvent;
 pub use score::AssessmentScore;
 pub use user::User;
 

@@ -20,9 +20,10 @@ use crate::db::organizations::{self, OrganizationJoins};
 use crate::db::paging::Sort;
 use crate::db::twins::TwinOfOrganization;
 use crate::domain::analytics;
+use crate::error::AppError;
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
 use crate::graphql::enums::{CompanySize, MemberRole, OrganizationStatus};
-use crate::graphql::guards::{OrganizationRole, viewer};
+use crate::graphql::guards::{OrganizationRole, db, feeds, viewer};
 use crate::graphql::id::NodeKind;
 use crate::graphql::inputs::{
     AssessmentFilterInput, AssessmentOrder, AuditEntryOrder, AuditFilterInput,
@@ -177,6 +178,14 @@ impl Organization {
             summary: analytics::summarize(&loaded.counts, &loaded.scores),
             last_activity_at: loaded.last_activity_at,
         })
+    }
+
+    /// A resume token as of this read: pass it to a subscription to receive, first, everything
+    /// that happened in the organisation after it (a dashboard reads its data and this token
+    /// together, then subscribes, and misses nothing in between). Opaque.
+    async fn resume_token(&self, ctx: &Context<'_>) -> Result<String> {
+        let token = feeds(ctx)?.token_now(db(ctx)?, self.0.row.id).await;
+        Ok(token.map_err(AppError::from)?)
     }
 
     /// The organisation's digital twin, once its first assessment has been scored.
