@@ -24,6 +24,7 @@ mod migrations;
 mod mutations_assessments;
 mod mutations_organizations;
 mod pagination;
+mod random_queries;
 mod personal_data;
 mod response_shape;
 mod rows;
