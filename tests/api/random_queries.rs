@@ -25,7 +25,7 @@ use tokio::runtime::Handle;
 use uuid::Uuid;
 
 use crate::tenancy::{alpha_keys, assert_no_trace, global_ids, strangers, texts};
-use crate::world::{Person, World, bearer, global_id};
+use crate::world::{Person, World, bearer, global_id, id_variables};
 
 /// The schema as introspection gives it: every type's fields, arguments, input fields,
 /// interfaces, possible types and enum values, with types to any depth of list and non-null.
@@ -33,6 +33,7 @@ const INTROSPECTION: &str = r#"
 query Introspection {
   __schema {
     queryType { name }
+    mutationType { name }
     types {
       name kind
       fields { name args { ...Input } type { ...Ref } }
@@ -56,8 +57,19 @@ const MAX_DEPTH: usize = 7;
 /// down, so a query stays around a few dozen fields.
 const WIDTH: [usize; MAX_DEPTH] = [3, 4, 3, 3, 2, 2, 2];
 
-/// How often an optional argument is given: seldom enough that most connections are not
-/// asked for both `first` and `last`, which is refused.
+/// The codes a mutation may also fail with: a slug or an invitation already taken, too many
+/// invitations sent.
+const MUTATION_CODES: [&str; 6] = [
+    code::FORBIDDEN,
+    code::NOT_FOUND,
+    code::BAD_USER_INPUT,
+    code::QUERY_TOO_COMPLEX,
+    code::CONFLICT,
+    code::RATE_LIMITED,
+];
+
+/// How often an optional argument or input field is given: seldom enough that most
+/// connections are not asked for both `first` and `last`, which is refused.
 const OPTIONAL_ARGUMENT: f64 = 0.3;
 
 /// The codes a field may fail with whatever it is asked: a refusal, a missing object, a bad
@@ -149,6 +161,7 @@ struct TypeDef {
 /// The schema, as introspection described it.
 struct Schema {
     query_type: String,
+    mutation_type: String,
     types: HashMap<String, TypeDef>,
 }
 
@@ -196,6 +209,7 @@ impl Schema {
         });
         Self {
             query_type: name_of(&schema["queryType"]),
+            mutation_type: name_of(&schema["mutationType"]),
             types: types.collect(),
         }
     }
@@ -300,23 +314,46 @@ enum Selection {
 /// A query and its variables, shown as a client would send them.
 #[derive(Clone)]
 struct Generated {
+    operation: Operation,
     root: Vec<Selection>,
     query: String,
     variables: Value,
 }
 
+/// The kind of operation generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Operation {
+    Query,
+    Mutation,
+}
+
+impl Operation {
+    /// The codes a field of this operation may fail with.
+    fn field_codes(self) -> &'static [&'static str] {
+        match self {
+            Self::Query => &FIELD_CODES,
+            Self::Mutation => &MUTATION_CODES,
+        }
+    }
+}
+
 impl Generated {
-    fn new(root: Vec<Selection>) -> Self {
+    fn new(operation: Operation, root: Vec<Selection>) -> Self {
         let mut writer = Writer::default();
         let mut body = String::new();
         writer.selections(&root, &mut Vec::new(), &mut body);
+        let keyword = match operation {
+            Operation::Query => "query",
+            Operation::Mutation => "mutation",
+        };
         let query = if writer.definitions.is_empty() {
-            format!("query Random {body}")
+            format!("{keyword} Random {body}")
         } else {
-            format!("query Random({}) {body}", writer.definitions.join(", "))
+            format!("{keyword} Random({}) {body}", writer.definitions.join(", "))
         };
         let variables = Value::Object(writer.variables);
         Self {
+            operation,
             root,
             query,
             variables,
@@ -412,6 +449,20 @@ impl Writer {
     }
 }
 
+/// `input`'s name and a value from `values`: always when it is required, else sometimes.
+fn given<T: fmt::Debug + Clone + 'static>(
+    input: &InputDef,
+    values: BoxedStrategy<T>,
+) -> BoxedStrategy<Option<(String, T)>> {
+    let name = input.name.clone();
+    let named = values.prop_map(move |value| (name.clone(), value));
+    if input.required() {
+        named.prop_map(Some).boxed()
+    } else {
+        option::weighted(OPTIONAL_ARGUMENT, named).boxed()
+    }
+}
+
 /// The values arguments are drawn from: real IDs and cursors of both tenants, and junk.
 struct Pools {
     ids: Vec<String>,
@@ -438,10 +489,15 @@ struct Generator {
 }
 
 impl Generator {
-    /// Random queries from the root, with the schema's own root query type.
-    fn queries(&self) -> BoxedStrategy<Generated> {
-        let root = self.selection_set(&self.schema.query_type, 0, true);
-        root.prop_map(Generated::new).boxed()
+    /// Random operations of one kind, from the schema's root type for it.
+    fn operations(&self, operation: Operation) -> BoxedStrategy<Generated> {
+        let root = match operation {
+            Operation::Query => &self.schema.query_type,
+            Operation::Mutation => &self.schema.mutation_type,
+        };
+        let root = self.selection_set(root, 0, true);
+        let generated = move |root| Generated::new(operation, root);
+        root.prop_map(generated).boxed()
     }
 
     /// A selection set on `type_name` at `depth`, with inline fragments when `fragments`.
@@ -484,20 +540,10 @@ impl Generator {
     }
 
     fn field(&self, field: &FieldDef, depth: usize, leaf: bool) -> BoxedStrategy<Selection> {
-        let arguments: Vec<BoxedStrategy<Option<(String, Argument)>>> = field
+        let arguments: Vec<_> = field
             .args
             .iter()
-            .map(|input| {
-                let name = input.name.clone();
-                let argument = self
-                    .argument(&input.ty)
-                    .prop_map(move |value| (name.clone(), value));
-                if input.required() {
-                    argument.prop_map(Some).boxed()
-                } else {
-                    option::weighted(OPTIONAL_ARGUMENT, argument).boxed()
-                }
-            })
+            .map(|input| given(input, self.argument(&input.ty)))
             .collect();
         let selections = if leaf {
             Just(Vec::new()).boxed()
@@ -557,19 +603,10 @@ impl Generator {
                 .boxed(),
             "INPUT_OBJECT" => {
                 assert!(depth < 4, "{name} nests input objects too deep to generate");
-                let fields: Vec<BoxedStrategy<Option<(String, InputValue)>>> = definition
+                let fields: Vec<_> = definition
                     .input_fields
                     .iter()
-                    .map(|input| {
-                        let name = input.name.clone();
-                        let value = self.value(&input.ty, depth + 1);
-                        let field = value.prop_map(move |value| (name.clone(), value));
-                        if input.required() {
-                            field.prop_map(Some).boxed()
-                        } else {
-                            option::of(field).boxed()
-                        }
-                    })
+                    .map(|input| given(input, self.value(&input.ty, depth + 1)))
                     .collect();
                 let object = |fields: Vec<Option<(String, InputValue)>>| {
                     InputValue::Object(fields.into_iter().flatten().collect())
@@ -749,7 +786,7 @@ async fn ask(
         prop_assert!(error["message"].is_string(), "{}", body);
         if error.get("path").is_some() {
             prop_assert!(
-                FIELD_CODES.contains(&code),
+                generated.operation.field_codes().contains(&code),
                 "a field failed with {}: {}",
                 code,
                 body
@@ -911,7 +948,7 @@ impl Disguise {
 
     /// `generated` naming nothing of alpha, if it names anything of alpha.
     fn request(&self, generated: &Generated) -> Option<Generated> {
-        let disguised = Generated::new(self.selections(&generated.root));
+        let disguised = Generated::new(generated.operation, self.selections(&generated.root));
         let same =
             (&disguised.query, &disguised.variables) == (&generated.query, &generated.variables);
         (!same).then_some(disguised)
@@ -952,21 +989,34 @@ fn errors_in_order(mut response: Value) -> Value {
     response
 }
 
-/// How the generated queries fared.
+/// How the generated operations fared.
 #[derive(Default)]
-struct Tally {
-    asked: AtomicUsize,
-    answered_in_full: AtomicUsize,
+struct Tally<Count> {
+    asked: Count,
+    answered_in_full: Count,
+}
+
+impl Tally<usize> {
+    /// Refusals (`first` with `last`, a junk cursor) null whole queries; were they most of
+    /// them, the property would be checking error messages and little else.
+    fn assert_mostly_answered(&self) {
+        let (asked, in_full) = (self.asked, self.answered_in_full);
+        assert!(
+            in_full * 3 >= asked,
+            "only {in_full} of {asked} answered in full"
+        );
+    }
 }
 
 /// Runs generated queries (`default_cases`, or `PROPTEST_CASES`), each asked as one of
 /// `viewers` by `ask`.
 fn run(
+    operation: Operation,
     viewers: Vec<Person>,
     default_cases: u32,
     generator: &Generator,
     ask: impl AsyncFn(&Person, &Generated) -> Result<Value, TestCaseError>,
-) {
+) -> Tally<usize> {
     let cases = std::env::var("PROPTEST_CASES").ok();
     let config = Config {
         cases: cases
@@ -978,8 +1028,8 @@ fn run(
         ..Config::default()
     };
     let mut runner = TestRunner::new(config);
-    let strategy = (select(viewers), generator.queries());
-    let (tally, runtime) = (Tally::default(), Handle::current());
+    let strategy = (select(viewers), generator.operations(operation));
+    let (tally, runtime) = (Tally::<AtomicUsize>::default(), Handle::current());
     let outcome = runner.run(&strategy, |(viewer, generated)| {
         // The runner is synchronous; the server runs on the test's other worker threads.
         let asked = tokio::task::block_in_place(|| runtime.block_on(ask(&viewer, &generated)));
@@ -993,16 +1043,10 @@ fn run(
     if let Err(failure) = outcome {
         panic!("{failure}");
     }
-    // Refusals (`first` with `last`, a junk cursor) null whole queries; were they most of
-    // them, the property would be checking error messages and little else.
-    let (asked, in_full) = (
-        tally.asked.into_inner(),
-        tally.answered_in_full.into_inner(),
-    );
-    assert!(
-        in_full * 3 >= asked,
-        "only {in_full} of {asked} queries answered in full"
-    );
+    Tally {
+        asked: tally.asked.into_inner(),
+        answered_in_full: tally.answered_in_full.into_inner(),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1010,9 +1054,14 @@ async fn random_queries_show_strangers_nothing_of_another_org() {
     let world = World::new().await;
     let (generator, disguise) = (Generator::new(&world).await, Disguise::new(&world));
     let viewers = strangers(&world).into_iter().cloned().collect();
-    run(viewers, 300, &generator, async |viewer, generated| {
-        ask_as_stranger(&world, &disguise, viewer, generated).await
-    });
+    run(
+        Operation::Query,
+        viewers,
+        300,
+        &generator,
+        async |viewer, generated| ask_as_stranger(&world, &disguise, viewer, generated).await,
+    )
+    .assert_mostly_answered();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1023,7 +1072,55 @@ async fn random_queries_of_an_orgs_owner_and_a_platform_admin_never_fail_interna
         world.alpha.person("owner").clone(),
         world.platform_admin.clone(),
     ];
-    run(viewers, 100, &generator, async |viewer, generated| {
-        ask(&world, viewer, generated).await
-    });
+    run(
+        Operation::Query,
+        viewers,
+        100,
+        &generator,
+        async |viewer, generated| ask(&world, viewer, generated).await,
+    )
+    .assert_mostly_answered();
+}
+
+/// Everything of alpha a stranger's mutation could change, as alpha's owner reads it.
+const ALPHA_STATE: &str = r#"
+query AlphaState($id: ID!) {
+  organization(id: $id) {
+    name slug industry companySize settings status updatedAt
+    members(first: 20) { totalCount edges { node { id role status department
+      user { id name email phone title timezone } } } }
+    assessments(first: 20) { totalCount edges { node { id status responses updatedAt
+      score { id overallScore } } } }
+    digitalTwin { id computedAt maturityScore snapshots(first: 20) { totalCount } }
+    invitations(first: 20) { totalCount edges { node { id status expiresAt } } }
+    auditLog(first: 1) { totalCount }
+  }
+  viewer { consents(first: 20) { totalCount edges { node { id granted } } } }
+}"#;
+
+/// Random mutations by strangers to alpha, naming alpha's objects: each is answered without
+/// an internal error, its data names nothing of alpha, and alpha is as it was. (Their errors
+/// may quote the IDs they were sent; the differential check of queries covers echoes.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_mutations_by_strangers_change_nothing_of_another_org() {
+    let world = World::new().await;
+    let generator = Generator::new(&world).await;
+    let owner = world.alpha.person("owner");
+    let alpha = id_variables(&global_id("Organization", world.alpha.id));
+    let before = world.query(Some(owner), ALPHA_STATE, alpha.clone()).await;
+    assert!(before.get("errors").is_none(), "{before}");
+    let viewers = strangers(&world).into_iter().cloned().collect();
+    run(
+        Operation::Mutation,
+        viewers,
+        100,
+        &generator,
+        async |viewer, generated| {
+            let response = ask(&world, viewer, generated).await?;
+            assert_nothing_of_alpha(&world, &response["data"]);
+            let now = world.query(Some(owner), ALPHA_STATE, alpha.clone()).await;
+            prop_assert_eq!(&now, &before, "alpha changed");
+            Ok(response)
+        },
+    );
 }
