@@ -7,6 +7,7 @@
 //! it can be replayed by hand; `PROPTEST_CASES` runs more cases, `PROPTEST_RNG_SEED` replays
 //! a run.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -484,9 +485,11 @@ const DATES: [&str; 6] = [
 struct Generator {
     schema: Schema,
     pools: Pools,
-    selection_sets:
-        std::cell::RefCell<HashMap<(String, usize, bool), BoxedStrategy<Vec<Selection>>>>,
+    selection_sets: RefCell<HashMap<SelectionSetKey, BoxedStrategy<Vec<Selection>>>>,
 }
+
+/// A selection set's type, depth, and whether it may hold inline fragments.
+type SelectionSetKey = (String, usize, bool);
 
 impl Generator {
     /// Random operations of one kind, from the schema's root type for it.
