@@ -316,7 +316,6 @@ enum Selection {
 #[derive(Clone)]
 struct Generated {
     operation: Operation,
-    root: Vec<Selection>,
     query: String,
     variables: Value,
 }
@@ -355,7 +354,6 @@ impl Generated {
         let variables = Value::Object(writer.variables);
         Self {
             operation,
-            root,
             query,
             variables,
         }
@@ -823,9 +821,9 @@ fn assert_nothing_of_alpha(world: &World, response: &Value) {
 
 /// What a request naming alpha's objects becomes when it names objects never issued instead:
 /// each of alpha's keys and each value only alpha has swapped for one of nothing, of the same
-/// length (error locations stay put), in plain text; and each key inside global IDs and
-/// cursors. (A cursor's sort value is the client's to choose: it tells a page where to start,
-/// whether any row has it or not, so it stays.)
+/// length (error locations stay put), in the request's text and variables as sent, plain and
+/// inside global IDs and cursors. (Inside a cursor only the key: its sort value is the
+/// client's to choose, and tells a page where to start whether any row has it or not.)
 struct Disguise {
     keys: Vec<(String, String)>,
     values: Vec<(String, String)>,
@@ -838,7 +836,9 @@ impl Disguise {
             .map(|key| (key.to_string(), Uuid::now_v7().to_string()))
             .collect();
         keys.push((world.alpha.audit_entry.clone(), "f".repeat(64)));
+        // Alpha's slug only as a whole string (in JSON or a GraphQL literal, quoted).
         let values = [
+            ("\"alpha\"", "\"gamma\""),
             ("Org alpha", "Org gamma"),
             ("@alpha.example", "@gamma.example"),
         ];
@@ -854,12 +854,9 @@ impl Disguise {
         swaps.into_iter().fold(text.to_owned(), swap)
     }
 
-    /// `text` with alpha's names swapped, in it and in every global ID or cursor in it (alone,
-    /// or quoted in a message).
+    /// `text` (a query, or JSON) with alpha's names swapped, plain and in every global ID or
+    /// cursor in it, alone or quoted in a message.
     fn text(&self, text: &str) -> String {
-        if text == "alpha" {
-            return "gamma".to_owned();
-        }
         let swapped = Self::swap(text, self.keys.iter().chain(&self.values));
         let in_token = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
         let (mut out, mut token) = (String::new(), String::new());
@@ -886,75 +883,21 @@ impl Disguise {
     }
 
     fn json(&self, value: &Value) -> Value {
-        match value {
-            Value::String(text) => Value::String(self.text(text)),
-            Value::Array(items) => items.iter().map(|item| self.json(item)).collect(),
-            Value::Object(fields) => {
-                let fields = fields
-                    .iter()
-                    .map(|(key, value)| (key.clone(), self.json(value)));
-                Value::Object(fields.collect())
-            }
-            other => other.clone(),
-        }
-    }
-
-    fn value(&self, value: &InputValue) -> InputValue {
-        match value {
-            InputValue::Text(text) => InputValue::Text(self.text(text)),
-            InputValue::List(items) => {
-                InputValue::List(items.iter().map(|item| self.value(item)).collect())
-            }
-            InputValue::Object(fields) => {
-                let fields = fields
-                    .iter()
-                    .map(|(name, value)| (name.clone(), self.value(value)));
-                InputValue::Object(fields.collect())
-            }
-            other => other.clone(),
-        }
-    }
-
-    fn selections(&self, selections: &[Selection]) -> Vec<Selection> {
-        let selection = |selection: &Selection| match selection {
-            Selection::Typename => Selection::Typename,
-            Selection::Field {
-                name,
-                arguments,
-                directive,
-                selections,
-            } => Selection::Field {
-                name: name.clone(),
-                arguments: arguments
-                    .iter()
-                    .map(|(name, argument)| {
-                        let value = self.value(&argument.value);
-                        (
-                            name.clone(),
-                            Argument {
-                                value,
-                                ..argument.clone()
-                            },
-                        )
-                    })
-                    .collect(),
-                directive: directive.clone(),
-                selections: self.selections(selections),
-            },
-            Selection::Fragment { on, selections } => Selection::Fragment {
-                on: on.clone(),
-                selections: self.selections(selections),
-            },
-        };
-        selections.iter().map(selection).collect()
+        let swapped = self.text(&value.to_string());
+        serde_json::from_str(&swapped).expect("swaps keep JSON valid")
     }
 
     /// `generated` naming nothing of alpha, if it names anything of alpha.
     fn request(&self, generated: &Generated) -> Option<Generated> {
-        let disguised = Generated::new(generated.operation, self.selections(&generated.root));
-        let same =
-            (&disguised.query, &disguised.variables) == (&generated.query, &generated.variables);
-        (!same).then_some(disguised)
+        let query = self.text(&generated.query);
+        let variables = self.json(&generated.variables);
+        let same = (&query, &variables) == (&generated.query, &generated.variables);
+        let operation = generated.operation;
+        (!same).then_some(Generated {
+            operation,
+            query,
+            variables,
+        })
     }
 }
 
@@ -1126,4 +1069,19 @@ async fn random_mutations_by_strangers_change_nothing_of_another_org() {
             Ok(response)
         },
     );
+}
+
+#[test]
+fn a_disguise_swaps_keys_plain_and_encoded_and_a_slug_only_whole() {
+    let (key, unknown) = (Uuid::now_v7().to_string(), Uuid::now_v7().to_string());
+    let disguise = Disguise {
+        keys: vec![(key.clone(), unknown.clone())],
+        values: vec![("\"alpha\"".to_owned(), "\"gamma\"".to_owned())],
+    };
+    let (id, unknown_id) = (global_id("User", &key), global_id("User", &unknown));
+    let text = json!({ "raw": key, "message": format!("`{id}` is not an orgraph ID"),
+        "slug": "alpha", "word": "alphabet" });
+    let expected = json!({ "raw": unknown, "message": format!("`{unknown_id}` is not an orgraph ID"),
+        "slug": "gamma", "word": "alphabet" });
+    assert_eq!(disguise.json(&text), expected);
 }
