@@ -1,11 +1,14 @@
-//! Random valid queries, generated from the schema the server describes by introspection and
-//! asked as every kind of viewer. Whatever is asked, the answer is a well-formed GraphQL
-//! response with no internal error; and to a member of beta (in any role) or the outsider,
-//! asking with variables that name alpha's objects, nothing in it names anything of alpha.
+//! Random valid operations, generated from the schema the server describes by introspection
+//! and asked as every kind of viewer. Whatever is asked, the answer is a well-formed GraphQL
+//! response with no internal error and no refusal of the document itself (that would be a
+//! generator bug), bar a refusal for cost. To a member of beta (in any role) or the outsider,
+//! asking with arguments that name alpha's objects, the answer names nothing of alpha and is
+//! the answer to the same request naming objects never issued; their mutations leave alpha as
+//! it was.
 //!
-//! A failing case is shrunk by proptest and printed as the query's text and its variables, so
-//! it can be replayed by hand; `PROPTEST_CASES` runs more cases, `PROPTEST_RNG_SEED` replays
-//! a run.
+//! A failing case is shrunk by proptest and printed as the viewer, the query's text and its
+//! variables, so it can be replayed by hand; `PROPTEST_CASES` runs more cases than the default,
+//! `PROPTEST_RNG_SEED` replays a run.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
