@@ -13,8 +13,8 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
 
@@ -39,7 +39,21 @@ pub struct Metrics {
     errors: IntCounterVec,
     statements: Histogram,
     pool: IntGaugeVec,
+    websockets: IntGauge,
+    subscriptions: IntGauge,
+    deliveries: IntCounter,
+    delivery_lag: Histogram,
+    subscriptions_ended: IntCounterVec,
     operation_names: Mutex<HashSet<String>>,
+}
+
+/// Counts one open websocket (or subscription) while it lives.
+pub struct Open(IntGauge);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
 }
 
 /// One GraphQL operation, as it is counted.
@@ -97,6 +111,36 @@ impl Metrics {
             ),
             &["state"],
         )?;
+        let websockets = IntGauge::new("orgraph_websockets_open", "GraphQL websockets open")?;
+        let subscriptions = IntGauge::new(
+            "orgraph_subscriptions_active",
+            "Subscriptions running over the websockets",
+        )?;
+        let deliveries = IntCounter::new(
+            "orgraph_subscription_deliveries_total",
+            "Events delivered to subscribers",
+        )?;
+        let delivery_lag = Histogram::with_opts(
+            HistogramOpts::new(
+                "orgraph_subscription_delivery_lag_seconds",
+                "From an event's writing to its delivery to a subscriber",
+            )
+            .buckets(DURATION_BUCKETS.to_vec()),
+        )?;
+        let subscriptions_ended = IntCounterVec::new(
+            Opts::new(
+                "orgraph_subscriptions_ended_total",
+                "Subscriptions the server ended, by why: lagged (events dropped for a slow \
+                 subscriber), revoked (no longer a member), replay_too_long, invalid_token, \
+                 database",
+            ),
+            &["reason"],
+        )?;
+        registry.register(Box::new(websockets.clone()))?;
+        registry.register(Box::new(subscriptions.clone()))?;
+        registry.register(Box::new(deliveries.clone()))?;
+        registry.register(Box::new(delivery_lag.clone()))?;
+        registry.register(Box::new(subscriptions_ended.clone()))?;
         registry.register(Box::new(http_requests.clone()))?;
         registry.register(Box::new(http_duration.clone()))?;
         registry.register(Box::new(operations.clone()))?;
@@ -111,8 +155,36 @@ impl Metrics {
             errors,
             statements,
             pool,
+            websockets,
+            subscriptions,
+            deliveries,
+            delivery_lag,
+            subscriptions_ended,
             operation_names: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// A websocket opened; it counts until the guard is dropped.
+    pub fn websocket_opened(&self) -> Open {
+        self.websockets.inc();
+        Open(self.websockets.clone())
+    }
+
+    /// A subscription started; it counts until the guard is dropped.
+    pub fn subscription_started(&self) -> Open {
+        self.subscriptions.inc();
+        Open(self.subscriptions.clone())
+    }
+
+    /// An event reached a subscriber `lag` after it was written.
+    pub fn delivered(&self, lag: Duration) {
+        self.deliveries.inc();
+        self.delivery_lag.observe(lag.as_secs_f64());
+    }
+
+    /// The server ended a subscription, for `reason`.
+    pub fn subscription_ended(&self, reason: &'static str) {
+        self.subscriptions_ended.with_label_values(&[reason]).inc();
     }
 
     /// Counts one GraphQL operation and its errors.

@@ -114,10 +114,12 @@ impl Application {
             .await
             .context("reading the reference tables")?;
         let broker = broker(settings, &db).await?;
+        let metrics = Arc::new(Metrics::new().context("the metrics registry")?);
         let feeds = Feeds {
             broker: broker.clone(),
             tokens: ResumeTokens::new(settings.resolve_jwt_secret()?.as_bytes()),
             replay_most: settings.subscription_replay_max,
+            metrics: metrics.clone(),
         };
         let state = AppState {
             executor: Arc::new(executor(settings, reference, feeds)?),
@@ -128,7 +130,7 @@ impl Application {
             max_body_bytes: settings.max_body_bytes,
             graphiql: graphiql::Assets::from_cdn_setting(settings.graphiql_cdn),
             request_timeout: settings.request_timeout(),
-            metrics: Arc::new(Metrics::new().context("the metrics registry")?),
+            metrics,
             broker,
             ws: WebSocketLimits {
                 keepalive: settings.ws_keepalive(),

@@ -13,6 +13,7 @@ use super::broker::{Broker, Event};
 use super::delivery::{Seam, Subscriber, Topic, Verdict, verdict};
 use super::resume::ResumeTokens;
 use crate::auth::viewer::Viewer;
+use crate::metrics::{Metrics, Open};
 
 /// Opens feeds: the broker, the resume tokens and the replay bound, shared by every
 /// subscription.
@@ -22,6 +23,7 @@ pub struct Feeds {
     pub tokens: ResumeTokens,
     /// The most missed events a resume replays (`ORGRAPH_SUBSCRIPTION_REPLAY_MAX`).
     pub replay_most: usize,
+    pub metrics: Arc<Metrics>,
 }
 
 /// What a feed is for.
@@ -62,7 +64,26 @@ impl From<DbErr> for FeedEnd {
     }
 }
 
+impl FeedEnd {
+    /// How the metrics name it.
+    fn reason(&self) -> &'static str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::Lagged { .. } => "lagged",
+            Self::ReplayTooLong { .. } => "replay_too_long",
+            Self::InvalidToken => "invalid_token",
+            Self::Database(_) => "database",
+        }
+    }
+}
+
 impl Feeds {
+    /// `end`, counted, for a feed that does not open.
+    fn refused(&self, end: FeedEnd) -> FeedEnd {
+        self.metrics.subscription_ended(end.reason());
+        end
+    }
+
     /// The token of `organization`'s latest event: a resume from it misses nothing after now.
     pub async fn token_now(
         &self,
@@ -84,7 +105,7 @@ impl Feeds {
         let resume_after = resume_token
             .map(|token| self.tokens.decode(of.organization, token))
             .transpose()
-            .map_err(|_| FeedEnd::InvalidToken)?;
+            .map_err(|_| self.refused(FeedEnd::InvalidToken))?;
         // Subscribed first: whatever commits during the replay's read arrives live.
         let live = self.broker.subscribe();
         let (replay, seam) = match resume_after {
@@ -92,9 +113,9 @@ impl Feeds {
                 let limit = self.replay_most as u64 + 1;
                 let missed = super::after(&db, after, Some(of.organization), limit).await?;
                 if missed.len() > self.replay_most {
-                    return Err(FeedEnd::ReplayTooLong {
+                    return Err(self.refused(FeedEnd::ReplayTooLong {
                         most: self.replay_most,
-                    });
+                    }));
                 }
                 (
                     missed.into_iter().map(Arc::new).collect(),
@@ -111,6 +132,8 @@ impl Feeds {
             replay,
             seam,
             ended: false,
+            _active: self.metrics.subscription_started(),
+            metrics: self.metrics.clone(),
         };
         Ok(futures_util::stream::unfold(state, |mut feed| async move {
             let item = feed.next().await?;
@@ -120,6 +143,8 @@ impl Feeds {
 }
 
 struct Feed {
+    _active: Open,
+    metrics: Arc<Metrics>,
     of: FeedOf,
     db: DatabaseConnection,
     tokens: ResumeTokens,
@@ -167,6 +192,8 @@ impl Feed {
             );
             match (verdict, viewer) {
                 (Verdict::Deliver, Some(viewer)) => {
+                    let lag = (chrono::Utc::now() - event.created_at).to_std();
+                    self.metrics.delivered(lag.unwrap_or_default());
                     return Some(Ok(Delivery {
                         resume_token: self.token(event.sequence),
                         event,
@@ -186,6 +213,7 @@ impl Feed {
 
     fn end(&mut self, end: FeedEnd) -> Option<Result<Delivery, FeedEnd>> {
         self.ended = true;
+        self.metrics.subscription_ended(end.reason());
         Some(Err(end))
     }
 }
@@ -226,7 +254,10 @@ mod tests {
             PlatformRole::User,
             [(organization, MemberRole::Viewer)],
         );
+        let metrics = Arc::new(Metrics::new().expect("a registry"));
         Feed {
+            _active: metrics.subscription_started(),
+            metrics,
             of: FeedOf {
                 organization,
                 topic: Topic::Events(None),
@@ -281,5 +312,20 @@ mod tests {
             "resumes after 1"
         );
         assert!(feed.next().await.is_none(), "and ends");
+        let counted = feed.metrics.render(&DatabaseConnection::default());
+        for sample in [
+            "orgraph_subscription_deliveries_total 1",
+            "orgraph_subscriptions_ended_total{reason=\"lagged\"} 1",
+            "orgraph_subscriptions_active 1",
+        ] {
+            assert!(counted.contains(sample), "{sample} in {counted}");
+        }
+        let metrics = feed.metrics.clone();
+        drop(feed);
+        let counted = metrics.render(&DatabaseConnection::default());
+        assert!(
+            counted.contains("orgraph_subscriptions_active 0"),
+            "{counted}"
+        );
     }
 }

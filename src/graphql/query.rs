@@ -143,8 +143,10 @@ impl Query {
             .iter()
             .enumerate()
             .map(|(index, id)| async move { resolve_node(ctx, id, &format!("ids.{index}")).await });
-        let nodes = futures_util::future::try_join_all(nodes).await?;
-        Ok(nodes)
+        // All of them, then the first error in list order: which one failed first depends on
+        // timing (the viewer's memberships may still be loading), the answer must not.
+        let nodes = futures_util::future::join_all(nodes).await;
+        Ok(nodes.into_iter().collect::<Result<_, _>>()?)
     }
 
     /// The maturity scale, level 0 to 9. Public reference data.

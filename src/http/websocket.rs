@@ -37,6 +37,9 @@ use crate::startup::AppState;
 /// How long a client has to send `connection_init`.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Each socket's read and write buffer.
+const SOCKET_BUFFER_BYTES: usize = 8 << 10;
+
 /// Messages the operations of one connection may have queued for the client.
 const OUTGOING_QUEUE: usize = 64;
 
@@ -44,7 +47,15 @@ const OUTGOING_QUEUE: usize = 64;
 pub async fn upgrade(state: AppState, client: Option<SocketAddr>, request: Request) -> Response {
     let (mut parts, _body) = request.into_parts();
     let upgrade = match WebSocketUpgrade::from_request_parts(&mut parts, &state).await {
-        Ok(upgrade) => upgrade.protocols(Protocol::NAMES),
+        Ok(upgrade) => upgrade
+            .protocols(Protocol::NAMES)
+            // GraphQL messages are small and dashboards hold sockets by the thousand: the
+            // default 128 KiB each way per socket would cost a quarter of a gigabyte a thousand.
+            .read_buffer_size(SOCKET_BUFFER_BYTES)
+            .write_buffer_size(SOCKET_BUFFER_BYTES)
+            // A message is a GraphQL request: no larger than an HTTP body may be.
+            .max_message_size(state.max_body_bytes)
+            .max_frame_size(state.max_body_bytes),
         Err(rejection) => return rejection.into_response(),
     };
     let protocol = upgrade
@@ -132,6 +143,7 @@ impl Connection {
         mut queued: mpsc::Receiver<(String, Outgoing)>,
     ) {
         tracing::debug!(client = ?self.client, protocol = ?self.protocol, "websocket opened");
+        let _open = self.state.metrics.websocket_opened();
         let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
         tokio::pin!(init_deadline);
         let mut keepalive = tokio::time::interval(self.state.ws.keepalive);

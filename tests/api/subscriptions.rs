@@ -786,3 +786,39 @@ async fn invitation_events_reach_owners_and_admins_only_and_a_joining_member_is_
         [json!("ORGANIZATION_UPDATED"), json!("MEMBER_JOINED")]
     );
 }
+
+#[tokio::test]
+async fn metrics_count_open_sockets_active_subscriptions_and_deliveries() {
+    let world = World::new().await;
+    let viewer = world.alpha.person("viewer");
+    let mut socket = subscribed_to_alpha(&world, viewer, "1", EVENTS).await;
+    rename(
+        &world,
+        world.alpha.person("owner"),
+        world.alpha.id,
+        "Alpha 2",
+    )
+    .await;
+    socket.next_payload("1").await;
+    let metrics = world
+        .app
+        .client
+        .get(world.app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for sample in [
+        "orgraph_websockets_open 1",
+        "orgraph_subscriptions_active 1",
+        "orgraph_subscription_deliveries_total 1",
+        "orgraph_subscription_delivery_lag_seconds_count 1",
+    ] {
+        assert!(
+            metrics.lines().any(|line| line == sample),
+            "{sample} in {metrics}"
+        );
+    }
+}

@@ -77,7 +77,7 @@ query Lists($id: ID!, $members: String, $assessments: String, $snapshots: String
 }"#;
 
 /// Every object of `org` with a global ID, as (kind, key): one of each kind, and every member.
-fn objects(org: &Org) -> Vec<(&'static str, String)> {
+pub(crate) fn objects(org: &Org) -> Vec<(&'static str, String)> {
     let mut objects = vec![
         ("Organization", org.id.to_string()),
         ("Membership", org.membership.to_string()),
@@ -102,13 +102,13 @@ fn unknown_key(kind: &str) -> String {
 }
 
 /// The global IDs of every object of `org`.
-fn global_ids(org: &Org) -> Vec<String> {
+pub(crate) fn global_ids(org: &Org) -> Vec<String> {
     let objects = objects(org).into_iter();
     objects.map(|(kind, key)| global_id(kind, key)).collect()
 }
 
 /// Everyone alpha must not exist for: a member of beta in every role, and the outsider.
-fn strangers(world: &World) -> Vec<&Person> {
+pub(crate) fn strangers(world: &World) -> Vec<&Person> {
     let beta = ROLES.iter().map(|role| world.beta.person(role));
     beta.chain([&world.outsider]).collect()
 }
@@ -146,7 +146,7 @@ async fn assert_same_as_unknown(
 }
 
 /// Every string in `value`, and the text of each that is base64url (global IDs, cursors).
-fn texts(value: &Value, into: &mut Vec<String>) {
+pub(crate) fn texts(value: &Value, into: &mut Vec<String>) {
     match value {
         Value::String(text) => {
             let decoded = URL_SAFE_NO_PAD.decode(text).ok();
@@ -160,7 +160,7 @@ fn texts(value: &Value, into: &mut Vec<String>) {
 }
 
 /// Asserts that no text, ID or cursor in `response` names any of `keys`.
-fn assert_no_trace(response: &Value, keys: &[Uuid]) {
+pub(crate) fn assert_no_trace(response: &Value, keys: &[Uuid]) {
     let mut all = Vec::new();
     texts(response, &mut all);
     for key in keys.iter().map(Uuid::to_string) {
@@ -170,7 +170,7 @@ fn assert_no_trace(response: &Value, keys: &[Uuid]) {
 }
 
 /// The UUID keys of everything alpha holds.
-fn alpha_keys(world: &World) -> Vec<Uuid> {
+pub(crate) fn alpha_keys(world: &World) -> Vec<Uuid> {
     let objects = objects(&world.alpha).into_iter();
     objects.filter_map(|(_, key)| key.parse().ok()).collect()
 }

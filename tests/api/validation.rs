@@ -88,3 +88,28 @@ async fn limits_follow_each_requests_variables_once_the_document_is_known_valid(
     assert_eq!(error_codes(&large), ["QUERY_TOO_COMPLEX"], "{large}");
     assert!(large["data"].is_null());
 }
+
+/// Found by `random_queries`: `nodes` resolved its IDs concurrently and answered with whichever
+/// failed first, so one request could name `ids.1` on a cold start (the viewer's memberships
+/// still loading) and `ids.0` the next time; a stranger's answer then depended on timing, not
+/// on the IDs. The first bad ID in the list is the one named.
+#[tokio::test]
+async fn nodes_names_the_first_bad_id_in_the_list_on_every_request() {
+    let world = World::new().await;
+    let query = "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { id } }";
+    // A well-formed global ID with a bad key (found out after the viewer is read), then text
+    // that is no global ID at all (found out at once).
+    let ids = json!({ "ids": [global_id("Organization", "not-a-uuid"), "junk"] });
+    for viewer in [world.alpha.person("owner"), world.beta.person("viewer")] {
+        for attempt in ["first", "second"] {
+            let response = world.query(Some(viewer), query, ids.clone()).await;
+            let field = &response["errors"][0]["extensions"]["field"];
+            assert_eq!(
+                field, "ids.0",
+                "{}, {attempt} request: {response}",
+                viewer.email
+            );
+            assert_eq!(error_codes(&response), ["BAD_USER_INPUT"], "{response}");
+        }
+    }
+}

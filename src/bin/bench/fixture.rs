@@ -76,6 +76,11 @@ enum Ids {
 }
 
 impl Fixture {
+    /// A platform admin's token: they may read, change and subscribe to every organisation.
+    pub fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
     pub async fn load(db: &DatabaseConnection, keys: &TokenKeys) -> anyhow::Result<Self> {
         let rows = query(
             db,
@@ -226,6 +231,20 @@ impl Fixture {
 
 /// An active platform admin: the first one there is, or one made for the bench (the synthetic
 /// data set has none).
+/// The first `count` organisations, by id.
+pub async fn organizations(db: &DatabaseConnection, count: usize) -> anyhow::Result<Vec<Uuid>> {
+    let rows = query(
+        db,
+        "SELECT id FROM organizations WHERE deleted_at IS NULL ORDER BY id LIMIT ?",
+        [(count as i64).into()],
+    )
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|row| row.try_get("", "id"))
+        .collect::<Result<_, _>>()?)
+}
+
 async fn platform_admin(db: &DatabaseConnection) -> anyhow::Result<Uuid> {
     let found = query(
         db,

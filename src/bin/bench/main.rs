@@ -26,6 +26,7 @@ mod peer;
 mod report;
 mod servers;
 mod sql;
+mod subscriptions;
 
 use std::net::SocketAddr;
 
@@ -86,7 +87,7 @@ struct Args {
     #[arg(long, default_value_t = 3)]
     rounds: usize,
     /// Only these scenarios (comma-separated: lookup, dashboard, members, nested, analytics,
-    /// mutation; `members` includes its scaling check), e.g. to profile one of them.
+    /// mutation, subscriptions; `members` includes its scaling check), e.g. to profile one.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// Compare with this peer as well (PostgreSQL only; installed with npm into data/peer/).
@@ -99,6 +100,15 @@ struct Args {
     /// Leave the baseline out (each server's peak memory is its own process's either way).
     #[arg(long)]
     without_baseline: bool,
+    /// `subscriptions`: websockets held open, each subscribed to one organisation's events.
+    #[arg(long, default_value_t = 2000)]
+    subscribers: usize,
+    /// `subscriptions`: the organisations they are spread over.
+    #[arg(long, default_value_t = 20)]
+    subscribed_orgs: usize,
+    /// `subscriptions`: renames sent over HTTP while they listen, spread over the organisations.
+    #[arg(long, default_value_t = 200)]
+    subscription_mutations: usize,
 }
 
 /// The peers the bench knows how to run.
@@ -299,6 +309,15 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         line.print(None);
         runs.push(line);
         fixture::remove_submissions(&db, &fixture, &submissions, started).await?;
+    }
+    if args.runs("subscriptions") {
+        let load = subscriptions::Load {
+            subscribers: args.subscribers,
+            organizations: args.subscribed_orgs,
+            mutations: args.subscription_mutations,
+        };
+        let organizations = fixture::organizations(&db, args.subscribed_orgs).await?;
+        subscriptions::run(&orgraph, fixture.admin_token(), &organizations, &load).await?;
     }
     runs.print_summary(peer.is_some());
     let memory: Vec<String> = servers

@@ -80,6 +80,9 @@ impl Server {
                 settings.db_max_connections.to_string(),
             )
             .env("ORGRAPH_MAX_PAGE_SIZE", settings.max_page_size.to_string())
+            // The `subscriptions` scenario's sockets are all one person's, from one address.
+            .env("ORGRAPH_MAX_SOCKETS_PER_PERSON", "100000")
+            .env("ORGRAPH_MAX_SOCKETS_PER_ADDRESS", "100000")
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
