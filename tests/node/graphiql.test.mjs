@@ -1,6 +1,7 @@
 // GraphiQL in a real browser (Debian's chromium), with every request to anything but the
 // server refused: the page loads with a hint at the token in Headers, runs its first tab's
-// query and shows the demo's maturity levels, and runs a signed-in tab given the token.
+// query and shows the demo's maturity levels, runs a signed-in tab given the token, and runs a
+// subscription over the websocket that shows a rename made over HTTP.
 
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -55,18 +56,52 @@ try {
   // The second tab (the dashboard) needs the token: with a real one in place of the hint it
   // shows Northwind's digital twin.
   await page.locator(".graphiql-tab").nth(1).click();
+  await settle(page);
   assert.match(await editorValue(page, headersEditor), tokenHint);
   await page.evaluate(
     ([selector, headers]) => document.querySelector(selector).CodeMirror.setValue(headers),
     [headersEditor, JSON.stringify({ Authorization: `Bearer ${token}` })],
   );
   // This time from the keyboard, in the query editor.
+  await settle(page);
   await page.locator(".graphiql-query-editor .CodeMirror").click();
   await page.keyboard.press("Control+Enter");
   const dashboard = await resultOf(page);
   const twin = dashboard.data?.organization?.digitalTwin;
   assert.ok(twin?.maturityLevel?.name, JSON.stringify(dashboard).slice(0, 500));
   console.log(`second tab, signed in: ${dashboard.data.organization.name} at maturity "${twin.maturityLevel.name}"`);
+
+  // A subscription, over the websocket with the same headers: it shows a rename sent over
+  // HTTP. From the organisation's resume token, so a rename made before the socket has
+  // subscribed is replayed, not missed.
+  const { data: before } = await asOwner(
+    `{ organization(slug: "northwind-logistics") { id name resumeToken } }`,
+  );
+  const northwind = before.organization;
+  const subscription = `subscription {
+    organizationEvents(organizationId: "${northwind.id}", resumeToken: "${northwind.resumeToken}") {
+      type organization { name } } }`;
+  // In a tab of its own, as a person would open one, with the token in its headers.
+  await page.locator("button.graphiql-tab-add").click();
+  await page.evaluate(
+    ([selector, headers]) => document.querySelector(selector).CodeMirror.setValue(headers),
+    [headersEditor, JSON.stringify({ Authorization: `Bearer ${token}` })],
+  );
+  await page.evaluate(
+    ([selector, query]) => document.querySelector(selector).CodeMirror.setValue(query),
+    [".graphiql-query-editor .CodeMirror", subscription],
+  );
+  await settle(page);
+  await page.locator(".graphiql-execute-button").click();
+  const rename = `mutation($input: UpdateOrganizationInput!) {
+    updateOrganization(input: $input) { organization { name } } }`;
+  const renamed = `${northwind.name} (live)`;
+  await asOwner(rename, { input: { organizationId: northwind.id, name: renamed } });
+  const event = await resultOf(page);
+  assert.equal(event.data?.organizationEvents?.type, "ORGANIZATION_UPDATED", JSON.stringify(event));
+  assert.equal(event.data.organizationEvents.organization.name, renamed);
+  await asOwner(rename, { input: { organizationId: northwind.id, name: northwind.name } });
+  console.log(`subscription tab: "${renamed}" arrived over the websocket`);
 
   if (process.env.GRAPHIQL_SCREENSHOT) {
     await page.screenshot({ path: process.env.GRAPHIQL_SCREENSHOT });
@@ -76,6 +111,24 @@ try {
   console.log("no request left the server's origin");
 } finally {
   await browser.close();
+}
+
+// Runs `query` over HTTP as the demo owner; the response, which must hold no error.
+async function asOwner(query, variables = {}) {
+  const response = await fetch(endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  assert.equal(body.errors, undefined, JSON.stringify(body));
+  return body;
+}
+
+// GraphiQL takes in an edit or a change of tab (the operation name it sends) after a debounce:
+// an execution started sooner sends the previous tab's operation name.
+async function settle(page) {
+  await page.waitForTimeout(500);
 }
 
 async function editorValue(page, selector) {
