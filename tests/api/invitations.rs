@@ -87,6 +87,11 @@ async fn refused(
     response
 }
 
+/// `person` accepts with `token`, which must be refused with `code` and write nothing.
+async fn accept_refused(world: &World, person: &Person, token: &str, code: &str) -> Value {
+    refused(world, person, ACCEPT, json!({ "token": token }), code).await
+}
+
 /// `value` with every ID, token and time replaced by its kind, so two answers compare by shape
 /// and by what they say.
 fn shape(value: &Value) -> Value {
@@ -234,14 +239,7 @@ async fn the_invitee_joins_once_by_accepting_with_the_token() {
     assert_eq!(members["data"]["organization"]["members"]["totalCount"], 6);
 
     // The token is single-use, and the invitation no longer open.
-    let again = refused(
-        &world,
-        invitee,
-        ACCEPT,
-        json!({ "token": token }),
-        "CONFLICT",
-    )
-    .await;
+    let again = accept_refused(&world, invitee, &token, "CONFLICT").await;
     assert!(again.to_string().contains("accepted"), "{again}");
     let mine = world.query(Some(invitee), MY_INVITATIONS, json!({})).await;
     assert_eq!(mine["data"]["viewer"]["invitations"], json!([]));
@@ -252,14 +250,7 @@ async fn a_token_is_of_no_use_to_anyone_but_its_addressee() {
     let world = World::new().await;
     let (_, token) = invite(&world, &world.alpha, "someone@example.org", "MEMBER").await;
     let thief = world.beta.person("owner");
-    let stolen = refused(
-        &world,
-        thief,
-        ACCEPT,
-        json!({ "token": token }),
-        "NOT_FOUND",
-    )
-    .await;
+    let stolen = accept_refused(&world, thief, &token, "NOT_FOUND").await;
     let forged = json!({ "token": "x".repeat(43) });
     let unknown = refused(&world, thief, ACCEPT, forged, "NOT_FOUND").await;
     assert_eq!(stolen, unknown, "a stolen token reads like a made-up one");
@@ -304,14 +295,7 @@ async fn revoked_resent_and_expired_invitations_open_and_close_as_they_should() 
     // A revoked invitation is answered by nobody, and not resent.
     let revoked = payload(&run(&world, admin, REVOKE, json!({ "invitationId": invitation })).await);
     assert_eq!(revoked["invitation"]["status"], "REVOKED");
-    let response = refused(
-        &world,
-        invitee,
-        ACCEPT,
-        json!({ "token": second_token }),
-        "CONFLICT",
-    )
-    .await;
+    let response = accept_refused(&world, invitee, &second_token, "CONFLICT").await;
     assert!(response.to_string().contains("revoked"), "{response}");
     let input = json!({ "invitationId": invitation });
     refused(&world, admin, RESEND, input.clone(), "CONFLICT").await;
@@ -328,14 +312,7 @@ async fn revoked_resent_and_expired_invitations_open_and_close_as_they_should() 
         .exec(&world.app.db)
         .await
         .unwrap();
-    let response = refused(
-        &world,
-        invitee,
-        ACCEPT,
-        json!({ "token": token }),
-        "CONFLICT",
-    )
-    .await;
+    let response = accept_refused(&world, invitee, &token, "CONFLICT").await;
     assert!(response.to_string().contains("expired"), "{response}");
     let alpha = json!({ "id": global_id("Organization", world.alpha.id) });
     let sent = world.query(Some(admin), SENT, alpha.clone()).await;
@@ -370,14 +347,7 @@ async fn the_invitee_may_decline_and_then_not_accept() {
     .await;
     let declined = payload(&run(&world, invitee, DECLINE, input).await);
     assert_eq!(declined["invitation"]["status"], "DECLINED");
-    refused(
-        &world,
-        invitee,
-        ACCEPT,
-        json!({ "token": token }),
-        "CONFLICT",
-    )
-    .await;
+    accept_refused(&world, invitee, &token, "CONFLICT").await;
 }
 
 #[tokio::test]
