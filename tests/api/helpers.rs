@@ -195,6 +195,61 @@ pub async fn spawn_instance(database_url: &str, configure: impl FnOnce(&mut Sett
     }
 }
 
+/// An orgraph process of its own on `database_url`, started as an operator starts one
+/// (`orgraph serve`, configured by the environment); killed when dropped.
+pub struct ServerProcess {
+    pub app: TestApp,
+    child: std::process::Child,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts [`ServerProcess`] on another app's database (`db` arranges rows in it) and waits
+/// until it answers `/healthz`.
+pub async fn spawn_process(database_url: &str, db: &DatabaseConnection) -> ServerProcess {
+    let address = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_orgraph"))
+        .arg("serve")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("ORGRAPH_LISTEN", address.to_string())
+        .env("ORGRAPH_JWT_SECRET", TEST_JWT_SECRET)
+        .env("ORGRAPH_SEED_DEMO", "false")
+        .env("ORGRAPH_JOBS", "false")
+        // As in test_settings: by signal only, not by the periodic read.
+        .env("ORGRAPH_EVENTS_CATCH_UP_SECONDS", "3600")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("orgraph starts");
+    let process = ServerProcess {
+        app: TestApp {
+            address,
+            client: reqwest::Client::new(),
+            db: db.clone(),
+            database_url: database_url.to_owned(),
+            _database: None,
+        },
+        child,
+    };
+    let health = process.app.url("/healthz");
+    for _ in 0..600 {
+        let answered = process.app.client.get(&health).send().await;
+        if answered.is_ok_and(|response| response.status().is_success()) {
+            return process;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("orgraph serve did not answer /healthz within 30 s");
+}
+
 /// Asserts that a CHECK constraint named `constraint` refused the statement.
 pub fn assert_check_refused(result: Result<ExecResult, DbErr>, constraint: &str) {
     let error = result.expect_err(&format!("{constraint} should refuse the row"));

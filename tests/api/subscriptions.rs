@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
 
-use crate::helpers::{TEST_JWT_SECRET, TestApp, on_postgres, spawn_app_with, spawn_instance};
+use crate::helpers::{TEST_JWT_SECRET, TestApp, on_postgres, spawn_app_with, spawn_process};
 use crate::world::{Person, World, bearer, global_id};
 
 /// How long anything awaited may take before the test fails.
@@ -483,10 +483,12 @@ async fn on_postgres_events_reach_other_instances_even_when_their_listener_is_cu
         return;
     }
     let world = World::new().await;
-    let other = spawn_instance(&world.app.database_url, |_| {}).await;
+    // A second server process on the same database, as behind a load balancer.
+    let process = spawn_process(&world.app.database_url, &world.app.db).await;
+    let other = &process.app;
     let (owner, alpha) = (world.alpha.person("owner"), world.alpha.id);
     let after = resume_token(&world, owner, alpha).await;
-    let mut socket = Socket::of(&other, owner).await;
+    let mut socket = Socket::of(other, owner).await;
     socket
         .subscribe("1", EVENTS, variables(alpha, &after))
         .await;
