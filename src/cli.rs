@@ -162,6 +162,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let settings = Settings::from_env()?;
     telemetry::init(settings.log_format);
+    for warning in crate::config::unknown_variables(std::env::vars().map(|(name, _)| name)) {
+        tracing::warn!("{warning}");
+    }
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate { action } => migrate(&settings, action).await,

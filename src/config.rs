@@ -41,7 +41,8 @@ pub enum LogFormat {
 pub struct Settings {
     /// `DATABASE_URL`: `sqlite://…` or `postgres://…`.
     pub database_url: String,
-    /// `ORGRAPH_LISTEN`: the address the HTTP server binds.
+    /// `ORGRAPH_LISTEN`: the address the HTTP server binds, `ip:port` or `host:port`.
+    #[serde(deserialize_with = "listen_address")]
     pub listen: SocketAddr,
     /// `ORGRAPH_JWT_SECRET`: the HS256 key tokens are signed with.
     pub jwt_secret: Option<String>,
@@ -388,6 +389,61 @@ impl Settings {
 }
 
 /// The environment variable a settings key is read from.
+/// An address to listen on: `ip:port`, or `host:port` with the host resolved once, at start
+/// (`localhost:8000`; an IPv4 address first, when the host has one).
+fn listen_address<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<SocketAddr, D::Error> {
+    use serde::de::Error;
+    use std::net::ToSocketAddrs;
+
+    let text = String::deserialize(deserializer)?;
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    let addresses = text
+        .to_socket_addrs()
+        .map_err(|error| D::Error::custom(format!("`{text}` is not host:port ({error})")))?;
+    addresses
+        .min_by_key(SocketAddr::is_ipv6)
+        .ok_or_else(|| D::Error::custom(format!("`{text}` names no address")))
+}
+
+/// The variables of settings orgraph reads: `DATABASE_URL` and `ORGRAPH_*`.
+fn known_variables() -> Vec<String> {
+    let defaults = serde_json::to_value(Settings::default()).expect("the settings serialise");
+    let keys = defaults
+        .as_object()
+        .into_iter()
+        .flat_map(|fields| fields.keys());
+    keys.map(|key| variable_for(key)).collect()
+}
+
+/// A warning for each `ORGRAPH_*` variable among `names` that is no setting, naming the
+/// closest one: a misspelled setting would otherwise be ignored without a word.
+pub fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let known = known_variables();
+    names
+        .into_iter()
+        .filter(|name| name.starts_with("ORGRAPH_") && name != "ORGRAPH_TEST_PG_URL")
+        .filter(|name| !known.contains(name))
+        .map(|name| {
+            let closest = known
+                .iter()
+                .map(|known| (strsim::levenshtein(known, &name), known))
+                .min();
+            match closest {
+                Some((distance, known)) if distance <= 3 => {
+                    format!(
+                        "{name} is not an orgraph setting and is ignored: did you mean {known}?"
+                    )
+                }
+                _ => format!("{name} is not an orgraph setting and is ignored"),
+            }
+        })
+        .collect()
+}
+
 fn variable_for(key: &str) -> String {
     if key == "database_url" {
         "DATABASE_URL".to_owned()
@@ -445,6 +501,38 @@ mod tests {
         let settings = settings_from(&[]).unwrap();
         assert_eq!(settings.backend(), Backend::Sqlite);
         assert_eq!(settings.listen.to_string(), "127.0.0.1:8000");
+    }
+
+    #[test]
+    fn a_host_name_is_a_listen_address() {
+        let settings = settings_from(&[("listen", "localhost:8123")]).unwrap();
+        assert!(settings.listen.ip().is_loopback(), "{}", settings.listen);
+        assert_eq!(settings.listen.port(), 8123);
+        let error = settings_from(&[("listen", "localhost")]).unwrap_err();
+        assert!(error.to_string().contains("ORGRAPH_LISTEN"), "{error}");
+    }
+
+    #[test]
+    fn a_misspelled_setting_is_named_with_the_closest_one() {
+        let names = [
+            "ORGRAPH_LISTN",
+            "ORGRAPH_LISTEN",
+            "ORGRAPH_TEST_PG_URL",
+            "ORGRAPH_WHATEVER_ELSE",
+            "PATH",
+        ];
+        let warnings = unknown_variables(names.map(str::to_owned));
+        assert_eq!(
+            warnings,
+            [
+                "ORGRAPH_LISTN is not an orgraph setting and is ignored: did you mean ORGRAPH_LISTEN?",
+                "ORGRAPH_WHATEVER_ELSE is not an orgraph setting and is ignored",
+            ]
+        );
+        assert!(
+            unknown_variables(known_variables()).is_empty(),
+            "every setting is known"
+        );
     }
 
     #[test]
