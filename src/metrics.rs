@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus::{
@@ -17,6 +18,8 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
+
+use crate::http::Answered;
 
 /// How many distinct operation names get a label value of their own.
 pub const MAX_OPERATION_NAMES: usize = 100;
@@ -253,10 +256,12 @@ fn pool_connections(db: &DatabaseConnection) -> Option<(i64, i64)> {
     }
 }
 
-/// Counts every HTTP request by route template, method and status, and times it.
+/// Counts every HTTP request by route template, method and status, times it, and logs one
+/// line for it. Each request gets an id (the client's `x-request-id` when it can be kept,
+/// else a new one): the audit log records it, and the answer carries it back.
 pub async fn track(
     State(metrics): State<std::sync::Arc<Metrics>>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let route = request
@@ -265,16 +270,47 @@ pub async fn track(
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
     let method = request.method().as_str().to_owned();
+    let request_id = crate::http::client_request_id(request.headers())
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let id_header = HeaderValue::from_str(&request_id).expect("a kept id is header text");
+    request
+        .headers_mut()
+        .insert(crate::http::REQUEST_ID, id_header.clone());
     let started = std::time::Instant::now();
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    let elapsed = started.elapsed();
     metrics
         .http_duration
         .with_label_values(&[route.as_str()])
-        .observe(started.elapsed().as_secs_f64());
+        .observe(elapsed.as_secs_f64());
     metrics
         .http_requests
         .with_label_values(&[route.as_str(), method.as_str(), response.status().as_str()])
         .inc();
+    let statements = response
+        .headers()
+        .get(crate::http::graphql::STATEMENTS_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let answered = response
+        .extensions()
+        .get::<Answered>()
+        .cloned()
+        .unwrap_or_default();
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        route = %route,
+        status = response.status().as_u16(),
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        statements,
+        operation = answered.operation.as_deref(),
+        errors = ?answered.error_codes,
+        "request"
+    );
+    response
+        .headers_mut()
+        .insert(crate::http::REQUEST_ID, id_header);
     response
 }
 

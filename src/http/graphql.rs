@@ -100,10 +100,16 @@ async fn run(
     method: Method,
 ) -> Response {
     let (db, statements) = db::counting(&state.db);
+    let operation = params.operation_name.clone();
     let answer = match prepare(state, params, &method) {
         Ok(request) => {
             let response = execute(state, headers, client, db, request).await;
-            answer(media, &response)
+            let mut answered = answer(media, &response);
+            answered.extensions_mut().insert(super::Answered {
+                operation,
+                error_codes: response.errors.iter().filter_map(error_code).collect(),
+            });
+            answered
         }
         Err(refusal) => refusal.into_response(media),
     };
@@ -348,7 +354,7 @@ pub(super) fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) ->
             .map(str::to_owned)
     };
     RequestOrigin::new(
-        header("x-request-id", 100),
+        super::client_request_id(headers),
         client.map(|address| address.ip()),
         header("user-agent", 500),
     )

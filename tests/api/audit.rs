@@ -748,3 +748,56 @@ async fn an_organisations_audit_log_counts_only_its_own_changes() {
         assert_eq!(edge["node"]["id"], global_id("AuditEntry", &row.hash));
     }
 }
+
+/// Every answer carries its request's id, the client's when it sent one: the same id the
+/// audit log records for the request's changes, so a client's report finds its audit rows.
+#[tokio::test]
+async fn the_answer_carries_the_request_id_the_audit_log_records() {
+    let world = World::new().await;
+    let owner = world.alpha.person("owner");
+    let input = json!({ "input": { "organizationId": global_id("Organization", world.alpha.id),
+                                   "name": "Alpha renamed" } });
+    let newest = || async {
+        AuditLog::find()
+            .order_by_desc(audit_log::Column::Id)
+            .one(&world.app.db)
+            .await
+            .unwrap()
+            .expect("an audit row")
+            .request_id
+    };
+    for sent in [None, Some("trace-42")] {
+        let mut request = world
+            .app
+            .client
+            .post(world.app.url("/graphql"))
+            .header("authorization", bearer(owner))
+            .json(&json!({ "query": UPDATE_ORGANIZATION, "variables": input }));
+        if let Some(id) = sent {
+            request = request.header("x-request-id", id);
+        }
+        let response = request.send().await.unwrap();
+        let answered = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        match sent {
+            Some(id) => assert_eq!(answered, id),
+            None => assert!(Uuid::parse_str(&answered).is_ok(), "{answered}"),
+        }
+        let body: Value = response.json().await.unwrap();
+        assert!(body.get("errors").is_none(), "{body}");
+        assert_eq!(newest().await.as_deref(), Some(answered.as_str()));
+    }
+    let health = world
+        .app
+        .client
+        .get(world.app.url("/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        health.headers().contains_key("x-request-id"),
+        "every answer carries one"
+    );
+}
