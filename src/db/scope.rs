@@ -127,11 +127,14 @@ impl Scope {
     }
 
     /// Invitations the viewer may read: those of organisations the viewer owns or administers,
-    /// and those addressed to the viewer, whichever organisation sent them.
+    /// and those addressed to the viewer from any organisation that is not deleted.
     pub fn invitations(&self, organization: Expr, invitee_email: Expr) -> Condition {
+        let addressed = Condition::all()
+            .add(self.addressed_to_viewer(invitee_email))
+            .add(Expr::exists(live(organization.clone())));
         Condition::any()
             .add(self.administered(organization))
-            .add(self.addressed_to_viewer(invitee_email))
+            .add(addressed)
     }
 
     /// Rows whose (lower-case) email `column` is the viewer's own.

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     Actor, ClientMutationId, begin, conflict_on_unique, invalid, journal, lock_organization,
-    require_role,
+    members, require_role,
 };
 use crate::audit::{self, Change};
 use crate::domain::invitation::{self, Refusal};
@@ -70,7 +70,7 @@ pub async fn invite(
             token: None,
         });
     }
-    membership::may_grant(actor_role, input.role).map_err(super::members::refused)?;
+    membership::may_grant(actor_role, input.role).map_err(members::refused)?;
     // Only the organisation's own members are looked up: it knows them already.
     if is_member(&tx, organization.id, &email).await? {
         return Err(AppError::Conflict(
@@ -197,28 +197,13 @@ pub async fn accept(
     journal(
         &tx,
         actor,
-        Change {
-            organization_id: Some(member.organization_id),
-            actor_user_id: Some(actor.user_id()),
-            table_name: "organization_members",
-            record_id: member.id.to_string(),
-            operation: AuditOperation::Insert,
-            old_values: None,
-            new_values: super::values(&member),
-        },
-        NewEvent {
-            organization_id: Some(member.organization_id),
-            actor_user_id: Some(actor.user_id()),
-            aggregate_type: "membership",
-            aggregate_id: member.id,
-            event_type: "member.joined",
-            payload: json!({
-                "membership_id": member.id,
-                "user_id": member.user_id,
-                "role": member.role,
-                "invitation_id": after.id,
-            }),
-        },
+        members::change(actor, &member, AuditOperation::Insert, None, Some(&member)),
+        members::event(
+            actor,
+            &member,
+            "member.joined",
+            json!({ "role": member.role, "invitation_id": after.id }),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -252,7 +237,7 @@ async fn administered(
     let (_, role) = require_role(tx, actor, found.organization_id, MemberRole::Admin).await?;
     // Read again now that the organisation is locked: a concurrent answer may have won.
     let invitation = find(tx, invitation_id).await?.ok_or(AppError::NotFound)?;
-    membership::may_grant(role, invitation.role).map_err(super::members::refused)?;
+    membership::may_grant(role, invitation.role).map_err(members::refused)?;
     invitation::may_reissue(invitation.status).map_err(closed)?;
     Ok(invitation)
 }

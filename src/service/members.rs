@@ -160,7 +160,8 @@ pub(super) fn refused(refusal: Refusal) -> AppError {
     }
 }
 
-fn change(
+/// The audit row of a change to a membership.
+pub(super) fn change(
     actor: Actor<'_>,
     member: &organization_members::Model,
     operation: AuditOperation,
@@ -178,7 +179,8 @@ fn change(
     }
 }
 
-fn event(
+/// The event of a change to a membership; its payload gains the membership's and person's ids.
+pub(super) fn event(
     actor: Actor<'_>,
     member: &organization_members::Model,
     event_type: &'static str,

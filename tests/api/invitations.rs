@@ -331,6 +331,27 @@ async fn revoked_resent_and_expired_invitations_open_and_close_as_they_should() 
 }
 
 #[tokio::test]
+async fn an_invitation_of_a_deleted_organisation_is_gone_for_its_invitee() {
+    let world = World::new().await;
+    let invitee = world.beta.person("viewer");
+    let (_, token) = invite(&world, &world.alpha, &invitee.email, "MEMBER").await;
+    let mine = world.query(Some(invitee), MY_INVITATIONS, json!({})).await;
+    assert_eq!(
+        mine["data"]["viewer"]["invitations"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let delete = r#"mutation($input: DeleteOrganizationInput!) {
+      deleteOrganization(input: $input) { deletedOrganizationId } }"#;
+    let input = json!({ "organizationId": global_id("Organization", world.alpha.id) });
+    payload(&run(&world, world.alpha.person("owner"), delete, input).await);
+    let mine = world.query(Some(invitee), MY_INVITATIONS, json!({})).await;
+    assert_eq!(mine["data"]["viewer"]["invitations"], json!([]), "{mine}");
+    accept_refused(&world, invitee, &token, "NOT_FOUND").await;
+}
+
+#[tokio::test]
 async fn the_invitee_may_decline_and_then_not_accept() {
     let world = World::new().await;
     let invitee = world.beta.person("analyst");

@@ -280,6 +280,30 @@ async fn a_departing_member_takes_their_assessments_out_of_the_twin() {
     );
 }
 
+/// The global ID of the `analytics` consent type.
+async fn analytics_consent(world: &World) -> Value {
+    let types = world
+        .query(None, "{ consentTypes { id code } }", json!({}))
+        .await;
+    types["data"]["consentTypes"]
+        .as_array()
+        .expect("consent types")
+        .iter()
+        .find(|kind| kind["code"] == "analytics")
+        .expect("the analytics consent")["id"]
+        .clone()
+}
+
+/// `grantConsent` or `withdrawConsent`.
+fn decide(granted: bool) -> String {
+    let field = if granted {
+        "grantConsent"
+    } else {
+        "withdrawConsent"
+    };
+    format!("mutation($input: ConsentInput!) {{ {field}(input: $input) {{ consent {{ id }} }} }}")
+}
+
 /// A withdrawn `analytics` consent takes the person's assessments out of their organisations'
 /// twins and analytics, at once and with a `change` snapshot; a grant brings them back; a
 /// decision that turns nothing recomputes nothing.
@@ -289,26 +313,7 @@ async fn withdrawing_analytics_consent_takes_the_persons_assessments_out_of_twin
     let alpha = global_id("Organization", world.alpha.id);
     let (owner, member) = (world.alpha.person("owner"), world.alpha.person("member"));
     submitted(&world, member, &alpha, "BPM", bpm_answers(4)).await;
-    let types = world
-        .query(None, "{ consentTypes { id code } }", json!({}))
-        .await;
-    let analytics = types["data"]["consentTypes"]
-        .as_array()
-        .expect("consent types")
-        .iter()
-        .find(|kind| kind["code"] == "analytics")
-        .expect("the analytics consent")["id"]
-        .clone();
-    let decide = |granted: bool| {
-        let field = if granted {
-            "grantConsent"
-        } else {
-            "withdrawConsent"
-        };
-        format!(
-            "mutation($input: ConsentInput!) {{ {field}(input: $input) {{ consent {{ id }} }} }}"
-        )
-    };
+    let analytics = analytics_consent(&world).await;
     let counted = || async {
         let query = r#"query($id: ID!) { node(id: $id) { ... on Organization {
           analytics { assessmentCount scoredCount } } } }"#;
@@ -348,6 +353,34 @@ async fn withdrawing_analytics_consent_takes_the_persons_assessments_out_of_twin
     assert_eq!(
         (twin_again, all_again, scored_again, snapshots_again),
         (twin_before, all_before, scored_before, snapshots + 2)
+    );
+}
+
+/// A person in two organisations withdraws once: both twins recompute without them, each with
+/// its organisation locked (in id order) in the one transaction.
+#[tokio::test]
+async fn a_withdrawal_recomputes_every_twin_the_persons_assessments_count_in() {
+    let world = World::new().await;
+    let (shared, _) = crate::world::shared_member(&world).await;
+    let organizations = [&world.alpha, &world.beta].map(|org| global_id("Organization", org.id));
+    for organization in &organizations {
+        submitted(&world, &shared, organization, "BPM", bpm_answers(3)).await;
+    }
+    let counts = || async {
+        let mut counts = Vec::new();
+        for (org, id) in [&world.alpha, &world.beta].into_iter().zip(&organizations) {
+            let twin = twin(&world, org.person("owner"), id).await;
+            counts.push(twin["assessmentCount"].as_i64().expect("a count"));
+        }
+        counts
+    };
+    let before = counts().await;
+    let input = json!({ "consentTypeId": analytics_consent(&world).await });
+    succeed(&world, &shared, &decide(false), input).await;
+    let after = counts().await;
+    assert_eq!(
+        after,
+        before.iter().map(|count| count - 1).collect::<Vec<_>>()
     );
 }
 
