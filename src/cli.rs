@@ -17,6 +17,7 @@ use crate::config::Settings;
 use crate::db::reference::Reference;
 use crate::domain::benchmark::MIN_COHORT_SIZE;
 use crate::jobs::{self, JobRunner, RunResult, Schedule};
+use crate::privacy::requests::Worker;
 use crate::seed::{self, SeedSummary, SyntheticSize};
 use crate::service::{benchmarks, twins};
 use crate::startup::shutdown_signal;
@@ -235,7 +236,8 @@ const LISTED_RUNS: u64 = 5;
 
 async fn jobs_command(settings: &Settings, action: JobsAction) -> anyhow::Result<()> {
     let db = db::connect(settings).await?;
-    let runner = JobRunner::standard(db.clone());
+    let worker = Worker::new(settings.resolve_jwt_secret()?.as_bytes());
+    let runner = JobRunner::standard(db.clone(), worker);
     match action {
         JobsAction::List => list_jobs(&db, &runner).await,
         JobsAction::Run { once, job } => {

@@ -29,6 +29,8 @@ use crate::graphql::schema_builder;
 use crate::http::open_sockets::OpenSockets;
 use crate::jobs::{JobRunner, Schedule};
 use crate::metrics::{self, Metrics};
+use crate::privacy::requests::Worker;
+use crate::privacy::{registry, tables};
 use crate::{db, graphiql, http, seed};
 
 pub use crate::http::graphql::STATEMENTS_HEADER;
@@ -98,6 +100,8 @@ impl Application {
     /// Connects, migrates, loads demo data into an empty database when asked to, and binds
     /// `ORGRAPH_LISTEN` (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // Before anything is stored: a strategy its column cannot take is a mistake to fix.
+        registry::check(registry::PII_FIELDS, &tables::all())?;
         let db = db::connect(settings).await?;
         db::migrate(&db).await?;
         if settings.seed_demo && seed::database_is_empty(&db).await? {
@@ -140,9 +144,13 @@ impl Application {
                 open: Arc::default(),
             },
         };
-        let jobs = settings
-            .jobs
-            .then(|| Schedule::new(JobRunner::standard(db.clone()), settings.jobs_interval()));
+        let worker = Worker::new(settings.resolve_jwt_secret()?.as_bytes());
+        let jobs = settings.jobs.then(|| {
+            Schedule::new(
+                JobRunner::standard(db.clone(), worker),
+                settings.jobs_interval(),
+            )
+        });
         Ok(Self {
             listener,
             router: router(state, &settings.cors()),

@@ -32,6 +32,14 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// No foreign key: the log outlives every row it describes.
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::ActorUserId",
+        to = "super::users::Column::Id"
+    )]
+    Actor,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -50,6 +50,23 @@ text_enum! {
 }
 
 text_enum! {
+    /// What a data-subject request asks for.
+    DataRequestType { Export = "export", Erasure = "erasure" }
+}
+
+text_enum! {
+    /// Where a data-subject request stands: pending until the worker takes it, then
+    /// processing, then completed or failed; canceled by its subject while still pending.
+    DataRequestStatus {
+        Pending = "pending",
+        Processing = "processing",
+        Completed = "completed",
+        Failed = "failed",
+        Canceled = "canceled",
+    }
+}
+
+text_enum! {
     /// Where an organisation stands.
     OrganizationStatus { Active = "active", Suspended = "suspended", Archived = "archived" }
 }

@@ -24,6 +24,13 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
+    /// No foreign key: events outlive the people who caused them.
+    #[sea_orm(
+        belongs_to = "super::users::Entity",
+        from = "Column::ActorUserId",
+        to = "super::users::Column::Id"
+    )]
+    Actor,
     #[sea_orm(
         belongs_to = "super::organizations::Entity",
         from = "Column::OrganizationId",

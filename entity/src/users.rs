@@ -9,6 +9,8 @@ use crate::enums::{PlatformRole, UserStatus};
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
+    /// Unique case-insensitively (an index on `lower(email)`).
+    #[sea_orm(unique)]
     pub email: String,
     pub first_name: String,
     pub last_name: String,

@@ -19,6 +19,7 @@ mod m20261202_000009_job_runs;
 mod m20261202_000010_industry_benchmarks;
 mod m20261204_000011_audit_organization_sequence;
 mod m20261204_000012_organization_invitations;
+mod m20261206_000013_data_requests;
 
 /// The ordered list of orgraph's migrations.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_industry_benchmarks::Migration),
             Box::new(m20261204_000011_audit_organization_sequence::Migration),
             Box::new(m20261204_000012_organization_invitations::Migration),
+            Box::new(m20261206_000013_data_requests::Migration),
         ]
     }
 }

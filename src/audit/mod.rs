@@ -123,7 +123,11 @@ pub async fn append(
         old_values: change.old_values.map(|values| pseudonymizer.mask(values)),
         new_values: change.new_values.map(|values| pseudonymizer.mask(values)),
         request_id: Some(request.request_id.clone()),
-        user_agent: request.user_agent.clone(),
+        // Inside the hashed content, so pseudonymised now: it could never be erased later.
+        user_agent: request
+            .user_agent
+            .as_deref()
+            .map(|agent| pseudonymizer.text(agent)),
         session_id: None,
     };
     let hash = chain_hash(previous.as_deref(), &row);

@@ -2,28 +2,16 @@
 //! which still shows that a value changed, and whether two rows name the same value, without
 //! holding it. Erasing a person therefore never has to rewrite the log.
 
-use hmac::{Hmac, Mac};
 use serde_json::Value;
-use sha2::Sha256;
 
-/// Fields whose values are personal wherever they appear in a row.
-pub const PERSONAL_FIELDS: [&str; 10] = [
-    "email",
-    "first_name",
-    "last_name",
-    "phone",
-    "title",
-    "timezone",
-    "linkedin_url",
-    "profile_pic_url",
-    "ip_address",
-    "user_agent",
-];
+use crate::privacy::registry;
+use crate::privacy::strategy::Keys;
 
-/// Replaces personal values by keyed hashes.
+/// Replaces personal values by keyed hashes. A field is personal when the personal-data
+/// registry names a column of that name (`privacy::registry`).
 #[derive(Clone)]
 pub struct Pseudonymizer {
-    key: Vec<u8>,
+    keys: Keys,
 }
 
 impl std::fmt::Debug for Pseudonymizer {
@@ -36,10 +24,8 @@ impl Pseudonymizer {
     /// A pseudonymizer whose key is derived from `secret`, so the same secret gives the same
     /// pseudonyms in every instance.
     pub fn new(secret: &[u8]) -> Self {
-        let mut mac = <Hmac<Sha256>>::new_from_slice(secret).expect("HMAC takes any key length");
-        mac.update(b"orgraph audit pseudonyms v1");
         Self {
-            key: mac.finalize().into_bytes().to_vec(),
+            keys: Keys::derive(secret, "orgraph audit pseudonyms v1"),
         }
     }
 
@@ -50,7 +36,7 @@ impl Pseudonymizer {
             Value::Object(map) => Value::Object(
                 map.into_iter()
                     .map(|(field, value)| {
-                        let masked = if PERSONAL_FIELDS.contains(&field.as_str()) {
+                        let masked = if registry::is_personal_key(&field) {
                             self.pseudonym(&value)
                         } else {
                             self.mask(value)
@@ -66,21 +52,18 @@ impl Pseudonymizer {
         }
     }
 
+    /// The pseudonym of one text, `hmac:<hex>`; equal for texts equal but for case.
+    pub fn text(&self, text: &str) -> String {
+        format!("hmac:{}", self.keys.digest(&text.to_lowercase()))
+    }
+
     fn pseudonym(&self, value: &Value) -> Value {
         let text = match value {
             Value::Null => return Value::Null,
             Value::String(text) => text.clone(),
             other => other.to_string(),
         };
-        let mut mac = <Hmac<Sha256>>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(text.to_lowercase().as_bytes());
-        let digest = mac.finalize().into_bytes();
-        let hex: String = digest
-            .iter()
-            .take(16)
-            .map(|byte| format!("{byte:02x}"))
-            .collect();
-        Value::String(format!("hmac:{hex}"))
+        Value::String(self.text(&text))
     }
 }
 
@@ -107,11 +90,21 @@ mod tests {
     #[test]
     fn personal_fields_nested_in_json_are_replaced_too() {
         let masked = Pseudonymizer::new(b"secret").mask(json!({
-            "settings": { "billing": [{ "email": "fiona@example.com", "plan": "pro" }] }
+            "preferences": { "billing": [{ "email": "fiona@example.com", "plan": "pro" }] }
         }));
-        let billing = &masked["settings"]["billing"][0];
+        let billing = &masked["preferences"]["billing"][0];
         assert!(billing["email"].as_str().unwrap().starts_with("hmac:"));
         assert_eq!(billing["plan"], "pro");
+    }
+
+    #[test]
+    fn free_text_documents_are_replaced_whole() {
+        let masked = Pseudonymizer::new(b"secret").mask(json!({
+            "responses": { "comments": "Ada here, ada@example.com" }, "status": "in_progress"
+        }));
+        let responses = masked["responses"].as_str().expect("one pseudonym");
+        assert!(responses.starts_with("hmac:"), "{responses}");
+        assert_eq!(masked["status"], "in_progress");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod benchmarks;
 pub mod consent_types;
 pub mod consents;
+pub mod data_requests;
 pub mod invitations;
 pub mod keys;
 pub mod memberships;

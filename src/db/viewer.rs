@@ -28,6 +28,8 @@ pub async fn active_user(
         users::Entity::find_by_id(user_id)
             .filter(users::Column::Status.eq(UserStatus::Active))
             .filter(users::Column::DeletedAt.is_null())
+            // An erased person's tokens are refused from the moment of erasure.
+            .filter(users::Column::AnonymizedAt.is_null())
             .select_only()
             .column(users::Column::Id)
             .column(users::Column::PlatformRole)

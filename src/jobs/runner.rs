@@ -16,6 +16,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 
 use super::runs::{self, Claim};
 use super::{Job, MonthlySnapshots, Period, RefreshBenchmarks};
+use crate::privacy::requests::Worker;
 
 /// How long a `running` row may stand before its attempt is presumed dead and the period is
 /// run again: far longer than any job's run takes, short enough to retry within a day.
@@ -25,6 +26,8 @@ pub const STALE_RUN_AFTER: TimeDelta = TimeDelta::hours(2);
 pub struct JobRunner {
     db: DatabaseConnection,
     jobs: Vec<Arc<dyn Job>>,
+    /// Runs the data-subject requests waiting at each tick.
+    data_requests: Option<Worker>,
 }
 
 impl JobRunner {
@@ -33,14 +36,17 @@ impl JobRunner {
         Self {
             db,
             jobs: Vec::new(),
+            data_requests: None,
         }
     }
 
-    /// The jobs orgraph runs.
-    pub fn standard(db: DatabaseConnection) -> Self {
-        Self::new(db)
+    /// The jobs orgraph runs, and the data-subject requests `worker` runs.
+    pub fn standard(db: DatabaseConnection, worker: Worker) -> Self {
+        let mut runner = Self::new(db)
             .with_job(MonthlySnapshots::default())
-            .with_job(RefreshBenchmarks)
+            .with_job(RefreshBenchmarks);
+        runner.data_requests = Some(worker);
+        runner
     }
 
     /// Registers `job`.
@@ -78,6 +84,12 @@ impl JobRunner {
             let report = self.run_period(job, now).await?;
             report.log();
             reports.push(report);
+        }
+        if let Some(worker) = &self.data_requests {
+            let ran = worker.run_pending(&self.db, now).await?;
+            if ran > 0 {
+                tracing::info!(requests = ran, "data-subject requests run");
+            }
         }
         Ok(reports)
     }

@@ -20,6 +20,7 @@ use crate::domain::scoring::MaturityScale;
 use crate::domain::validation;
 use crate::error::AppError;
 use crate::events::NewEvent;
+use crate::privacy::strategy;
 
 /// Records the actor's decision on a consent type: `granted` true to grant, false to withdraw.
 pub async fn decide(
@@ -50,7 +51,12 @@ pub async fn decide(
         granted: Set(granted),
         recorded_at: Set(now),
         source: Set(source),
-        ip_address: Set(actor.request.ip_address.clone()),
+        // Generalised at once (seed 004): the network proves where, the address is not needed.
+        ip_address: Set(actor
+            .request
+            .ip_address
+            .as_deref()
+            .map(strategy::generalize_ip)),
         user_agent: Set(actor.request.user_agent.clone()),
         created_at: Set(now),
         updated_at: Set(now),

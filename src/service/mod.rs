@@ -6,6 +6,7 @@
 pub mod assessments;
 pub mod benchmarks;
 pub mod consents;
+pub mod data_requests;
 pub mod invitations;
 pub mod members;
 pub mod organizations;

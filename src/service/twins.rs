@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use entity::enums::{AssessmentStatus, AssessmentType, MemberRole, MemberStatus, SnapshotReason};
 use entity::{
     assessment_scores, assessments, digital_twin_snapshots, organization_digital_twins,
-    organization_members, organizations,
+    organization_members, organizations, users,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
-    EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, DbErr, EntityTrait, FromQueryResult, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -360,11 +360,22 @@ pub async fn counted_inputs(
     organization_id: Uuid,
     at: DateTime<Utc>,
 ) -> Result<Vec<ScoredAssessment>, DbErr> {
+    // Active members, and erased ones: erasure takes a person's identity, not the facts
+    // their answers gave the organisation.
+    let erased = Query::select()
+        .column(users::Column::Id)
+        .from(users::Entity)
+        .and_where(users::Column::AnonymizedAt.is_not_null())
+        .to_owned();
     let members = Query::select()
         .column(organization_members::Column::UserId)
         .from(organization_members::Entity)
         .and_where(organization_members::Column::OrganizationId.eq(organization_id))
-        .and_where(organization_members::Column::Status.eq(MemberStatus::Active))
+        .cond_where(
+            Condition::any()
+                .add(organization_members::Column::Status.eq(MemberStatus::Active))
+                .add(organization_members::Column::UserId.in_subquery(erased)),
+        )
         .to_owned();
     let rows: Vec<InputRow> = assessments::Entity::find()
         .select_only()

@@ -1,0 +1,8 @@
+//! Personal data: where it lives (the registry), how it is anonymised (strategies), and the
+//! data-subject requests that erase it.
+
+pub mod erasure;
+pub mod registry;
+pub mod requests;
+pub mod strategy;
+pub mod tables;
