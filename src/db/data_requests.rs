@@ -39,15 +39,6 @@ pub fn visible(scope: &Scope) -> Condition {
         .add(Expr::exists(member_of_administered))
 }
 
-/// Whether `scope`'s viewer may read what a request found: its subject, who made it, or a
-/// platform admin; an organisation's admins see only that it exists and how it stands.
-pub fn sees_content(scope: &Scope, request: &gdpr_requests::Model) -> bool {
-    let viewer = scope.viewer();
-    scope.is_platform_admin()
-        || viewer == Some(request.subject_user_id)
-        || (viewer.is_some() && viewer == request.requested_by)
-}
-
 /// The request with this id, if the viewer may see it.
 pub async fn by_id(
     db: &DatabaseConnection,

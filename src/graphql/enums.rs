@@ -66,6 +66,26 @@ mirror! {
         /// Turned down by the invitee.
         Declined,
     }
+    /// What a data-subject request asks for.
+    DataRequestType {
+        /// A copy of everything stored about the person.
+        Export,
+        /// The person's data anonymised everywhere (or, as a dry run, counted).
+        Erasure,
+    }
+    /// Where a data-subject request stands.
+    DataRequestStatus {
+        /// Waiting for the background worker.
+        Pending,
+        /// Being run.
+        Processing,
+        /// Done; `result` says what it found or changed.
+        Completed,
+        /// Stopped by an error; `error` says which.
+        Failed,
+        /// Withdrawn before it started.
+        Canceled,
+    }
     /// Where an organisation stands.
     OrganizationStatus {
         /// In use.

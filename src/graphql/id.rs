@@ -23,13 +23,14 @@ pub enum NodeKind {
     UserConsent,
     AuditEntry,
     Invitation,
+    DataRequest,
     MaturityLevel,
     MaturityCriterion,
     ConsentType,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 13] = [
+    const ALL: [NodeKind; 14] = [
         Self::Organization,
         Self::User,
         Self::Membership,
@@ -40,6 +41,7 @@ impl NodeKind {
         Self::UserConsent,
         Self::AuditEntry,
         Self::Invitation,
+        Self::DataRequest,
         Self::MaturityLevel,
         Self::MaturityCriterion,
         Self::ConsentType,
@@ -58,6 +60,7 @@ impl NodeKind {
             Self::UserConsent => "UserConsent",
             Self::AuditEntry => "AuditEntry",
             Self::Invitation => "Invitation",
+            Self::DataRequest => "DataRequest",
             Self::MaturityLevel => "MaturityLevel",
             Self::MaturityCriterion => "MaturityCriterion",
             Self::ConsentType => "ConsentType",

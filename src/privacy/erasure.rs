@@ -58,8 +58,10 @@ impl ErasureReport {
 enum Rows {
     /// Rows whose link column holds the person's id, or whose email column their email.
     About(Vec<(String, SqlValue)>),
-    /// Rows of the person's organisations (free text only, searched for their identifiers).
-    InOrganizations(&'static str, Vec<Uuid>),
+    /// The other rows of the person's organisations (free text only, searched for their
+    /// identifiers): the organisation column, the organisations, and the links that make a
+    /// row one about the person.
+    InOrganizations(&'static str, Vec<Uuid>, Vec<(String, SqlValue)>),
 }
 
 /// The person being erased, and what they are known by.
@@ -170,9 +172,6 @@ fn row_sets(table: &TableInfo, subject: &Subject) -> Vec<Rows> {
         ));
     }
     let mut sets = Vec::new();
-    if !about.is_empty() {
-        sets.push(Rows::About(about));
-    }
     let organization_column = if table.name == "organizations" {
         Some("id")
     } else {
@@ -182,7 +181,14 @@ fn row_sets(table: &TableInfo, subject: &Subject) -> Vec<Rows> {
         && !subject.organizations.is_empty()
         && !subject.identifiers.is_empty()
     {
-        sets.push(Rows::InOrganizations(column, subject.organizations.clone()));
+        sets.push(Rows::InOrganizations(
+            column,
+            subject.organizations.clone(),
+            about.clone(),
+        ));
+    }
+    if !about.is_empty() {
+        sets.insert(0, Rows::About(about));
     }
     sets
 }
@@ -266,8 +272,18 @@ async fn read_batch(
             }
             select.cond_where(any);
         }
-        Rows::InOrganizations(column, organizations) => {
+        Rows::InOrganizations(column, organizations, about) => {
             select.and_where(Expr::col(Alias::new(*column)).is_in(organizations.iter().copied()));
+            // Not the rows about the person, which the other set covers (a NULL link is no
+            // link).
+            for (link, value) in about {
+                let link = || Expr::col(Alias::new(link.as_str()));
+                select.cond_where(
+                    sea_orm::Condition::any()
+                        .add(link().is_null())
+                        .add(link().ne(value.clone())),
+                );
+            }
         }
     }
     if let Some(after) = after {

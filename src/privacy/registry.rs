@@ -249,7 +249,28 @@ pub const NOT_PERSONAL: &[(&str, &str, &str)] = &[
     ("data_deletions", "table_name", "a table's name"),
     ("data_deletions", "column_name", "a column's name"),
     ("data_deletions", "strategy", "a strategy's name"),
+    ("assessment_scores", "bracket", ENUMERATION),
+    ("assessments", "assessment_type", ENUMERATION),
+    ("assessments", "status", ENUMERATION),
+    ("audit_log", "operation", ENUMERATION),
+    ("benchmark_positions", "standing", ENUMERATION),
+    ("digital_twin_snapshots", "reason", ENUMERATION),
+    ("gdpr_requests", "request_type", ENUMERATION),
+    ("gdpr_requests", "status", ENUMERATION),
+    ("industry_benchmarks", "company_size", ENUMERATION),
+    ("job_runs", "outcome", ENUMERATION),
+    ("organization_invitations", "role", ENUMERATION),
+    ("organization_invitations", "status", ENUMERATION),
+    ("organization_members", "role", ENUMERATION),
+    ("organization_members", "status", ENUMERATION),
+    ("organizations", "company_size", ENUMERATION),
+    ("organizations", "status", ENUMERATION),
+    ("users", "platform_role", ENUMERATION),
+    ("users", "status", ENUMERATION),
 ];
+
+/// Why a text column of stored enumeration values is not personal.
+const ENUMERATION: &str = "one of a fixed set of values (a CHECK constraint)";
 
 /// The registered fields of `table`.
 pub fn fields_of(table: &str) -> impl Iterator<Item = &'static PiiField> + '_ {

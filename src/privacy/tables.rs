@@ -61,8 +61,9 @@ impl TableInfo {
             .collect();
         let links_to_users = E::Relation::iter()
             .map(|relation| relation.def())
+            // A `belongs_to` (SeaORM marks the side holding the key `is_owner = false`).
             .filter(|relation| {
-                relation.is_owner && table_name(&relation.to_tbl).as_deref() == Some(users)
+                !relation.is_owner && table_name(&relation.to_tbl).as_deref() == Some(users)
             })
             .map(|relation| relation.from_col.iter().map(ToString::to_string).collect())
             .collect();

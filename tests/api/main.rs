@@ -26,6 +26,7 @@ mod mutations_assessments;
 mod mutations_organizations;
 mod pagination;
 mod personal_data;
+mod privacy;
 mod random_queries;
 mod response_shape;
 mod rows;

@@ -3,6 +3,7 @@
 //! refreshes the viewer so the payload is read with the memberships as they are now.
 
 mod assessments;
+mod data_requests;
 mod invitations;
 mod members;
 mod organizations;
@@ -29,6 +30,7 @@ pub struct Mutation(
     assessments::AssessmentMutations,
     people::PeopleMutations,
     twins::TwinMutations,
+    data_requests::DataRequestMutations,
 );
 
 /// What a mutation needs from its request.

@@ -4,10 +4,11 @@
 
 use async_graphql::{Context, ID, Interface};
 
+use super::data_request;
 use super::{
-    Assessment, AssessmentScore, AuditEntry, ConsentType, DigitalTwin, DigitalTwinSnapshot,
-    Invitation, MaturityCriterion, MaturityLevel, Membership, Organization, User, UserConsent,
-    load,
+    Assessment, AssessmentScore, AuditEntry, ConsentType, DataRequest, DigitalTwin,
+    DigitalTwinSnapshot, Invitation, MaturityCriterion, MaturityLevel, Membership, Organization,
+    User, UserConsent, load,
 };
 use crate::db::assessments::AssessmentKey;
 use crate::db::audit::AuditKey;
@@ -38,6 +39,7 @@ pub enum Node {
     UserConsent(UserConsent),
     AuditEntry(AuditEntry),
     Invitation(Invitation),
+    DataRequest(DataRequest),
     MaturityLevel(MaturityLevel),
     MaturityCriterion(MaturityCriterion),
     ConsentType(ConsentType),
@@ -106,6 +108,9 @@ pub async fn resolve_node(
                 NodeKind::Invitation => load(ctx, InvitationKey(id.key(field)?))
                     .await?
                     .map(|row| Node::Invitation(Invitation(row))),
+                NodeKind::DataRequest => data_request::by_id(ctx, id.key(field)?)
+                    .await?
+                    .map(Node::DataRequest),
                 NodeKind::MaturityLevel | NodeKind::MaturityCriterion | NodeKind::ConsentType => {
                     None
                 }

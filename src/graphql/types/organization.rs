@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Json, Lookahead, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::enums::MemberRole as StoredRole;
 
+use super::data_request::{self, DataRequest};
 use super::{
     Assessment, AuditEntry, DigitalTwin, Invitation, Membership, OrganizationAnalytics,
     OrganizationBenchmark, joined_or_load, load,
@@ -232,6 +233,15 @@ impl Organization {
         child_connection(ctx, of, filter, sort, args, |_| (), AuditEntry)
             .await
             .map(Some)
+    }
+
+    /// The data-subject requests about people who are or were members, newest first: that
+    /// they exist and how they stand, never what they found. Owners and admins.
+    #[graphql(guard = "OrganizationRole::at_least(StoredRole::Admin, self.0.row.id)")]
+    async fn data_requests(&self, ctx: &Context<'_>) -> Result<Option<Vec<DataRequest>>> {
+        Ok(Some(
+            data_request::about_members_of(ctx, self.0.row.id).await?,
+        ))
     }
 
     /// The invitations the organisation sent, newest first; owners and admins only.

@@ -8,6 +8,7 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::data_request::{self, DataRequest};
 use super::organization::NEWEST_ASSESSMENTS;
 use super::{Assessment, ConsentStatus, ConsentType, Invitation, Membership, UserConsent, related};
 use crate::db::assessments::AssessmentsOf;
@@ -73,6 +74,13 @@ impl User {
                 .map(|row| Invitation(Arc::new(row)))
                 .collect(),
         ))
+    }
+
+    /// The data-subject requests about this person (exports, erasures) the viewer may see,
+    /// newest first: their own, or, for owners and admins of an organisation the person
+    /// belongs to, without what they found.
+    async fn data_requests(&self, ctx: &Context<'_>) -> Result<Vec<DataRequest>> {
+        Ok(data_request::about(ctx, self.0.row.id).await?)
     }
 
     /// Given name.
