@@ -279,6 +279,17 @@ fn inventories_tally_the_answers_given() {
 }
 
 #[test]
+fn a_comment_changes_nothing_in_the_twin() {
+    let plain = three_assessments();
+    let mut commented = plain.clone();
+    for assessment in &mut commented {
+        assessment.responses["comments"] = json!("Ask Jo about hosting.");
+    }
+    assert_ne!(commented, plain);
+    assert_eq!(twin_of(&commented), twin_of(&plain));
+}
+
+#[test]
 fn no_assessments_make_an_empty_twin() {
     let twin = twin_of(&[]);
     assert_eq!(twin.maturity_score, dec("0.00"));
