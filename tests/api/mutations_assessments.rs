@@ -394,7 +394,9 @@ async fn refused_assessment_mutations_name_the_reason_and_write_nothing() {
         (json!({ "comments": 5 }), "comments"),
         (json!({ "comments": " \n " }), "comments"),
         (json!({ "comments": "x".repeat(2001) }), "comments"),
-        (json!({ "comments": "a\u{0}b" }), "comments"),
+        // A carriage return passes the request's own control-character check (which refuses
+        // NUL and the like for every field), not the text scale's.
+        (json!({ "comments": "a\rb" }), "comments"),
     ];
     let mut unknown_version = start_bpm(&world);
     unknown_version["version"] = json!("9.9");
