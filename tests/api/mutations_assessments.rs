@@ -216,6 +216,16 @@ async fn expected_score(db: &DatabaseConnection, responses: &Value) -> ScoreCard
         .expect("valid responses")
 }
 
+/// The score stored for the assessment `id`.
+async fn stored_score(db: &DatabaseConnection, id: Uuid) -> assessment_scores::Model {
+    AssessmentScore::find()
+        .filter(assessment_scores::Column::AssessmentId.eq(id))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a stored score")
+}
+
 #[tokio::test]
 async fn an_assessment_is_started_answered_submitted_scored_and_archived() {
     let world = World::new().await;
@@ -276,12 +286,7 @@ async fn an_assessment_is_started_answered_submitted_scored_and_archived() {
     );
     assert_eq!(score["bracket"], card.bracket.as_str().to_uppercase());
     assert_eq!(score["maturityLevel"]["level"], card.maturity_level);
-    let stored = AssessmentScore::find()
-        .filter(assessment_scores::Column::AssessmentId.eq(id))
-        .one(db)
-        .await
-        .unwrap()
-        .expect("a stored score");
+    let stored = stored_score(db, id).await;
     assert_eq!(
         (stored.overall_score, stored.bracket, stored.maturity_level),
         (card.overall, card.bracket, card.maturity_level)
@@ -478,15 +483,10 @@ async fn a_comment_is_stored_and_read_back_but_never_scored() {
     let unscored = succeed(&world, member, SUBMIT, assessment(plain)).await;
     let scored = succeed(&world, member, SUBMIT, assessment(commented)).await;
     assert_eq!(scored["score"], unscored["score"]);
-    let stored = |id: Uuid| async move {
-        AssessmentScore::find()
-            .filter(assessment_scores::Column::AssessmentId.eq(id))
-            .one(db)
-            .await
-            .unwrap()
-            .expect("a stored score")
-    };
-    let (unscored, scored) = (stored(plain).await, stored(commented).await);
+    let (unscored, scored) = (
+        stored_score(db, plain).await,
+        stored_score(db, commented).await,
+    );
     let card = expected_score(db, &answers()).await;
     let seen = |row: &assessment_scores::Model| {
         (
@@ -755,12 +755,7 @@ async fn rows_read_with_their_parents_are_read_again_after_a_later_mutation() {
         .cloned()
         .expect("the assessment is listed");
     assert_eq!(listed["score"], Value::Null);
-    let stored = AssessmentScore::find()
-        .filter(assessment_scores::Column::AssessmentId.eq(id))
-        .one(&world.app.db)
-        .await
-        .unwrap()
-        .expect("a stored score");
+    let stored = stored_score(&world.app.db, id).await;
     assert_eq!(
         response["data"]["submitted"]["assessment"]["score"]["id"],
         json!(global_id("AssessmentScore", stored.id))

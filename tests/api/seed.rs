@@ -137,7 +137,10 @@ async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
         let comments: Vec<&Value> = texts.filter_map(|q| answers.get(&q.id)).collect();
         for comment in &comments {
             let comment = comment.as_str().expect("a text answer is a string");
-            assert!(!comment.contains('@'), "a seeded comment names no one: {comment}");
+            assert!(
+                !comment.contains('@'),
+                "a seeded comment names no one: {comment}"
+            );
         }
         seeded.commented += usize::from(!comments.is_empty());
         let scored = model.questions.iter().filter(|q| q.is_scored());

@@ -572,7 +572,12 @@ mod tests {
     }
 
     fn with_question(question: serde_json::Value) -> impl FnOnce(&mut serde_json::Value) {
-        move |m| m["questions"].as_array_mut().expect("questions").push(question)
+        move |m| {
+            m["questions"]
+                .as_array_mut()
+                .expect("questions")
+                .push(question)
+        }
     }
 
     #[test]
@@ -584,7 +589,13 @@ mod tests {
         let text = model.question("t").expect("t");
         assert!(!text.is_scored());
         assert!(matches!(text.scale, Scale::Text { max_length: 2000 }));
-        assert!(model.questions.iter().filter(|q| q.id != "t").all(Question::is_scored));
+        assert!(
+            model
+                .questions
+                .iter()
+                .filter(|q| q.id != "t")
+                .all(Question::is_scored)
+        );
     }
 
     #[test]
@@ -602,9 +613,10 @@ mod tests {
         );
         // A category of text questions alone could never be answered for a submission.
         let only_text = problem(|m| {
-            m["categories"].as_array_mut().expect("categories").push(
-                json!({ "key": "b", "name": "B", "weight": 1, "rubric_category": "data" }),
-            );
+            m["categories"]
+                .as_array_mut()
+                .expect("categories")
+                .push(json!({ "key": "b", "name": "B", "weight": 1, "rubric_category": "data" }));
             let mut text = text_question(0, 10);
             text["category"] = json!("b");
             with_question(text)(m);
@@ -620,10 +632,10 @@ mod tests {
         );
         let unknown = serde_json::from_value::<QuestionModel>({
             let mut value = valid();
-            with_question(json!({ "id": "t", "category": "a", "text": "T", "weight": 0,
-                "scale": { "type": "text", "max_length": 10, "min_length": 1 } }))(
-                &mut value,
-            );
+            with_question(
+                json!({ "id": "t", "category": "a", "text": "T", "weight": 0,
+                "scale": { "type": "text", "max_length": 10, "min_length": 1 } }),
+            )(&mut value);
             value
         });
         assert!(unknown.is_err(), "a text scale has no other fields");

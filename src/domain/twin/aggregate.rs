@@ -515,7 +515,10 @@ mod tests {
         let text = Scale::Text { max_length: 2000 };
         assert_eq!(answer_label(&text, &json!("Ask Jo")), None);
         assert_eq!(answer_label(&text, &json!(3)), None);
-        assert_eq!(answer_label(&Scale::Boolean, &json!(true)), Some("yes".to_owned()));
+        assert_eq!(
+            answer_label(&Scale::Boolean, &json!(true)),
+            Some("yes".to_owned())
+        );
         let comments = question_model(AssessmentType::TechStack, "1.0")
             .and_then(|model| model.question("comments"))
             .expect("a comments question");
