@@ -300,14 +300,14 @@ impl QuestionModel {
             if category.weight == 0 {
                 return Err(format!("category `{}` has weight 0", category.key));
             }
-            let questions: Vec<&Question> = (self.questions.iter())
-                .filter(|q| q.category == category.key)
-                .collect();
-            if questions.is_empty() {
+            let questions = || self.questions.iter().filter(|q| q.category == category.key);
+            if questions().next().is_none() {
                 return Err(format!("category `{}` has no questions", category.key));
             }
-            // A submission answers every category, and only a scored answer counts.
-            if !questions.iter().any(|q| q.is_scored()) {
+            // A submission answers every category, and only a scored answer counts. (So the
+            // model's total scored weight is above 0: every category has a scored question,
+            // which weighs at least 1.)
+            if !questions().any(Question::is_scored) {
                 return Err(format!(
                     "category `{}` has only text questions, which are never scored",
                     category.key
@@ -346,9 +346,6 @@ impl QuestionModel {
         }
         if self.questions.is_empty() {
             return Err("the model has no questions".to_owned());
-        }
-        if total_weight == 0 {
-            return Err("the model has no scored questions".to_owned());
         }
         if total_weight > MAX_TOTAL_QUESTION_WEIGHT {
             return Err(format!(
