@@ -28,6 +28,15 @@ const ANSWER_SPREAD: f64 = 0.75;
 /// The most points an answer is worth.
 const MAX_POINTS: f64 = 5.0;
 
+/// What seeded respondents write in a text question, when they write anything: short, neutral,
+/// and naming no one.
+const COMMENTS: [&str; 4] = [
+    "Nothing to add for now.",
+    "We plan to revisit this next quarter.",
+    "Most of this is still being worked out.",
+    "Happy to go through this in more detail.",
+];
+
 /// Draws of a completed assessment's answers before settling for one outside the wanted range.
 const SCORE_ATTEMPTS: usize = 20;
 
@@ -217,8 +226,8 @@ impl Factory {
         Ok((assessment, score))
     }
 
-    /// Answers to every question of `model` (but one, sometimes) and their score card, the
-    /// first draw whose overall score falls in `range`, or the last draw.
+    /// Answers to every scored question of `model` (but one, sometimes) and their score card,
+    /// the first draw whose overall score falls in `range`, or the last draw.
     fn scored_answers(
         &mut self,
         model: &QuestionModel,
@@ -227,17 +236,17 @@ impl Factory {
         let mut attempt = 1;
         loop {
             let level = self.level_in(range);
-            // A submission answers every category: only a question whose category has another
-            // may be skipped.
+            // A submission answers every category, and only a scored answer counts: only a
+            // scored question whose category has another may be skipped.
             let skippable: Vec<usize> = (0..model.questions.len())
                 .filter(|&index| {
-                    let category = &model.questions[index].category;
-                    model
+                    let question = &model.questions[index];
+                    let scored_in_category = model
                         .questions
                         .iter()
-                        .filter(|q| &q.category == category)
-                        .count()
-                        > 1
+                        .filter(|q| q.is_scored() && q.category == question.category)
+                        .count();
+                    question.is_scored() && scored_in_category > 1
                 })
                 .collect();
             let skipped = (!skippable.is_empty() && self.rng.u8(..4) == 0)
@@ -262,11 +271,18 @@ impl Factory {
         range.low + self.rng.f64() * (range.high - range.low)
     }
 
-    /// Answers to `questions` from a respondent at `level`: each answer is worth, on average,
-    /// `level` give or take [`ANSWER_SPREAD`] points.
+    /// Answers to `questions` from a respondent at `level`: each scored answer is worth, on
+    /// average, `level` give or take [`ANSWER_SPREAD`] points; a text question gets one of
+    /// [`COMMENTS`], or is left unanswered.
     fn answers<'m>(&mut self, questions: impl Iterator<Item = &'m Question>, level: f64) -> Value {
         let mut responses = Map::new();
         for question in questions {
+            if let Scale::Text { max_length } = question.scale {
+                if let Some(comment) = self.comment(max_length) {
+                    responses.insert(question.id.clone(), json!(comment));
+                }
+                continue;
+            }
             let target =
                 (level + ANSWER_SPREAD * (2.0 * self.rng.f64() - 1.0)).clamp(0.0, MAX_POINTS);
             responses.insert(question.id.clone(), self.answer(&question.scale, target));
@@ -274,8 +290,16 @@ impl Factory {
         Value::Object(responses)
     }
 
-    /// An answer on `scale` worth `target` points (0–5) on average: the two nearest answers,
-    /// picked with the odds that make their mean `target`.
+    /// One of [`COMMENTS`] that fits in `max_length` characters, or none (one time in three).
+    fn comment(&mut self, max_length: u32) -> Option<&'static str> {
+        let comment = COMMENTS.get(self.pick(COMMENTS.len() * 3 / 2))?;
+        let fits = comment.chars().count() <= usize::try_from(max_length).unwrap_or(usize::MAX);
+        fits.then_some(*comment)
+    }
+
+    /// An answer on scored `scale` worth `target` points (0–5) on average: the two nearest
+    /// answers, picked with the odds that make their mean `target`; `null` for text, which
+    /// [`Self::answers`] answers itself.
     fn answer(&mut self, scale: &Scale, target: f64) -> Value {
         match scale {
             Scale::Likert { min, max, .. } => {
@@ -305,6 +329,7 @@ impl Factory {
                 chosen.map_or(Value::Null, |option| json!(option.key))
             }
             Scale::Boolean => json!(self.rng.f64() * MAX_POINTS < target),
+            Scale::Text { .. } => Value::Null,
         }
     }
 

@@ -216,6 +216,16 @@ async fn expected_score(db: &DatabaseConnection, responses: &Value) -> ScoreCard
         .expect("valid responses")
 }
 
+/// The score stored for the assessment `id`.
+async fn stored_score(db: &DatabaseConnection, id: Uuid) -> assessment_scores::Model {
+    AssessmentScore::find()
+        .filter(assessment_scores::Column::AssessmentId.eq(id))
+        .one(db)
+        .await
+        .unwrap()
+        .expect("a stored score")
+}
+
 #[tokio::test]
 async fn an_assessment_is_started_answered_submitted_scored_and_archived() {
     let world = World::new().await;
@@ -276,12 +286,7 @@ async fn an_assessment_is_started_answered_submitted_scored_and_archived() {
     );
     assert_eq!(score["bracket"], card.bracket.as_str().to_uppercase());
     assert_eq!(score["maturityLevel"]["level"], card.maturity_level);
-    let stored = AssessmentScore::find()
-        .filter(assessment_scores::Column::AssessmentId.eq(id))
-        .one(db)
-        .await
-        .unwrap()
-        .expect("a stored score");
+    let stored = stored_score(db, id).await;
     assert_eq!(
         (stored.overall_score, stored.bracket, stored.maturity_level),
         (card.overall, card.bracket, card.maturity_level)
@@ -391,6 +396,12 @@ async fn refused_assessment_mutations_name_the_reason_and_write_nothing() {
             "performance_measured",
         ),
         (json!({ "performance_measured": 5 }), "performance_measured"),
+        (json!({ "comments": 5 }), "comments"),
+        (json!({ "comments": " \n " }), "comments"),
+        (json!({ "comments": "x".repeat(2001) }), "comments"),
+        // A carriage return passes the request's own control-character check (which refuses
+        // NUL and the like for every field), not the text scale's.
+        (json!({ "comments": "a\rb" }), "comments"),
     ];
     let mut unknown_version = start_bpm(&world);
     unknown_version["version"] = json!("9.9");
@@ -415,6 +426,89 @@ async fn refused_assessment_mutations_name_the_reason_and_write_nothing() {
         stored.responses,
         answers(),
         "no refused save changed an answer"
+    );
+}
+
+const RESPONSES: &str =
+    r#"query($id: ID!) { node(id: $id) { ... on Assessment { status responses } } }"#;
+
+#[tokio::test]
+async fn a_comment_is_stored_and_read_back_but_never_scored() {
+    let world = World::new().await;
+    let db = &world.app.db;
+    let member = world.alpha.person("member");
+    let plain = answered(&world, member, answers()).await;
+    let commented = answered(&world, member, json!({})).await;
+    let comment = "Handovers are informal.\n\tWe are working on it: ça avance.";
+    let mut with_comment = answers();
+    with_comment["comments"] = json!(comment);
+    let input = json!({ "assessmentId": global_id("Assessment", commented),
+                        "responses": with_comment });
+    let saved = succeed(&world, member, SAVE, input).await;
+    assert_eq!(saved["assessment"]["responses"], with_comment);
+    let read = |id: Uuid| {
+        let variables = json!({ "id": global_id("Assessment", id) });
+        world.query(Some(member), RESPONSES, variables)
+    };
+    let response = read(commented).await;
+    assert_eq!(
+        response["data"]["node"]["responses"]["comments"], comment,
+        "{response}"
+    );
+
+    // Too long by one character (2001 two-byte characters): refused, naming the answer, and
+    // nothing changes, not even the valid answer sent with it.
+    let input = json!({ "assessmentId": global_id("Assessment", commented),
+                        "responses": { "processes_documented": 1,
+                                       "comments": "é".repeat(2001) } });
+    let refused = assert_refused(
+        &world,
+        member,
+        SAVE,
+        input,
+        "BAD_USER_INPUT",
+        Some("input.responses.comments"),
+    )
+    .await;
+    assert_eq!(
+        refused["errors"][0]["message"],
+        "the answer to `comments` must be a text of at most 2000 characters, not blank, with no \
+         control characters but newline and tab",
+        "{refused}"
+    );
+    let response = read(commented).await;
+    assert_eq!(response["data"]["node"]["responses"], with_comment);
+
+    // Scored as if the comment were not there.
+    let unscored = succeed(&world, member, SUBMIT, assessment(plain)).await;
+    let scored = succeed(&world, member, SUBMIT, assessment(commented)).await;
+    assert_eq!(scored["score"], unscored["score"]);
+    let (unscored, scored) = (
+        stored_score(db, plain).await,
+        stored_score(db, commented).await,
+    );
+    let card = expected_score(db, &answers()).await;
+    let seen = |row: &assessment_scores::Model| {
+        (
+            row.overall_score,
+            row.confidence,
+            row.category_scores.clone(),
+            row.insights.clone(),
+            row.swot.clone(),
+        )
+    };
+    assert_eq!(seen(&scored), seen(&unscored));
+    assert_eq!(scored.insights.as_deref(), Some(card.insights.as_str()));
+    assert!(
+        card.insights.contains("5 of 8 questions answered"),
+        "{}",
+        card.insights
+    );
+    let response = read(commented).await;
+    assert_eq!(response["data"]["node"]["status"], "COMPLETED");
+    assert_eq!(
+        response["data"]["node"]["responses"]["comments"], comment,
+        "a submission keeps the comment"
     );
 }
 
@@ -661,12 +755,7 @@ async fn rows_read_with_their_parents_are_read_again_after_a_later_mutation() {
         .cloned()
         .expect("the assessment is listed");
     assert_eq!(listed["score"], Value::Null);
-    let stored = AssessmentScore::find()
-        .filter(assessment_scores::Column::AssessmentId.eq(id))
-        .one(&world.app.db)
-        .await
-        .unwrap()
-        .expect("a stored score");
+    let stored = stored_score(&world.app.db, id).await;
     assert_eq!(
         response["data"]["submitted"]["assessment"]["score"]["id"],
         json!(global_id("AssessmentScore", stored.id))
@@ -686,6 +775,7 @@ async fn concurrent_answers_are_all_kept_and_an_archive_is_never_undone() {
             scoring::Scale::Likert { min, .. } => json!(min),
             scoring::Scale::Choice { options } => json!(options[0].key),
             scoring::Scale::Boolean => json!(true),
+            scoring::Scale::Text { .. } => json!("A comment."),
         };
         let input = json!({ "assessmentId": global_id("Assessment", id),
                             "responses": { question.id.clone(): answer } });
@@ -755,11 +845,13 @@ fragment Model on AssessmentModel {
   questions { key categoryKey text weight scale { __typename
     ... on LikertScale { min max minLabel maxLabel }
     ... on ChoiceScale { options { key label points } }
-    ... on BooleanScale { yesPoints noPoints } } }
+    ... on BooleanScale { yesPoints noPoints }
+    ... on TextScale { maxLength } } }
 }"#;
 
 /// The best answer to every question of `model`, from nothing but the API's description of
-/// it: a likert scale's `max`, the choice worth the most points, `true` when yes is worth more.
+/// it: a likert scale's `max`, the choice worth the most points, `true` when yes is worth more,
+/// and a comment as long as a text question allows.
 fn best_answers(model: &Value) -> Value {
     let questions = model["questions"].as_array().expect("questions");
     let answer = |scale: &Value| match scale["__typename"].as_str() {
@@ -771,6 +863,10 @@ fn best_answers(model: &Value) -> Value {
             best.expect("an option")["key"].clone()
         }
         Some("BooleanScale") => json!(scale["yesPoints"].as_f64() > scale["noPoints"].as_f64()),
+        Some("TextScale") => {
+            let length = scale["maxLength"].as_u64().expect("a maxLength");
+            json!("é".repeat(usize::try_from(length).expect("a length")))
+        }
         other => panic!("an unknown scale {other:?}"),
     };
     let answers = questions.iter().map(|question| {

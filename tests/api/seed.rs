@@ -96,6 +96,8 @@ struct Seeded {
     in_progress: usize,
     types: BTreeSet<&'static str>,
     partly_answered_completed: usize,
+    /// Assessments with an answer to a text question.
+    commented: usize,
     snapshots: usize,
 }
 
@@ -128,8 +130,23 @@ async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
             assessment.responses
         );
         seeded.types.insert(assessment.assessment_type.as_str());
-        let answered = assessment.responses.as_object().expect("an object").len();
+        let answers = assessment.responses.as_object().expect("an object");
+        let answered = answers.len();
         assert!(answered > 0, "{}", assessment.responses);
+        let texts = model.questions.iter().filter(|q| !q.is_scored());
+        let comments: Vec<&Value> = texts.filter_map(|q| answers.get(&q.id)).collect();
+        for comment in &comments {
+            let comment = comment.as_str().expect("a text answer is a string");
+            assert!(
+                !comment.contains('@'),
+                "a seeded comment names no one: {comment}"
+            );
+        }
+        seeded.commented += usize::from(!comments.is_empty());
+        let scored = model.questions.iter().filter(|q| q.is_scored());
+        let (scored_questions, scored_answers) = scored.fold((0, 0), |(all, given), q| {
+            (all + 1, given + usize::from(answers.contains_key(&q.id)))
+        });
         let stored = scores.remove(&assessment.id);
         if assessment.status != AssessmentStatus::Completed {
             assert_eq!(assessment.status, AssessmentStatus::InProgress);
@@ -139,7 +156,7 @@ async fn assert_seeded_assessments_are_real(db: &DatabaseConnection) -> Seeded {
             continue;
         }
         seeded.completed += 1;
-        if answered < model.questions.len() {
+        if scored_answers < scored_questions {
             seeded.partly_answered_completed += 1;
         }
         let stored = stored.expect("every completed assessment is scored");
@@ -235,6 +252,10 @@ async fn demo_assessments_follow_their_models_and_carry_the_engines_scores() {
     assert!(
         seeded.partly_answered_completed > 0,
         "some completed assessments skip a question: {seeded:?}"
+    );
+    assert!(
+        seeded.commented > 0 && seeded.commented < seeded.completed + seeded.in_progress,
+        "some respondents comment, not all: {seeded:?}"
     );
 }
 

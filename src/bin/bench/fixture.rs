@@ -338,6 +338,7 @@ pub async fn prepare_submissions(
                 Scale::Likert { max, .. } => json!(max),
                 Scale::Choice { options } => json!(options[0].key),
                 Scale::Boolean => json!(true),
+                Scale::Text { .. } => json!("Nothing to add."),
             };
             (question.id.clone(), answer)
         })

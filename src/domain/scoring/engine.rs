@@ -172,7 +172,7 @@ pub struct SwotEntry {
 }
 
 /// Refuses a submission that leaves a category unanswered: a score from a few answers claims a
-/// maturity its questionnaire never asked about.
+/// maturity its questionnaire never asked about. A text answer, never scored, answers nothing.
 pub fn require_every_category(
     model: &QuestionModel,
     responses: &Value,
@@ -199,12 +199,12 @@ pub fn require_every_category(
 }
 
 /// The points (0–5, exact to four decimals) an answer is worth; `None` for an unanswered or
-/// invalid answer.
+/// invalid answer, and for a text answer, which is worth no points.
 pub fn answer_points(question: &Question, answer: &Value) -> Option<Decimal> {
     if answer.is_null() {
         return None;
     }
-    let points = points(question, answer).ok()?;
+    let points = points(question, answer).ok()??;
     Some(points.round_half_up_to(4))
 }
 
@@ -216,7 +216,9 @@ pub fn validate_responses(model: &QuestionModel, responses: &Value) -> Result<()
 
 /// Scores responses against their question model, the maturity scale and the rubric.
 ///
-/// - A category's score is the weighted mean of its answered questions' points (0–5).
+/// - A category's score is the weighted mean of its answered questions' points (0–5). A text
+///   answer is validated but worth nothing: it adds no points, no confidence and no count to
+///   the insight, which counts scored questions only.
 /// - The overall score is the category-weighted mean of the exact category scores, over the
 ///   categories with at least one answer, rounded half away from zero to two decimals; no
 ///   answers at all score 0.00.
@@ -269,10 +271,9 @@ pub fn score(
         .map_or(Decimal::new(0, 2), Fraction::round_half_up);
     let maturity_level = scale.level_for(overall);
 
-    let total_weight: u32 = model.questions.iter().map(|q| q.weight).sum();
-    let answered_weight: u32 = model
-        .questions
-        .iter()
+    let scored = || model.questions.iter().filter(|q| q.is_scored());
+    let total_weight: u32 = scored().map(|q| q.weight).sum();
+    let answered_weight: u32 = scored()
         .filter(|q| answers.contains_key(q.id.as_str()))
         .map(|q| q.weight)
         .sum();
@@ -310,7 +311,7 @@ pub fn score(
         maturity_level,
         &ranked,
         answers.len(),
-        model.questions.len(),
+        scored().count(),
     );
     let swot = swot(&ranked, maturity_level, rubric);
 
@@ -413,7 +414,8 @@ fn strongest<'a>(ranked: &[&'a CategoryResult<'a>]) -> Option<&'a CategoryResult
     })
 }
 
-/// The points (0–5) of every answered question, by question id.
+/// The points (0–5) of every answered scored question, by question id; text answers are
+/// checked, then left out.
 fn read_answers<'m>(
     model: &'m QuestionModel,
     responses: &Value,
@@ -429,15 +431,19 @@ fn read_answers<'m>(
                 question: id.clone(),
                 known: model.question_ids(),
             })?;
-        if !answer.is_null() {
-            answers.insert(question.id.as_str(), points(question, answer)?);
+        if answer.is_null() {
+            continue;
+        }
+        if let Some(points) = points(question, answer)? {
+            answers.insert(question.id.as_str(), points);
         }
     }
     Ok(answers)
 }
 
-/// The points (0–5) an answer is worth on its question's scale.
-fn points(question: &Question, answer: &Value) -> Result<Fraction, ResponseError> {
+/// The points (0–5) an answer is worth on its question's scale; `None` for a valid text answer,
+/// which is worth none.
+fn points(question: &Question, answer: &Value) -> Result<Option<Fraction>, ResponseError> {
     let wrong_type = |expected: String| ResponseError::WrongType {
         question: question.id.clone(),
         expected,
@@ -460,10 +466,10 @@ fn points(question: &Question, answer: &Value) -> Result<Fraction, ResponseError
             if !(*min..=*max).contains(&value) {
                 return Err(out_of_scale(expected()));
             }
-            Ok(Fraction::new(
+            Ok(Some(Fraction::new(
                 i128::from(value - min) * 5,
                 i128::from(max - min),
-            ))
+            )))
         }
         Scale::Choice { options } => {
             let expected = || {
@@ -475,13 +481,30 @@ fn points(question: &Question, answer: &Value) -> Result<Fraction, ResponseError
                 .iter()
                 .find(|option| option.key == key)
                 .ok_or_else(|| out_of_scale(expected()))?;
-            Ok(Fraction::from_decimal(option.points))
+            Ok(Some(Fraction::from_decimal(option.points)))
         }
         Scale::Boolean => {
             let yes = answer
                 .as_bool()
                 .ok_or_else(|| wrong_type("true or false".to_owned()))?;
-            Ok(Fraction::new(if yes { 5 } else { 0 }, 1))
+            Ok(Some(Fraction::new(if yes { 5 } else { 0 }, 1)))
+        }
+        Scale::Text { max_length } => {
+            let expected = || {
+                format!(
+                    "a text of at most {max_length} characters, not blank, with no control \
+                     characters but newline and tab"
+                )
+            };
+            let text = answer.as_str().ok_or_else(|| wrong_type(expected()))?;
+            let allowed = |c: char| !c.is_control() || c == '\n' || c == '\t';
+            let fits = text.chars().count() <= *max_length as usize
+                && !text.trim().is_empty()
+                && text.chars().all(allowed);
+            if !fits {
+                return Err(out_of_scale(expected()));
+            }
+            Ok(None)
         }
     }
 }
@@ -975,6 +998,121 @@ mod tests {
         );
         assert_eq!(answer_points(question("c"), &json!("lots")), None);
         assert_eq!(answer_points(question("m"), &Value::Null), None);
+    }
+
+    /// The test model with a text question `t` (weight 0, at most 12 characters) in `ops`.
+    fn model_with_text() -> QuestionModel {
+        let mut model = model();
+        model.questions.push(
+            serde_json::from_value(json!({ "id": "t", "category": "ops", "text": "T",
+                "weight": 0, "scale": { "type": "text", "max_length": 12 } }))
+            .expect("a text question"),
+        );
+        assert_eq!(model.check(), Ok(()));
+        model
+    }
+
+    #[test]
+    fn a_text_answer_is_kept_but_never_scored() {
+        let with_text = model_with_text();
+        let answer_sets = [
+            json!({}),
+            json!({ "c": "all" }),
+            json!({ "l": 2, "b": true, "c": "some" }),
+            json!({ "l": 4, "b": true, "c": "all", "m": true }),
+        ];
+        for responses in answer_sets {
+            let without = run(responses.clone());
+            let mut answered = responses.clone();
+            // 12 characters, 15 bytes: the limit counts characters.
+            answered["t"] = json!("Ça été\n\tbien");
+            assert_eq!(validate_responses(&with_text, &answered), Ok(()));
+            let card = score(
+                &with_text,
+                &answered,
+                &reference_scale(),
+                &reference_rubric(),
+            )
+            .expect("valid");
+            // Same points, confidence and insight ("… of 4 questions"): only scored ones count.
+            assert_eq!(card, without, "{answered}");
+        }
+        let text = with_text.question("t").expect("t");
+        assert_eq!(answer_points(text, &json!("Fine")), None);
+    }
+
+    #[test]
+    fn a_text_answer_alone_answers_no_category() {
+        let model = model_with_text();
+        let card = score(
+            &model,
+            &json!({ "t": "Just this" }),
+            &reference_scale(),
+            &reference_rubric(),
+        )
+        .expect("valid");
+        assert!(card.category_scores.is_empty());
+        assert_eq!(card.confidence, dec("0.00"));
+        assert_eq!(
+            card.insights,
+            "No questions answered yet (0 of 4), so the score is 0.00."
+        );
+        assert_eq!(
+            require_every_category(&model, &json!({ "t": "Ops", "c": "all", "m": true })),
+            Err(ResponseError::Incomplete {
+                categories: vec!["Operations".to_owned()]
+            })
+        );
+    }
+
+    #[test]
+    fn a_text_answer_must_be_short_printable_non_blank_text() {
+        let model = model_with_text();
+        let check = |answer: Value| validate_responses(&model, &json!({ "t": answer }));
+        assert_eq!(check(json!("x")), Ok(()));
+        assert_eq!(check(json!("twelve chars")), Ok(()));
+        assert_eq!(check(Value::Null), Ok(()), "null clears the answer");
+        let expected = "a text of at most 12 characters, not blank, with no control characters \
+                        but newline and tab";
+        let wrong_type = |answer: Value| {
+            assert_eq!(
+                check(answer.clone()),
+                Err(ResponseError::WrongType {
+                    question: "t".to_owned(),
+                    expected: expected.to_owned()
+                }),
+                "{answer}"
+            );
+        };
+        wrong_type(json!(4));
+        wrong_type(json!(true));
+        wrong_type(json!(["a list"]));
+        wrong_type(json!({ "text": "hi" }));
+        let out_of_scale = |answer: &str| {
+            assert_eq!(
+                check(json!(answer)),
+                Err(ResponseError::OutOfScale {
+                    question: "t".to_owned(),
+                    expected: expected.to_owned()
+                }),
+                "{answer:?}"
+            );
+        };
+        out_of_scale("thirteen char");
+        out_of_scale("ééééééééééééé");
+        out_of_scale("");
+        out_of_scale(" \n\t ");
+        out_of_scale("bell\u{7}");
+        out_of_scale("a\rb");
+        out_of_scale("nul\0");
+        out_of_scale("esc\u{1b}[2J");
+        out_of_scale("c1\u{85}");
+        assert_eq!(
+            validate_responses(&model, &json!({ "t": 1 }))
+                .expect_err("not text")
+                .to_string(),
+            format!("the answer to `t` must be {expected}")
+        );
     }
 
     #[test]

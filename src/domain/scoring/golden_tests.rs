@@ -253,7 +253,8 @@ fn ai_readiness() {
 }
 
 /// Best and worst answers everywhere score 5.00 and 0.00 in every model: every scale reaches
-/// both ends, so no questionnaire caps or floors a respondent.
+/// both ends, so no questionnaire caps or floors a respondent. A comment answered alongside
+/// changes neither.
 #[test]
 fn extremes_score_five_and_zero_in_every_model() {
     for assessment_type in AssessmentType::iter() {
@@ -274,6 +275,8 @@ fn extremes_score_five_and_zero_in_every_model() {
                             };
                             json!(pick.expect("options").key)
                         }
+                        // Unscored: it moves neither the score nor the confidence.
+                        Scale::Text { .. } => json!("Nothing to add."),
                     };
                     (question.id.clone(), answer)
                 })

@@ -15,6 +15,9 @@ use super::MAX_SCORE;
 /// The version new assessments of every type are created with.
 pub const CURRENT_VERSION: &str = "1.0";
 
+/// Upper bound on a text question's `max_length`: answers are stored in `assessments.responses`.
+pub const MAX_TEXT_LENGTH: u32 = 10_000;
+
 /// Upper bound on a model's total question weight: with at most 100, every answer is worth at
 /// least 0.01 of confidence, so removing one always shows in the two-decimal confidence.
 pub const MAX_TOTAL_QUESTION_WEIGHT: u32 = 100;
@@ -203,13 +206,15 @@ pub struct Question {
     pub category: String,
     /// The question as asked.
     pub text: String,
-    /// Relative weight of the question within its category, and in confidence.
+    /// Relative weight of the question within its category, and in confidence: at least 1 for a
+    /// scored question, 0 for a text question.
     pub weight: u32,
     /// How the question is answered.
     pub scale: Scale,
 }
 
-/// How a question is answered; every answer normalises to points between 0 and 5, higher better.
+/// How a question is answered: every answer to a scored scale normalises to points between 0
+/// and 5, higher better; a text answer is kept as given and never scored.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Scale {
@@ -231,6 +236,12 @@ pub enum Scale {
     },
     /// Yes (5 points) or no (0 points).
     Boolean,
+    /// Free text, never scored: a string of at most `max_length` characters, not blank, with no
+    /// control characters but newline and tab. Its question weighs 0.
+    Text {
+        /// The most characters (not bytes) an answer may have.
+        max_length: u32,
+    },
 }
 
 /// One option of a choice question.
@@ -243,6 +254,13 @@ pub struct ChoiceOption {
     pub label: String,
     /// Points from 0 to 5, at most two decimals.
     pub points: Decimal,
+}
+
+impl Question {
+    /// Whether the answer is worth points: every scale but text.
+    pub fn is_scored(&self) -> bool {
+        self.scale.is_scored()
+    }
 }
 
 impl QuestionModel {
@@ -282,8 +300,18 @@ impl QuestionModel {
             if category.weight == 0 {
                 return Err(format!("category `{}` has weight 0", category.key));
             }
-            if !self.questions.iter().any(|q| q.category == category.key) {
+            let questions = || self.questions.iter().filter(|q| q.category == category.key);
+            if questions().next().is_none() {
                 return Err(format!("category `{}` has no questions", category.key));
+            }
+            // A submission answers every category, and only a scored answer counts. (So the
+            // model's total scored weight is above 0: every category has a scored question,
+            // which weighs at least 1.)
+            if !questions().any(Question::is_scored) {
+                return Err(format!(
+                    "category `{}` has only text questions, which are never scored",
+                    category.key
+                ));
             }
         }
         let mut question_ids = HashSet::new();
@@ -301,8 +329,14 @@ impl QuestionModel {
                     question.id, question.category
                 ));
             }
-            if question.weight == 0 {
+            if question.is_scored() && question.weight == 0 {
                 return Err(format!("question `{}` has weight 0", question.id));
+            }
+            if !question.is_scored() && question.weight != 0 {
+                return Err(format!(
+                    "text question `{}` has weight {}, not 0: a text answer is never scored",
+                    question.id, question.weight
+                ));
             }
             total_weight = total_weight.saturating_add(question.weight);
             question
@@ -323,7 +357,13 @@ impl QuestionModel {
 }
 
 impl Scale {
-    /// Checks the scale can turn every valid answer into 0–5 points.
+    /// Whether an answer on the scale is worth points: every scale but text.
+    pub fn is_scored(&self) -> bool {
+        !matches!(self, Self::Text { .. })
+    }
+
+    /// Checks the scale can turn every valid answer into 0–5 points, or, for text, bounds the
+    /// answer's length.
     fn check(&self) -> Result<(), String> {
         match self {
             Self::Likert {
@@ -364,6 +404,13 @@ impl Scale {
                 }
             }
             Self::Boolean => {}
+            Self::Text { max_length } => {
+                if !(1..=MAX_TEXT_LENGTH).contains(max_length) {
+                    return Err(format!(
+                        "a text's max_length {max_length} is not 1–{MAX_TEXT_LENGTH}"
+                    ));
+                }
+            }
         }
         Ok(())
     }
@@ -417,7 +464,18 @@ mod tests {
             assert_eq!(*file, expected, "file name must match type and version");
             assert!(model.check().is_ok());
             assert!((3..=5).contains(&model.categories.len()), "{file}");
-            assert!((5..=8).contains(&model.questions.len()), "{file}");
+            let scored = model.questions.iter().filter(|q| q.is_scored()).count();
+            assert!((5..=8).contains(&scored), "{file}");
+            // One optional free-text question, `comments`, in the first category.
+            let texts: Vec<&Question> = model.questions.iter().filter(|q| !q.is_scored()).collect();
+            assert_eq!(texts.len(), 1, "{file}");
+            assert_eq!(texts[0].id, "comments", "{file}");
+            assert_eq!(texts[0].category, model.categories[0].key, "{file}");
+            assert_eq!(texts[0].weight, 0, "{file}");
+            assert!(
+                matches!(texts[0].scale, Scale::Text { max_length: 2000 }),
+                "{file}"
+            );
         }
         let mut seen = HashSet::new();
         for model in models {
@@ -502,6 +560,82 @@ mod tests {
         let mut value = valid();
         value["questions"][0]["wieght"] = json!(2);
         assert!(serde_json::from_value::<QuestionModel>(value).is_err());
+    }
+
+    /// A text question in category `a`, for `valid()`'s questions.
+    fn text_question(weight: u32, max_length: u32) -> serde_json::Value {
+        json!({ "id": "t", "category": "a", "text": "Anything else?", "weight": weight,
+                "scale": { "type": "text", "max_length": max_length } })
+    }
+
+    fn with_question(question: serde_json::Value) -> impl FnOnce(&mut serde_json::Value) {
+        move |m| {
+            m["questions"]
+                .as_array_mut()
+                .expect("questions")
+                .push(question)
+        }
+    }
+
+    #[test]
+    fn a_text_question_weighs_nothing_and_is_not_scored() {
+        let mut value = valid();
+        with_question(text_question(0, 2000))(&mut value);
+        let model = parse(value);
+        assert_eq!(model.check(), Ok(()));
+        let text = model.question("t").expect("t");
+        assert!(!text.is_scored());
+        assert!(matches!(text.scale, Scale::Text { max_length: 2000 }));
+        assert!(
+            model
+                .questions
+                .iter()
+                .filter(|q| q.id != "t")
+                .all(Question::is_scored)
+        );
+    }
+
+    #[test]
+    fn check_names_each_broken_text_rule() {
+        assert_eq!(
+            problem(with_question(text_question(1, 2000))),
+            "text question `t` has weight 1, not 0: a text answer is never scored"
+        );
+        assert_eq!(
+            problem(with_question(text_question(0, 0))),
+            "question `t`: a text's max_length 0 is not 1–10000"
+        );
+        assert!(
+            problem(with_question(text_question(0, MAX_TEXT_LENGTH + 1))).contains("not 1–10000")
+        );
+        // A category of text questions alone could never be answered for a submission.
+        let only_text = problem(|m| {
+            m["categories"]
+                .as_array_mut()
+                .expect("categories")
+                .push(json!({ "key": "b", "name": "B", "weight": 1, "rubric_category": "data" }));
+            let mut text = text_question(0, 10);
+            text["category"] = json!("b");
+            with_question(text)(m);
+        });
+        assert_eq!(
+            only_text,
+            "category `b` has only text questions, which are never scored"
+        );
+        // Scored questions keep their rule: weight 0 is refused.
+        assert_eq!(
+            problem(|m| m["questions"][2]["weight"] = json!(0)),
+            "question `q3` has weight 0"
+        );
+        let unknown = serde_json::from_value::<QuestionModel>({
+            let mut value = valid();
+            with_question(
+                json!({ "id": "t", "category": "a", "text": "T", "weight": 0,
+                "scale": { "type": "text", "max_length": 10, "min_length": 1 } }),
+            )(&mut value);
+            value
+        });
+        assert!(unknown.is_err(), "a text scale has no other fields");
     }
 
     #[test]

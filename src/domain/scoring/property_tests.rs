@@ -13,8 +13,8 @@ use super::{
     question_models, score, validate_responses,
 };
 
-/// More than any model has questions (the model tests cap them at 8).
-const SLOTS: usize = 8;
+/// As many as any model has questions (the model tests cap them at 8 scored and one text).
+const SLOTS: usize = 9;
 
 /// The two-decimal scores each bracket covers, written out independently of `bracket_for`.
 const BRACKETS: [(ScoreBracket, &str, &str); 9] = [
@@ -43,6 +43,7 @@ fn answer(question: &Question, seed: u32) -> Value {
         Scale::Likert { min, max, .. } => json!(min + i64::from(seed) % (max - min + 1)),
         Scale::Choice { options } => json!(options[seed as usize % options.len()].key),
         Scale::Boolean => json!(seed.is_multiple_of(2)),
+        Scale::Text { .. } => json!(format!("Note {seed}\n\tend")),
     }
 }
 
@@ -56,6 +57,12 @@ fn responses(model: &QuestionModel, seeds: &[Option<u32>]) -> Map<String, Value>
             seed.map(|seed| (question.id.clone(), answer(question, seed)))
         })
         .collect()
+}
+
+/// The ids of the scored questions `responses` answers, in id order.
+fn scored_answers(model: &QuestionModel, responses: &Map<String, Value>) -> Vec<String> {
+    let scored = |id: &&String| model.question(id).is_some_and(Question::is_scored);
+    responses.keys().filter(scored).cloned().collect()
 }
 
 /// An answer at least as good as `current`, chosen by the seed.
@@ -84,6 +91,8 @@ fn raised(question: &Question, current: &Value, seed: u32) -> Value {
         Scale::Boolean => {
             json!(current.as_bool().expect("a boolean answer") || seed.is_multiple_of(2))
         }
+        // Text is never scored: no answer is better than another.
+        Scale::Text { .. } => current.clone(),
     }
 }
 
@@ -162,11 +171,12 @@ proptest! {
     ) {
         let model = &question_models()[index];
         let before = responses(model, &seeds);
-        prop_assume!(!before.is_empty());
-        let (id, current) = before.iter().nth(pick % before.len()).expect("an answer");
+        let scored = scored_answers(model, &before);
+        prop_assume!(!scored.is_empty());
+        let id = &scored[pick % scored.len()];
         let question = model.question(id).expect("a question");
         let mut after = before.clone();
-        after.insert(id.clone(), raised(question, current, raise));
+        after.insert(id.clone(), raised(question, &before[id], raise));
 
         let (low, high) = (run(model, before), run(model, after));
         let category = &question.category;
@@ -182,15 +192,31 @@ proptest! {
     ) {
         let model = &question_models()[index];
         let before = responses(model, &seeds);
-        prop_assume!(!before.is_empty());
-        let id = before.keys().nth(pick % before.len()).expect("an answer").clone();
+        let scored = scored_answers(model, &before);
+        prop_assume!(!scored.is_empty());
+        let id = &scored[pick % scored.len()];
         let mut after = before.clone();
-        after.remove(&id);
-        let all_answered = before.len() == model.questions.len();
+        after.remove(id);
+        let all_answered =
+            scored.len() == model.questions.iter().filter(|q| q.is_scored()).count();
 
         let (full, fewer) = (run(model, before), run(model, after));
         prop_assert!(fewer.confidence < full.confidence,
             "{} not below {}", fewer.confidence, full.confidence);
         prop_assert_eq!(full.confidence == Decimal::ONE, all_answered);
+    }
+
+    #[test]
+    fn text_answers_change_nothing_in_the_score((index, seeds) in answer_sets(), text in any::<u32>()) {
+        let model = &question_models()[index];
+        let mut with_text = responses(model, &seeds);
+        let texts = model.questions.iter().filter(|q| !q.is_scored());
+        for question in texts {
+            with_text.insert(question.id.clone(), answer(question, text));
+        }
+        let mut without_text = with_text.clone();
+        without_text.retain(|id, _| model.question(id).is_some_and(Question::is_scored));
+        prop_assert!(without_text.len() < with_text.len());
+        prop_assert_eq!(run(model, with_text), run(model, without_text));
     }
 }

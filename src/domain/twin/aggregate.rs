@@ -18,7 +18,8 @@
 //!   answered signals; readiness is 20 × the weighted mean of the answered groups. A signal's
 //!   `contribution` is what it adds to that figure, so the contributions sum to it (before
 //!   rounding). Nothing answered: 0.00.
-//! - **Inventories**: per item, the mean points and a tally of the answers given.
+//! - **Inventories**: per item, the mean points and a tally of the answers given. Free-text
+//!   answers feed nothing: the twin model's signals and items read scored questions only.
 //!
 //! Every sum is exact (decimals with at most four places); each reported number is divided and
 //! rounded once, half away from zero, so the result does not depend on the order assessments
@@ -477,7 +478,8 @@ fn inventory(items: &[InventoryItem], counted: &[&ScoredAssessment]) -> Vec<Inve
         .collect()
 }
 
-/// How an answer reads to people: the option's label, `yes`/`no`, or the number.
+/// How an answer reads to people: the option's label, `yes`/`no`, or the number. Free text
+/// has none: it is no inventory answer (and may name people), so it is never tallied.
 fn answer_label(scale: &Scale, answer: &Value) -> Option<String> {
     match (scale, answer) {
         (Scale::Choice { options }, Value::String(key)) => options
@@ -486,6 +488,7 @@ fn answer_label(scale: &Scale, answer: &Value) -> Option<String> {
             .map(|option| option.label.clone()),
         (Scale::Boolean, Value::Bool(yes)) => Some(if *yes { "yes" } else { "no" }.to_owned()),
         (Scale::Likert { .. }, Value::Number(number)) => Some(number.to_string()),
+        (Scale::Text { .. }, _) => None,
         _ => None,
     }
 }
@@ -500,4 +503,25 @@ fn mean(items: impl Iterator<Item = (Decimal, Decimal)>) -> Option<Decimal> {
 
 fn two_places(value: Decimal) -> Decimal {
     value.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_text_answer_has_no_label_and_no_points() {
+        let text = Scale::Text { max_length: 2000 };
+        assert_eq!(answer_label(&text, &json!("Ask Jo")), None);
+        assert_eq!(answer_label(&text, &json!(3)), None);
+        assert_eq!(
+            answer_label(&Scale::Boolean, &json!(true)),
+            Some("yes".to_owned())
+        );
+        let comments = question_model(AssessmentType::TechStack, "1.0")
+            .and_then(|model| model.question("comments"))
+            .expect("a comments question");
+        assert_eq!(answer_points(comments, &json!("Ask Jo")), None);
+    }
 }

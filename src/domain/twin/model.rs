@@ -112,7 +112,7 @@ impl TwinModel {
     }
 
     /// Every assessment type weighed, every category of every question model mapped onto a
-    /// dimension of this model, every signal and inventory item a question of its type.
+    /// dimension of this model, every signal and inventory item a scored question of its type.
     pub fn check(&self) -> Result<(), String> {
         if self.version != TWIN_MODEL_VERSION {
             return Err(format!(
@@ -153,9 +153,16 @@ impl TwinModel {
                     .map(|item| (item.assessment_type, &item.question)),
             );
         for (assessment_type, question) in sources {
-            if source_question(assessment_type, question).is_none() {
+            let Some(source) = source_question(assessment_type, question) else {
                 return Err(format!(
                     "{} has no question `{question}`",
+                    assessment_type.as_str()
+                ));
+            };
+            // Free text is worth no points and may name people: it feeds nothing in the twin.
+            if !source.is_scored() {
+                return Err(format!(
+                    "{} question `{question}` is free text, which is never scored",
                     assessment_type.as_str()
                 ));
             }
@@ -202,6 +209,25 @@ mod tests {
         assert_eq!(
             model.check(),
             Err("digital_transformation has no question `telepathy`".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_signal_or_item_on_a_text_question_is_refused() {
+        let mut model = twin_model().clone();
+        model.technology_inventory[0].question = "comments".into();
+        assert_eq!(
+            model.check(),
+            Err("tech_stack question `comments` is free text, which is never scored".to_owned())
+        );
+        let mut model = twin_model().clone();
+        model.ai_readiness[0].signals[0].question = "comments".into();
+        assert_eq!(
+            model.check(),
+            Err(
+                "digital_transformation question `comments` is free text, which is never scored"
+                    .to_owned()
+            )
         );
     }
 }

@@ -279,6 +279,37 @@ fn inventories_tally_the_answers_given() {
 }
 
 #[test]
+fn a_comment_changes_nothing_in_the_twin() {
+    let plain = three_assessments();
+    let mut commented = plain.clone();
+    for assessment in &mut commented {
+        assessment.responses["comments"] = json!("Ask Jo about hosting.");
+    }
+    assert_ne!(commented, plain);
+    assert_eq!(twin_of(&commented), twin_of(&plain));
+
+    // Even an item pointed at a text question (which the model's check refuses) tallies nothing.
+    let mut model = twin_model().clone();
+    model.technology_inventory[0].question = "comments".into();
+    let hosting = model.technology_inventory[0].key.clone();
+    let assessments = [assessment(
+        7,
+        101,
+        AssessmentType::TechStack,
+        1,
+        ("3.00", "1.00"),
+        &[],
+        json!({ "comments": "We host on premises." }),
+    )];
+    let twin = aggregate(&model, &reference_scale(), &assessments);
+    let entry = (twin.technology_inventory.iter())
+        .find(|entry| entry.key == hosting)
+        .expect("the item");
+    assert_eq!(entry.points, None);
+    assert!(entry.answers.is_empty(), "{:?}", entry.answers);
+}
+
+#[test]
 fn no_assessments_make_an_empty_twin() {
     let twin = twin_of(&[]);
     assert_eq!(twin.maturity_score, dec("0.00"));

@@ -40,8 +40,9 @@ pub struct SaveAssessmentResponsesInput {
     /// The assessment.
     pub assessment_id: ID,
     /// Question `key` → answer, as the assessment's `model` describes them (a whole number on a
-    /// likert scale, an option's `key`, or a boolean); `null` clears an answer. An unknown key
-    /// is `BAD_USER_INPUT`, and its message lists the model's question keys.
+    /// likert scale, an option's `key`, a boolean, or a string for a text question); `null`
+    /// clears an answer. An unknown key is `BAD_USER_INPUT`, and its message lists the model's
+    /// question keys.
     pub responses: Json<serde_json::Value>,
 }
 

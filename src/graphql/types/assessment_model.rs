@@ -15,7 +15,8 @@ pub struct AssessmentModel(pub &'static QuestionModel);
 /// The questionnaire of one assessment type at one version: its categories and its questions
 /// with their answer scales and weights. `saveAssessmentResponses` takes an object of question
 /// `key` → answer that fits the question's `scale`; `submitAssessment` needs at least one
-/// answer in every category. Public reference data.
+/// scored answer in every category (a `TextScale` answer is never scored). Public reference
+/// data.
 #[Object]
 impl AssessmentModel {
     /// The kind of assessment the model is for.
@@ -61,8 +62,8 @@ pub struct AssessmentCategory {
 }
 
 /// A group of questions scored together. A category's score is the weighted mean of the points
-/// (0–5) of its answered questions; the overall score is the weighted mean of the scores of
-/// the categories with an answer.
+/// (0–5) of its answered scored questions; the overall score is the weighted mean of the
+/// scores of the categories with an answer.
 #[Object]
 impl AssessmentCategory {
     /// The key its questions name in `categoryKey`, and its score is given under in
@@ -120,8 +121,8 @@ impl AssessmentQuestion {
     }
 
     /// The question's weight within its category, relative to the other questions' (a whole
-    /// number, at least 1); the score's confidence is the answered questions' share of the
-    /// model's total weight.
+    /// number, at least 1, and 0 for a `TextScale` question, which is never scored); the
+    /// score's confidence is the answered questions' share of the model's total weight.
     async fn weight(&self) -> u32 {
         self.0.weight
     }
@@ -132,13 +133,15 @@ impl AssessmentQuestion {
     }
 }
 
-/// How a question is answered: a whole number on a scale, one of a list of options, or yes or
-/// no. Every answer is worth 0 to 5 points, higher is better.
+/// How a question is answered: a whole number on a scale, one of a list of options, yes or
+/// no, or free text. Every answer but text is worth 0 to 5 points, higher is better; a text
+/// answer is kept as given and never scored.
 #[derive(Union)]
 pub enum AnswerScale {
     Likert(LikertScale),
     Choice(ChoiceScale),
     Boolean(BooleanScale),
+    Text(TextScale),
 }
 
 impl AnswerScale {
@@ -176,6 +179,9 @@ impl AnswerScale {
                     no_points: points(false),
                 })
             }
+            Scale::Text { max_length } => Self::Text(TextScale {
+                max_length: *max_length,
+            }),
         }
     }
 }
@@ -219,4 +225,12 @@ pub struct BooleanScale {
     yes_points: f64,
     /// What `false` is worth.
     no_points: f64,
+}
+
+/// Answered with free text (a JSON string), never scored: at most `maxLength` characters, not
+/// blank, with no control characters but newline and tab. Optional, and its question weighs 0.
+#[derive(SimpleObject)]
+pub struct TextScale {
+    /// The most characters (not bytes) an answer may have.
+    max_length: u32,
 }
