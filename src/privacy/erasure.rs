@@ -382,12 +382,9 @@ async fn tombstone(
     let ended = organization_members::Entity::update_many()
         .col_expr(
             organization_members::Column::Status,
-            Expr::val(MemberStatus::Suspended.as_str()).into(),
+            Expr::val(MemberStatus::Suspended.as_str()),
         )
-        .col_expr(
-            organization_members::Column::UpdatedAt,
-            Expr::val(now).into(),
-        )
+        .col_expr(organization_members::Column::UpdatedAt, Expr::val(now))
         .filter(organization_members::Column::UserId.eq(person))
         .filter(organization_members::Column::Status.ne(MemberStatus::Suspended))
         .exec(&tx)
@@ -398,16 +395,13 @@ async fn tombstone(
     let pseudonym_invitations = organization_invitations::Entity::update_many()
         .col_expr(
             organization_invitations::Column::Status,
-            Expr::val(InvitationStatus::Revoked.as_str()).into(),
+            Expr::val(InvitationStatus::Revoked.as_str()),
         )
         .col_expr(
             organization_invitations::Column::RespondedAt,
-            Expr::val(now).into(),
+            Expr::val(now),
         )
-        .col_expr(
-            organization_invitations::Column::UpdatedAt,
-            Expr::val(now).into(),
-        )
+        .col_expr(organization_invitations::Column::UpdatedAt, Expr::val(now))
         .filter(organization_invitations::Column::InviteeEmail.like("erased-%@erased.invalid"))
         .filter(organization_invitations::Column::Status.eq(InvitationStatus::Pending))
         .exec(&tx)

@@ -161,10 +161,10 @@ async fn claim_next(
         let claimed = gdpr_requests::Entity::update_many()
             .col_expr(
                 gdpr_requests::Column::Status,
-                Expr::val(DataRequestStatus::Processing.as_str()).into(),
+                Expr::val(DataRequestStatus::Processing.as_str()),
             )
-            .col_expr(gdpr_requests::Column::StartedAt, Expr::val(now).into())
-            .col_expr(gdpr_requests::Column::UpdatedAt, Expr::val(now).into())
+            .col_expr(gdpr_requests::Column::StartedAt, Expr::val(now))
+            .col_expr(gdpr_requests::Column::UpdatedAt, Expr::val(now))
             .filter(gdpr_requests::Column::Id.eq(next.id))
             .filter(gdpr_requests::Column::Status.eq(DataRequestStatus::Pending))
             .exec(db)
