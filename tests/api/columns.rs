@@ -122,6 +122,18 @@ const READS: &[(&str, &str)] = &[
         "Invitation",
         "query($invitation: ID!) { node(id: $invitation) { ... on Invitation { SELECTION } } }",
     ),
+    (
+        "DataRequest",
+        "query($request: ID!) { node(id: $request) { ... on DataRequest { SELECTION } } }",
+    ),
+    (
+        "DataRequest",
+        "query($org: ID!) { organization(id: $org) { dataRequests { SELECTION } } }",
+    ),
+    (
+        "DataRequest",
+        "query { viewer { dataRequests { SELECTION } } }",
+    ),
 ];
 
 /// Every list of the schema is read by one of [`READS`], and every kind of object an
@@ -197,6 +209,7 @@ async fn every_field_answers_the_same_alone_as_with_every_other_field() {
         "assessment": global_id("Assessment", alpha.assessment),
         "score": global_id("AssessmentScore", alpha.score),
         "invitation": global_id("Invitation", alpha.invitation),
+        "request": global_id("DataRequest", alpha.data_request),
     });
     let mut fields_of = BTreeMap::new();
     for (type_name, read) in READS {

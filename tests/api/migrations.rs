@@ -119,6 +119,14 @@ async fn the_last_migrations_roll_back_alone() {
     let runs = |sql: &str| db.query_all_raw(Statement::from_string(backend, sql.to_owned()));
     assert!(runs(twin_columns).await.is_ok() && runs(score_column).await.is_ok());
 
+    // The data requests go.
+    assert_eq!(row_count(db, "gdpr_requests").await.unwrap(), 0);
+    Migrator::down(db, Some(1))
+        .await
+        .expect("down the data requests");
+    assert!(row_count(db, "gdpr_requests").await.is_err());
+    assert!(row_count(db, "data_deletions").await.is_err());
+
     // The invitations go.
     assert_eq!(row_count(db, "organization_invitations").await.unwrap(), 0);
     Migrator::down(db, Some(1))

@@ -201,6 +201,24 @@ pub fn invitation(organization_id: Uuid, email: &str) -> Row {
         .timestamps()
 }
 
+/// A dry-run erasure about `subject` that failed: every column holds a value.
+pub fn data_request(subject: Uuid) -> Row {
+    let now = Utc::now();
+    Row::new("gdpr_requests")
+        .set("id", Uuid::now_v7())
+        .set("request_type", "erasure")
+        .set("subject_user_id", subject)
+        .set("requested_by", subject)
+        .set("dry_run", true)
+        .set("status", "failed")
+        .set("result", json!({ "rows": 3 }))
+        .set("error", "the worker stopped")
+        .set("requested_at", now)
+        .set("started_at", now)
+        .set("finished_at", now)
+        .timestamps()
+}
+
 pub fn event(organization_id: Uuid) -> Row {
     Row::new("events")
         .set("id", Uuid::now_v7())

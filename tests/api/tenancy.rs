@@ -33,6 +33,7 @@ query Node($id: ID!) { node(id: $id) { __typename id
   ... on DigitalTwin { maturityScore } ... on DigitalTwinSnapshot { reason }
   ... on UserConsent { granted } ... on AuditEntry { sequence tableName }
   ... on Invitation { email status organizationName }
+  ... on DataRequest { type status result }
 } }"#;
 
 const NODES: &str = "query Nodes($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }";
@@ -88,6 +89,7 @@ pub(crate) fn objects(org: &Org) -> Vec<(&'static str, String)> {
         ("UserConsent", org.consent.to_string()),
         ("AuditEntry", org.audit_entry.clone()),
         ("Invitation", org.invitation.to_string()),
+        ("DataRequest", org.data_request.to_string()),
     ];
     objects.extend(ROLES.map(|role| ("User", org.person(role).id.to_string())));
     objects

@@ -51,6 +51,8 @@ pub struct Org {
     pub consent: Uuid,
     /// A pending invitation, to an address with no account.
     pub invitation: Uuid,
+    /// A data request about the owner, by the owner.
+    pub data_request: Uuid,
 }
 
 impl Org {
@@ -257,6 +259,12 @@ async fn organization(app: &TestApp, slug: &str, consent_type: Uuid) -> Org {
         .insert(db)
         .await
         .expect("invitation");
+    let data_request = Uuid::now_v7();
+    rows::data_request(owner)
+        .set("id", data_request)
+        .insert(db)
+        .await
+        .expect("data request");
     Org {
         id,
         slug: slug.to_owned(),
@@ -269,6 +277,7 @@ async fn organization(app: &TestApp, slug: &str, consent_type: Uuid) -> Org {
         audit_entry,
         consent,
         invitation,
+        data_request,
     }
 }
 
