@@ -272,6 +272,7 @@ pub fn router(state: AppState, cors: &CorsOrigins) -> Router {
                 .post(http::graphql::post)
                 .layer(body_limit),
         )
+        .route("/exports/{id}", get(http::exports::download))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::scrape))

@@ -1,7 +1,8 @@
 //! Data-subject requests (seed 004's `gdpr_requests`) and the record of what an erasure
 //! changed (`data_deletions`). A request is about one person (its subject) and runs in the
 //! background; the deletion record names tables, columns, strategies and counts, never a
-//! value, so it can be kept as proof after the person is gone.
+//! value, so it can be kept as proof after the person is gone. An export's archive waits in
+//! `data_exports` until its subject downloads it once, or it expires.
 
 use sea_orm_migration::prelude::*;
 
@@ -104,10 +105,39 @@ impl MigrationTrait for Migration {
                 .take(),
             )
             .await?;
+        manager
+            .create_table(
+                with_timestamps(
+                    Table::create()
+                        .table("data_exports")
+                        .col(
+                            ColumnDef::new("request_id")
+                                .uuid()
+                                .not_null()
+                                .primary_key()
+                                .take(),
+                        )
+                        .col(ColumnDef::new("archive").binary().not_null())
+                        .col(ColumnDef::new("archive_bytes").big_integer().not_null())
+                        .col(timestamp("expires_at")),
+                )
+                .foreign_key(&mut foreign_key(
+                    "fk_data_exports_request",
+                    ("data_exports", "request_id"),
+                    ("gdpr_requests", "id"),
+                    ForeignKeyAction::Cascade,
+                ))
+                .take(),
+            )
+            .await?;
         execute_all(manager, &INDEXES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, &["data_deletions", "gdpr_requests"]).await
+        drop_tables(
+            manager,
+            &["data_exports", "data_deletions", "gdpr_requests"],
+        )
+        .await
     }
 }

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use entity::enums::{InvitationStatus, MemberStatus};
-use entity::{organization_invitations, organization_members, users};
+use entity::{data_exports, gdpr_requests, organization_invitations, organization_members, users};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityName,
@@ -410,6 +410,17 @@ async fn tombstone(
         ("organization_invitations", "status"),
         pseudonym_invitations.rows_affected,
     ));
+    // An export waiting for its download is a copy of what was just erased.
+    let requests_about = Query::select()
+        .column(gdpr_requests::Column::Id)
+        .from(gdpr_requests::Entity)
+        .and_where(gdpr_requests::Column::SubjectUserId.eq(person))
+        .to_owned();
+    let exports = data_exports::Entity::delete_many()
+        .filter(data_exports::Column::RequestId.in_subquery(requests_about))
+        .exec(&tx)
+        .await?;
+    changed.push((("data_exports", "archive"), exports.rows_affected));
     tx.commit().await?;
     Ok(changed)
 }

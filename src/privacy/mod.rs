@@ -2,6 +2,7 @@
 //! data-subject requests that erase it.
 
 pub mod erasure;
+pub mod export;
 pub mod registry;
 pub mod requests;
 pub mod strategy;

@@ -339,11 +339,10 @@ mod tests {
     use crate::privacy::tables::{self, ColumnInfo};
 
     fn table(columns: Vec<ColumnInfo>) -> Vec<TableInfo> {
-        vec![TableInfo {
-            name: "people",
-            columns,
-            links_to_users: Vec::new(),
-        }]
+        let mut table = tables::all().remove(0);
+        table.name = "people";
+        table.columns = columns;
+        vec![table]
     }
 
     fn column(name: &'static str, kind: ColumnKind, nullable: bool, unique: bool) -> ColumnInfo {

@@ -2,6 +2,8 @@
 //! request (a conditional update, so two instances never take the same one), runs it and
 //! records the outcome; an HTTP request only ever enqueues.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use entity::enums::{AuditOperation, DataRequestStatus, DataRequestType};
 use entity::{data_deletions, gdpr_requests};
@@ -14,6 +16,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::erasure::{self, Subject};
+use super::export;
 use super::strategy::{KEY_VERSION, Keys};
 use crate::audit::{self, Change, Pseudonymizer, RequestMeta};
 use crate::events::{self, NewEvent};
@@ -78,7 +81,19 @@ impl Worker {
                     "valuesRemaining": left }),
                 )
             }
-            DataRequestType::Export => anyhow::bail!("exports are not built yet"),
+            DataRequestType::Export => {
+                let collected = export::collect(db, subject.id, now).await?;
+                let archive = collected.archive()?;
+                let stored = export::store(db, request.id, archive, now).await?;
+                let rows: BTreeMap<&str, usize> = collected
+                    .tables
+                    .iter()
+                    .map(|(table, rows)| (*table, rows.len()))
+                    .collect();
+                Ok(json!({ "rows": collected.rows(), "tables": rows,
+                    "bytes": stored.archive_bytes, "download": format!("/exports/{}", request.id),
+                    "expiresAt": stored.expires_at }))
+            }
         }
     }
 

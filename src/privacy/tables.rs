@@ -2,11 +2,16 @@
 //! uniqueness) and the columns that point at a person (its relations to `users`). The
 //! registry is checked against this, and export and erasure find a person's rows through it.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use entity::*;
 use sea_orm::sea_query::{TableName, TableRef};
 use sea_orm::{
-    ColumnTrait, ColumnType, EntityName, EntityTrait, IdenStatic, Iterable, RelationTrait,
+    ColumnTrait, ColumnType, Condition, DatabaseConnection, DbErr, EntityName, EntityTrait,
+    IdenStatic, Iterable, QueryFilter, RelationTrait,
 };
+use serde_json::Value;
 
 /// What a column holds, as far as anonymisation cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,13 +32,22 @@ pub struct ColumnInfo {
     pub unique: bool,
 }
 
-/// One table: its columns, and which of them are a person's id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The rows of a table that match a condition, as JSON objects (column name → value).
+pub type RowsFn =
+    for<'a> fn(
+        &'a DatabaseConnection,
+        Condition,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, DbErr>> + Send + 'a>>;
+
+/// One table: its columns, which of them are a person's id, and how to read its rows.
+#[derive(Debug, Clone)]
 pub struct TableInfo {
     pub name: &'static str,
     pub columns: Vec<ColumnInfo>,
     /// Columns that reference `users.id`, from the entity's relations.
     pub links_to_users: Vec<String>,
+    /// Reads rows through the entity, each column decoded as its type.
+    pub rows: RowsFn,
 }
 
 impl TableInfo {
@@ -71,8 +85,16 @@ impl TableInfo {
             name: entity.table_name(),
             columns,
             links_to_users,
+            rows: rows_of::<E>,
         }
     }
+}
+
+fn rows_of<E: EntityTrait>(
+    db: &DatabaseConnection,
+    condition: Condition,
+) -> Pin<Box<dyn Future<Output = Result<Vec<Value>, DbErr>> + Send + '_>> {
+    Box::pin(async move { E::find().filter(condition).into_json().all(db).await })
 }
 
 fn kind(column_type: &ColumnType) -> ColumnKind {
@@ -103,6 +125,7 @@ pub fn all() -> Vec<TableInfo> {
         TableInfo::of(benchmark_positions::Entity),
         TableInfo::of(consent_types::Entity),
         TableInfo::of(data_deletions::Entity),
+        TableInfo::of(data_exports::Entity),
         TableInfo::of(digital_twin_snapshots::Entity),
         TableInfo::of(events::Entity),
         TableInfo::of(gdpr_requests::Entity),

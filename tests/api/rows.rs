@@ -50,6 +50,19 @@ impl Row {
     }
 }
 
+/// `INSERT`s rows of one table in one statement; they must set the same columns.
+pub async fn insert_all(db: &DatabaseConnection, rows: &[Row]) -> Result<ExecResult, DbErr> {
+    let first = rows.first().expect("rows");
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new(first.table))
+        .columns(first.values.iter().map(|(name, _)| Alias::new(*name)));
+    for row in rows {
+        insert.values_panic(row.values.iter().map(|(_, value)| value.clone().into()));
+    }
+    db.execute(&insert).await
+}
+
 pub fn organization(id: Uuid, slug: &str) -> Row {
     Row::new("organizations")
         .set("id", id)

@@ -1,4 +1,4 @@
-//! `requestErasure`, `cancelDataRequest`: data-subject requests, run in the background.
+//! `requestDataExport`, `requestErasure`, `cancelDataRequest`: data-subject requests, run in the background.
 
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use entity::enums::DataRequestType;
@@ -23,6 +23,14 @@ pub struct RequestErasureInput {
     pub dry_run: bool,
 }
 
+/// Whose data to export.
+#[derive(InputObject)]
+pub struct RequestDataExportInput {
+    /// The person (a `User` ID); the viewer by default. Only platform admins ask for
+    /// someone else.
+    pub subject_id: Option<ID>,
+}
+
 /// A request to act on.
 #[derive(InputObject)]
 pub struct DataRequestInput {
@@ -42,6 +50,23 @@ pub struct DataRequestMutations;
 
 #[Object]
 impl DataRequestMutations {
+    /// Asks for a copy of everything stored about a person (the right of access): a zip of
+    /// one JSON document and a CSV per table. Runs in the background; once `COMPLETED`, its
+    /// `result.download` is a link the subject fetches once, with their token, before
+    /// `result.expiresAt`. While one is open, asking again returns it. Someone other than the
+    /// subject or a platform admin is answered `NOT_FOUND`.
+    async fn request_data_export(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Whose data.")] input: RequestDataExportInput,
+    ) -> Result<DataRequestPayload> {
+        let ask = Ask {
+            kind: DataRequestType::Export,
+            dry_run: false,
+        };
+        ask_for(ctx, input.subject_id.as_ref(), ask).await
+    }
+
     /// Asks for the erasure of a person's data (the right to be forgotten): every registered
     /// personal value about them is anonymised, their memberships end and their tokens stop
     /// working; scores and twins keep their figures. Runs in the background; while one is
@@ -77,6 +102,15 @@ impl DataRequestMutations {
         let canceled = data_requests::cancel(mutating.db, mutating.actor(), id).await?;
         payload(ctx, canceled.id).await
     }
+}
+
+async fn ask_for(ctx: &Context<'_>, subject: Option<&ID>, ask: Ask) -> Result<DataRequestPayload> {
+    let mutating = Mutating::of(ctx).await?;
+    let subject = subject
+        .map(|id| GlobalId::decode_as::<Uuid>(id, NodeKind::User, "input.subjectId"))
+        .transpose()?;
+    let request = data_requests::request(mutating.db, mutating.actor(), subject, ask).await?;
+    payload(ctx, request.id).await
 }
 
 async fn payload(ctx: &Context<'_>, id: Uuid) -> Result<DataRequestPayload> {
