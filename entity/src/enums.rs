@@ -50,6 +50,11 @@ text_enum! {
 }
 
 text_enum! {
+    /// What a retention policy does to rows past their age.
+    RetentionAction { Delete = "delete", Anonymize = "anonymize", Generalize = "generalize" }
+}
+
+text_enum! {
     /// What a data-subject request asks for.
     DataRequestType { Export = "export", Erasure = "erasure" }
 }

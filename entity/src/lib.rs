@@ -10,6 +10,7 @@ pub mod benchmark_positions;
 pub mod consent_types;
 pub mod data_deletions;
 pub mod data_exports;
+pub mod data_retention_policies;
 pub mod digital_twin_snapshots;
 pub mod enums;
 pub mod events;
@@ -35,6 +36,7 @@ pub mod prelude {
     pub use super::consent_types::Entity as ConsentType;
     pub use super::data_deletions::Entity as DataDeletion;
     pub use super::data_exports::Entity as DataExport;
+    pub use super::data_retention_policies::Entity as DataRetentionPolicy;
     pub use super::digital_twin_snapshots::Entity as DigitalTwinSnapshot;
     pub use super::events::Entity as Event;
     pub use super::gdpr_requests::Entity as GdprRequest;

@@ -15,6 +15,21 @@ const REQUEST_TYPES: [&str; 2] = ["export", "erasure"];
 
 const REQUEST_STATUSES: [&str; 5] = ["pending", "processing", "completed", "failed", "canceled"];
 
+const RETENTION_ACTIONS: [&str; 3] = ["delete", "anonymize", "generalize"];
+
+/// What is kept how long (seed 004): addresses generalised at once and emptied after 90 days,
+/// events archived then deleted after two years, soft-deleted people anonymised after a
+/// 30-day grace period, answered or expired invitations removed after 30 days, exports once
+/// expired.
+const RETENTION_POLICIES: [(&str, i32, &str, bool); 6] = [
+    ("audit_log", 90, "generalize", false),
+    ("user_consents", 90, "generalize", false),
+    ("events", 730, "delete", true),
+    ("users", 30, "anonymize", false),
+    ("organization_invitations", 30, "delete", false),
+    ("data_exports", 0, "delete", false),
+];
+
 const INDEXES: [&str; 3] = [
     // One open request per subject and kind: a second request returns the open one.
     "CREATE UNIQUE INDEX ux_gdpr_requests_open \
@@ -130,14 +145,67 @@ impl MigrationTrait for Migration {
                 .take(),
             )
             .await?;
-        execute_all(manager, &INDEXES).await
+        manager
+            .create_table(
+                with_timestamps(
+                    Table::create()
+                        .table("data_retention_policies")
+                        .col(uuid_pk("id"))
+                        .col(
+                            ColumnDef::new("entity")
+                                .text()
+                                .not_null()
+                                .unique_key()
+                                .take(),
+                        )
+                        .col(ColumnDef::new("max_age_days").integer().not_null())
+                        .col(text("action"))
+                        .col(ColumnDef::new("export_before_delete").boolean().not_null()),
+                )
+                .check(check_in(
+                    "ck_data_retention_policies_action",
+                    "action",
+                    &RETENTION_ACTIONS,
+                ))
+                .check(check("ck_data_retention_policies_age", "max_age_days >= 0"))
+                .take(),
+            )
+            .await?;
+        execute_all(manager, &INDEXES).await?;
+        let now = chrono::Utc::now();
+        let mut insert = Query::insert()
+            .into_table("data_retention_policies")
+            .columns([
+                "id",
+                "entity",
+                "max_age_days",
+                "action",
+                "export_before_delete",
+                "created_at",
+                "updated_at",
+            ])
+            .take();
+        for (entity, days, action, export) in RETENTION_POLICIES {
+            insert.values_panic([
+                uuid::Uuid::now_v7().into(),
+                entity.into(),
+                days.into(),
+                action.into(),
+                export.into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        manager.exec_stmt(insert).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(
-            manager,
-            &["data_exports", "data_deletions", "gdpr_requests"],
-        )
-        .await
+        let tables = [
+            "data_retention_policies",
+            "data_exports",
+            "data_deletions",
+            "gdpr_requests",
+        ];
+        drop_tables(manager, &tables).await
     }
 }

@@ -11,6 +11,7 @@
 
 mod benchmarks;
 mod monthly_snapshots;
+mod retention;
 mod runner;
 mod runs;
 mod scheduler;
@@ -24,6 +25,7 @@ use sea_orm::DatabaseConnection;
 
 pub use benchmarks::RefreshBenchmarks;
 pub use monthly_snapshots::MonthlySnapshots;
+pub use retention::{ARCHIVE_DIR, ApplyRetention};
 pub use runner::{JobReport, JobRunner, RunResult, STALE_RUN_AFTER, SkipReason};
 pub use runs::latest_runs;
 pub use scheduler::Schedule;

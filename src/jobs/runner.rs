@@ -15,8 +15,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use super::runs::{self, Claim};
-use super::{Job, MonthlySnapshots, Period, RefreshBenchmarks};
+use super::{ARCHIVE_DIR, ApplyRetention, Job, MonthlySnapshots, Period, RefreshBenchmarks};
 use crate::privacy::requests::Worker;
+use crate::privacy::retention::Retention;
 
 /// How long a `running` row may stand before its attempt is presumed dead and the period is
 /// run again: far longer than any job's run takes, short enough to retry within a day.
@@ -42,9 +43,11 @@ impl JobRunner {
 
     /// The jobs orgraph runs, and the data-subject requests `worker` runs.
     pub fn standard(db: DatabaseConnection, worker: Worker) -> Self {
+        let retention = Retention::new(worker.keys.clone(), ARCHIVE_DIR);
         let mut runner = Self::new(db)
             .with_job(MonthlySnapshots::default())
-            .with_job(RefreshBenchmarks);
+            .with_job(RefreshBenchmarks)
+            .with_job(ApplyRetention(retention));
         runner.data_requests = Some(worker);
         runner
     }

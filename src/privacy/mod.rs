@@ -5,5 +5,6 @@ pub mod erasure;
 pub mod export;
 pub mod registry;
 pub mod requests;
+pub mod retention;
 pub mod strategy;
 pub mod tables;

@@ -249,6 +249,8 @@ pub const NOT_PERSONAL: &[(&str, &str, &str)] = &[
     ("data_deletions", "table_name", "a table's name"),
     ("data_deletions", "column_name", "a column's name"),
     ("data_deletions", "strategy", "a strategy's name"),
+    ("data_retention_policies", "entity", "a table's name"),
+    ("data_retention_policies", "action", ENUMERATION),
     ("assessment_scores", "bracket", ENUMERATION),
     ("assessments", "assessment_type", ENUMERATION),
     ("assessments", "status", ENUMERATION),

@@ -126,6 +126,7 @@ pub fn all() -> Vec<TableInfo> {
         TableInfo::of(consent_types::Entity),
         TableInfo::of(data_deletions::Entity),
         TableInfo::of(data_exports::Entity),
+        TableInfo::of(data_retention_policies::Entity),
         TableInfo::of(digital_twin_snapshots::Entity),
         TableInfo::of(events::Entity),
         TableInfo::of(gdpr_requests::Entity),

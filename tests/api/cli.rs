@@ -282,7 +282,8 @@ async fn serve_runs_the_due_jobs_in_the_background_and_stops_them_on_sigterm() {
         jobs,
         [
             ("benchmarks", JobOutcome::Succeeded),
-            ("monthly-snapshots", JobOutcome::Succeeded)
+            ("monthly-snapshots", JobOutcome::Succeeded),
+            ("retention", JobOutcome::Succeeded)
         ]
     );
 }
@@ -377,7 +378,9 @@ async fn jobs_run_refuses_an_unknown_job_naming_the_known_ones() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("no job is called `no-such-job` (known: monthly-snapshots, benchmarks)"),
+        stderr.contains(
+            "no job is called `no-such-job` (known: monthly-snapshots, benchmarks, retention)"
+        ),
         "{stderr}"
     );
     assert_eq!(JobRun::find().count(&test.db).await.unwrap(), 0);

@@ -29,6 +29,7 @@ mod personal_data;
 mod privacy;
 mod random_queries;
 mod response_shape;
+mod retention;
 mod rows;
 mod schema;
 mod seed;
