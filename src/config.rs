@@ -4,6 +4,7 @@
 //! the program at start with a message that names the variable.
 
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::token::TokenKeys;
 pub use crate::events::broker::BrokerKind;
+use crate::http::rate_limit::{Policy, Rate};
 
 /// The default database: a SQLite file under `./data/`, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/orgraph.db?mode=rwc";
@@ -116,6 +118,23 @@ pub struct Settings {
     pub max_sockets_per_person: usize,
     /// `ORGRAPH_MAX_SOCKETS_PER_ADDRESS`: the most websockets one client address holds open.
     pub max_sockets_per_address: usize,
+    /// `ORGRAPH_RATE_LIMIT_QUERIES_PER_MINUTE`: the queries one client may send a minute; 0
+    /// leaves queries unlimited.
+    pub rate_limit_queries_per_minute: u32,
+    /// `ORGRAPH_RATE_LIMIT_QUERIES_BURST`: how many queries a client may send at once (its
+    /// bucket's size); 0 is the per-minute figure.
+    pub rate_limit_queries_burst: u32,
+    /// `ORGRAPH_RATE_LIMIT_MUTATIONS_PER_MINUTE`: as for queries, for mutations.
+    pub rate_limit_mutations_per_minute: u32,
+    /// `ORGRAPH_RATE_LIMIT_MUTATIONS_BURST`: as for queries, for mutations.
+    pub rate_limit_mutations_burst: u32,
+    /// `ORGRAPH_RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE`: as for queries, for subscriptions started.
+    pub rate_limit_subscriptions_per_minute: u32,
+    /// `ORGRAPH_RATE_LIMIT_SUBSCRIPTIONS_BURST`: as for queries, for subscriptions started.
+    pub rate_limit_subscriptions_burst: u32,
+    /// `ORGRAPH_TRUSTED_PROXIES`: the proxies (addresses and CIDR networks, comma-separated)
+    /// whose `X-Forwarded-For` names the client's address.
+    pub trusted_proxies: Option<String>,
 }
 
 /// Which browser origins may call the API from a page of another origin.
@@ -197,6 +216,13 @@ impl Default for Settings {
             ws_keepalive_seconds: 15,
             max_sockets_per_person: 20,
             max_sockets_per_address: 200,
+            rate_limit_queries_per_minute: 0,
+            rate_limit_queries_burst: 0,
+            rate_limit_mutations_per_minute: 0,
+            rate_limit_mutations_burst: 0,
+            rate_limit_subscriptions_per_minute: 0,
+            rate_limit_subscriptions_burst: 0,
+            trusted_proxies: None,
         }
     }
 }
@@ -298,6 +324,22 @@ impl Settings {
                 reason: "`postgres` needs DATABASE_URL to name PostgreSQL".to_owned(),
             });
         }
+        crate::http::rate_limit::trusted_proxies(self.trusted_proxies.as_deref()).map_err(
+            |reason| ConfigError::Invalid {
+                variable: "ORGRAPH_TRUSTED_PROXIES".to_owned(),
+                reason,
+            },
+        )?;
+        for (kind, per_minute, burst) in self.rates() {
+            if per_minute == 0 && burst > 0 {
+                return Err(ConfigError::Invalid {
+                    variable: format!("ORGRAPH_RATE_LIMIT_{kind}_BURST"),
+                    reason: format!(
+                        "a burst needs a rate: set ORGRAPH_RATE_LIMIT_{kind}_PER_MINUTE too"
+                    ),
+                });
+            }
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 variable: "ORGRAPH_DB_MAX_CONNECTIONS".to_owned(),
@@ -305,6 +347,45 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// Each kind's `ORGRAPH_RATE_LIMIT_<KIND>_PER_MINUTE` and `_BURST`.
+    fn rates(&self) -> [(&'static str, u32, u32); 3] {
+        [
+            (
+                "QUERIES",
+                self.rate_limit_queries_per_minute,
+                self.rate_limit_queries_burst,
+            ),
+            (
+                "MUTATIONS",
+                self.rate_limit_mutations_per_minute,
+                self.rate_limit_mutations_burst,
+            ),
+            (
+                "SUBSCRIPTIONS",
+                self.rate_limit_subscriptions_per_minute,
+                self.rate_limit_subscriptions_burst,
+            ),
+        ]
+    }
+
+    /// The rate limits `ORGRAPH_RATE_LIMIT_*` and `ORGRAPH_TRUSTED_PROXIES` set.
+    pub fn rate_policy(&self) -> Policy {
+        let [queries, mutations, subscriptions] = self.rates().map(|(_, per_minute, burst)| {
+            let per_minute = NonZeroU32::new(per_minute)?;
+            let burst = NonZeroU32::new(burst).unwrap_or(per_minute);
+            Some(Rate { per_minute, burst })
+        });
+        Policy {
+            queries,
+            mutations,
+            subscriptions,
+            trusted_proxies: crate::http::rate_limit::trusted_proxies(
+                self.trusted_proxies.as_deref(),
+            )
+            .expect("validated when the settings were read"),
+        }
     }
 
     /// The browser origins `ORGRAPH_CORS_ORIGINS` lets call the API.
@@ -619,6 +700,48 @@ mod tests {
         let error = settings_from(&[("subscription_buffer", "0")]).unwrap_err();
         assert!(
             error.to_string().contains("ORGRAPH_SUBSCRIPTION_BUFFER"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn rate_limits_are_off_unless_set_and_a_burst_defaults_to_the_rate() {
+        assert_eq!(settings_from(&[]).unwrap().rate_policy(), Policy::default());
+        let settings = Settings::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(("rate_limit_queries_per_minute", 600))
+                .merge(("rate_limit_mutations_per_minute", 60))
+                .merge(("rate_limit_mutations_burst", 5))
+                .merge(("trusted_proxies", "10.0.0.0/8")),
+        )
+        .unwrap();
+        let policy = settings.rate_policy();
+        let rate = |per_minute, burst| {
+            Some(Rate {
+                per_minute: NonZeroU32::new(per_minute).unwrap(),
+                burst: NonZeroU32::new(burst).unwrap(),
+            })
+        };
+        assert_eq!(policy.queries, rate(600, 600));
+        assert_eq!(policy.mutations, rate(60, 5));
+        assert_eq!(policy.subscriptions, None);
+        assert_eq!(policy.trusted_proxies.len(), 1);
+        let error = Settings::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(("rate_limit_subscriptions_burst", 3)),
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("ORGRAPH_RATE_LIMIT_SUBSCRIPTIONS_BURST: a burst needs a rate"),
+            "{error}"
+        );
+        let error = settings_from(&[("trusted_proxies", "10.0.0.0/8, proxy")]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("ORGRAPH_TRUSTED_PROXIES: `proxy`"),
             "{error}"
         );
     }

@@ -47,6 +47,7 @@ pub struct Metrics {
     deliveries: IntCounter,
     delivery_lag: Histogram,
     subscriptions_ended: IntCounterVec,
+    rate_limited: IntCounterVec,
     operation_names: Mutex<HashSet<String>>,
 }
 
@@ -139,6 +140,15 @@ impl Metrics {
             ),
             &["reason"],
         )?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "orgraph_rate_limited_total",
+                "Operations refused RATE_LIMITED for an empty bucket (ORGRAPH_RATE_LIMIT_*), by \
+                 operation type and whose bucket: person (signed in) or address",
+            ),
+            &["operation_type", "limited_by"],
+        )?;
+        registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(websockets.clone()))?;
         registry.register(Box::new(subscriptions.clone()))?;
         registry.register(Box::new(deliveries.clone()))?;
@@ -163,6 +173,7 @@ impl Metrics {
             deliveries,
             delivery_lag,
             subscriptions_ended,
+            rate_limited,
             operation_names: Mutex::new(HashSet::new()),
         })
     }
@@ -188,6 +199,13 @@ impl Metrics {
     /// The server ended a subscription, for `reason`.
     pub fn subscription_ended(&self, reason: &'static str) {
         self.subscriptions_ended.with_label_values(&[reason]).inc();
+    }
+
+    /// An operation of `kind` was refused for the empty bucket of a person or an address.
+    pub fn rate_limited(&self, kind: &'static str, limited_by: &'static str) {
+        self.rate_limited
+            .with_label_values(&[kind, limited_by])
+            .inc();
     }
 
     /// Counts one GraphQL operation and its errors.

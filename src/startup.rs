@@ -27,6 +27,7 @@ use crate::graphql::limits::QueryLimits;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::schema_builder;
 use crate::http::open_sockets::OpenSockets;
+use crate::http::rate_limit::{RateClock, RateLimits};
 use crate::jobs::{JobRunner, Schedule};
 use crate::metrics::{self, Metrics};
 use crate::{db, graphiql, http, seed};
@@ -57,6 +58,8 @@ pub struct AppState {
     pub broker: Arc<Broker>,
     /// How websockets are kept.
     pub ws: WebSocketLimits,
+    /// Every client's token buckets (`ORGRAPH_RATE_LIMIT_*`).
+    pub rate_limits: Arc<RateLimits>,
 }
 
 /// How websockets are kept (`ORGRAPH_WS_KEEPALIVE_SECONDS`,
@@ -98,6 +101,15 @@ impl Application {
     /// Connects, migrates, loads demo data into an empty database when asked to, and binds
     /// `ORGRAPH_LISTEN` (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with_rate_clock(settings, RateClock::real()).await
+    }
+
+    /// Like [`build`](Self::build), with rate limit buckets that fill by `clock` (a test's
+    /// fake one, which time passes on only when the test says).
+    pub async fn build_with_rate_clock(
+        settings: &Settings,
+        clock: RateClock,
+    ) -> anyhow::Result<Self> {
         let db = db::connect(settings).await?;
         db::migrate(&db).await?;
         if settings.seed_demo && seed::database_is_empty(&db).await? {
@@ -139,6 +151,7 @@ impl Application {
                 per_address: settings.max_sockets_per_address,
                 open: Arc::default(),
             },
+            rate_limits: Arc::new(RateLimits::new(&settings.rate_policy(), clock)),
         };
         let jobs = settings
             .jobs

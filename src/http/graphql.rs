@@ -16,6 +16,7 @@ use serde::Serialize;
 use super::Refusal;
 use super::media::{ResponseMedia, negotiate, require_json_body};
 use super::params::{Body, Params};
+use super::rate_limit::{Client, OperationKind};
 use crate::audit::RequestOrigin;
 use crate::auth::viewer::Credentials;
 use crate::db;
@@ -101,9 +102,15 @@ async fn run(
 ) -> Response {
     let (db, statements) = db::counting(&state.db);
     let operation = params.operation_name.clone();
-    let answer = match prepare(state, params, &method) {
+    let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
+    let request = prepare(state, params, &method).and_then(|request| {
+        let kind = operation_kind(state, &request);
+        admit(state, headers, client, credentials, kind)?;
+        Ok(request)
+    });
+    let answer = match request {
         Ok(request) => {
-            let response = execute(state, headers, client, db, request).await;
+            let response = execute(state, headers, client, credentials, db, request).await;
             let mut answered = answer(media, &response);
             answered.extensions_mut().insert(super::Answered {
                 operation,
@@ -126,20 +133,70 @@ async fn run_batch(
     batch: Vec<Params>,
 ) -> Response {
     let (db, statements) = db::counting(&state.db);
+    let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
     let mut responses = Vec::with_capacity(batch.len());
+    let mut retry_after = None;
     for params in batch {
-        responses.push(match prepare(state, params, &Method::POST) {
-            Ok(request) => execute(state, headers, client, db.clone(), request).await,
-            Err(refusal) => refused(refusal),
+        let request = prepare(state, params, &Method::POST).and_then(|request| {
+            let kind = operation_kind(state, &request);
+            admit(state, headers, client, credentials, kind)?;
+            Ok(request)
+        });
+        responses.push(match request {
+            Ok(request) => execute(state, headers, client, credentials, db.clone(), request).await,
+            Err(refusal) => {
+                retry_after = retry_after.max(refusal.retry_after);
+                refused(refusal)
+            }
         });
     }
     let answers: Vec<_> = responses.iter().map(Shaped::of).collect();
     let body = serde_json::to_vec(&answers).expect("a response serialises");
-    with_statements(
-        state,
-        json_answer(media, StatusCode::OK, body),
-        statements.get(),
-    )
+    let mut answer = json_answer(media, StatusCode::OK, body);
+    if let Some(seconds) = retry_after {
+        // The batch ran, but not all of it: when its refused operations may be sent again.
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    with_statements(state, answer, statements.get())
+}
+
+/// What `request`'s rate limit counts it as: over HTTP a query or a mutation.
+pub(super) fn operation_kind(state: &AppState, request: &async_graphql::Request) -> OperationKind {
+    if state.executor.holds_a_mutation(&request.query) {
+        OperationKind::Mutation
+    } else {
+        OperationKind::Query
+    }
+}
+
+/// Takes a token of `kind` from the bucket of the request's client (its person when
+/// `credentials` name one, else its address), or refuses it: `429`, `RATE_LIMITED`,
+/// `Retry-After`.
+pub(super) fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    credentials: Credentials,
+    kind: OperationKind,
+) -> Result<(), Refusal> {
+    let person = match credentials {
+        Credentials::User(person) => Some(person),
+        Credentials::Anonymous | Credentials::Rejected(_) => None,
+    };
+    let limits = &state.rate_limits;
+    let address = peer.map(|peer| limits.client_address(peer.ip(), headers));
+    let client = Client::of(person, address);
+    limits.check(kind, client).map_err(|limited| {
+        state.metrics.rate_limited(kind.as_str(), client.label());
+        Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            code::RATE_LIMITED,
+            limited.message(),
+        )
+        .with_retry_after(limited.retry_after_seconds)
+    })
 }
 
 /// The GraphQL request `params` make: its document (from a persisted query's hash when it has
@@ -190,11 +247,11 @@ async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     client: Option<SocketAddr>,
+    credentials: Credentials,
     db: sea_orm::DatabaseConnection,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
-    let origin = request_origin(headers, client);
+    let origin = request_origin(state, headers, client);
     execute_as(state, credentials, origin, db, request).await
 }
 
@@ -344,8 +401,13 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 }
 
 /// Where the request came from, for the audit log: a sane `x-request-id` from the client or
-/// proxy, the client's address and user agent.
-pub(super) fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestOrigin {
+/// proxy, the client's address (behind a trusted proxy, the one it forwarded for) and user
+/// agent.
+pub(super) fn request_origin(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+) -> RequestOrigin {
     let header = |name: &str, max: usize| {
         headers
             .get(name)
@@ -355,7 +417,7 @@ pub(super) fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) ->
     };
     RequestOrigin::new(
         super::client_request_id(headers),
-        client.map(|address| address.ip()),
+        client.map(|address| state.rate_limits.client_address(address.ip(), headers)),
         header("user-agent", 500),
     )
 }

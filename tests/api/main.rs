@@ -27,6 +27,7 @@ mod mutations_organizations;
 mod pagination;
 mod personal_data;
 mod random_queries;
+mod rate_limit;
 mod response_shape;
 mod rows;
 mod schema;
