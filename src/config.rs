@@ -1,15 +1,18 @@
-//! Configuration from environment variables (`ORGRAPH_*`, `DATABASE_URL`).
+//! Configuration from environment variables (`ORGRAPH_*`, `DATABASE_URL`) and an optional
+//! TOML file (`--config FILE`, else `orgraph.toml` in the working directory when there is
+//! one), the environment winning over the file and the file over the defaults.
 //!
 //! Every setting has a documented default (README, "Configuration"); a malformed value stops
-//! the program at start with a message that names the variable.
+//! the program at start with a message that names the variable, or the key and the file.
 
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::Figment;
-use figment::providers::{Env, Serialized};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Metadata, Provider, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::token::TokenKeys;
@@ -18,6 +21,12 @@ use crate::http::rate_limit::{Policy, Rate};
 
 /// The default database: a SQLite file under `./data/`, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/orgraph.db?mode=rwc";
+
+/// The configuration file read when `--config` names none, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "orgraph.toml";
+
+/// The variable that names the configuration file, like `--config`.
+pub const CONFIG_VARIABLE: &str = "ORGRAPH_CONFIG";
 
 /// Where a development JWT secret is kept when `ORGRAPH_JWT_SECRET` is not set (SQLite only).
 pub const DEV_SECRET_PATH: &str = "data/dev-jwt-secret";
@@ -242,26 +251,188 @@ pub enum Backend {
     Postgres,
 }
 
-impl Settings {
-    /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_figment(
-            Figment::from(Serialized::defaults(Settings::default()))
-                .merge(Env::prefixed("ORGRAPH_").ignore(&["test_pg_url"]))
-                .merge(Env::raw().only(&["DATABASE_URL"])),
-        )
+/// The settings of a process and where each came from.
+pub struct Configuration {
+    pub settings: Settings,
+    figment: Figment,
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    /// A key of this configuration file.
+    File(PathBuf),
+    /// This environment variable.
+    Environment(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File(path) => write!(f, "{}", path.display()),
+            Self::Environment(variable) => f.write_str(variable),
+        }
+    }
+}
+
+impl Configuration {
+    /// Reads the settings: the defaults, then the configuration file `file` (or
+    /// `orgraph.toml` when it is left out and that file exists), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let implicit = Path::new(DEFAULT_CONFIG_FILE);
+        let file = file.or_else(|| implicit.is_file().then_some(implicit));
+        let environment = Figment::new()
+            .merge(Env::prefixed("ORGRAPH_").ignore(&["test_pg_url", "config"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        Self::layered(file, environment)
+    }
+
+    /// The defaults, then `file`, then `environment`.
+    fn layered(file: Option<&Path>, environment: impl Provider) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            let toml = Toml::file_exact(file);
+            unknown_keys(file, &toml)?;
+            figment = figment.merge(toml);
+        }
+        Self::from_figment(figment.merge(environment))
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
         let settings: Settings = figment.extract().map_err(|error| {
             let key = error.path.join("_").to_lowercase();
-            ConfigError::Invalid {
-                variable: variable_for(&key),
-                reason: error.kind.to_string(),
+            let origin = error
+                .metadata
+                .as_ref()
+                .map(|metadata| origin_of(&key, metadata));
+            let reason = error.kind.to_string();
+            match origin {
+                // The file itself did not parse.
+                Some(Origin::File(path)) if key.is_empty() => ConfigError::Invalid {
+                    variable: path.display().to_string(),
+                    reason,
+                },
+                Some(origin) => ConfigError::Invalid {
+                    variable: setting_name(&key, &origin),
+                    reason,
+                },
+                None => ConfigError::Invalid {
+                    variable: variable_for(&key),
+                    reason,
+                },
             }
         })?;
-        settings.validate()?;
-        Ok(settings)
+        // Validation names the variable; a value from the file is named by key and file.
+        settings
+            .validate()
+            .map_err(|ConfigError::Invalid { variable, reason }| {
+                let key = key_for(&variable);
+                let variable = match figment.find_metadata(&key) {
+                    Some(metadata) => setting_name(&key, &origin_of(&key, metadata)),
+                    None => variable,
+                };
+                ConfigError::Invalid { variable, reason }
+            })?;
+        Ok(Self { settings, figment })
+    }
+
+    /// Where the value of the setting `key` came from.
+    pub fn origin(&self, key: &str) -> Origin {
+        self.figment
+            .find_metadata(key)
+            .map_or(Origin::Default, |metadata| origin_of(key, metadata))
+    }
+
+    /// Every setting as `key = value` with where it came from, secrets masked: what
+    /// `orgraph config` prints.
+    pub fn describe(&self) -> Vec<(String, Origin)> {
+        let values = serde_json::to_value(&self.settings).expect("the settings serialise");
+        let values = values.as_object().cloned().unwrap_or_default();
+        values
+            .into_iter()
+            .map(|(key, value)| {
+                let origin = self.origin(&key);
+                let line = match masked(&key, value) {
+                    serde_json::Value::Null => format!("# {key} is unset"),
+                    value => format!("{key} = {value}"),
+                };
+                (line, origin)
+            })
+            .collect()
+    }
+}
+
+/// A setting's value as it may be shown: no secret, no password.
+fn masked(key: &str, value: serde_json::Value) -> serde_json::Value {
+    match (key, value) {
+        ("jwt_secret", serde_json::Value::String(_)) => "***".into(),
+        ("database_url", serde_json::Value::String(url)) => crate::db::redact(&url).into(),
+        (_, value) => value,
+    }
+}
+
+/// Where a value `metadata` describes came from.
+fn origin_of(key: &str, metadata: &Metadata) -> Origin {
+    match &metadata.source {
+        Some(Source::File(path)) => Origin::File(path.clone()),
+        _ if metadata.name.contains("environment variable") => {
+            Origin::Environment(variable_for(key))
+        }
+        _ => Origin::Default,
+    }
+}
+
+/// How an error names the setting `key` whose value came from `origin`.
+fn setting_name(key: &str, origin: &Origin) -> String {
+    match origin {
+        Origin::File(path) => format!("`{key}` in {}", path.display()),
+        Origin::Default | Origin::Environment(_) => variable_for(key),
+    }
+}
+
+/// The settings key of a variable (`ORGRAPH_LISTEN`: `listen`).
+fn key_for(variable: &str) -> String {
+    variable
+        .strip_prefix("ORGRAPH_")
+        .unwrap_or(variable)
+        .to_lowercase()
+}
+
+/// Refuses a key of the configuration file that names no setting, naming the closest one: a
+/// file is orgraph's alone, so an unknown key is a mistake (a misspelled limit) that must not
+/// pass unnoticed.
+fn unknown_keys(file: &Path, toml: &figment::providers::Data<Toml>) -> Result<(), ConfigError> {
+    let Ok(data) = toml.data() else {
+        // A file that does not parse is reported, with the parser's words, by the extraction.
+        return Ok(());
+    };
+    let known = known_keys();
+    for key in data.values().flat_map(|dict| dict.keys()) {
+        if !known.contains(key) {
+            let reason = match closest(key, &known) {
+                Some(closest) => format!("is not an orgraph setting: did you mean `{closest}`?"),
+                None => "is not an orgraph setting".to_owned(),
+            };
+            return Err(ConfigError::Invalid {
+                variable: format!("`{key}` in {}", file.display()),
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Configuration::load(None)?.settings)
+    }
+
+    #[cfg(test)]
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        Ok(Configuration::from_figment(figment)?.settings)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -490,14 +661,29 @@ fn listen_address<'de, D: serde::Deserializer<'de>>(
         .ok_or_else(|| D::Error::custom(format!("`{text}` names no address")))
 }
 
-/// The variables of settings orgraph reads: `DATABASE_URL` and `ORGRAPH_*`.
-fn known_variables() -> Vec<String> {
+/// The keys of the settings, as a configuration file writes them.
+fn known_keys() -> Vec<String> {
     let defaults = serde_json::to_value(Settings::default()).expect("the settings serialise");
     let keys = defaults
         .as_object()
         .into_iter()
         .flat_map(|fields| fields.keys());
-    keys.map(|key| variable_for(key)).collect()
+    keys.cloned().collect()
+}
+
+/// The variables of settings orgraph reads: `DATABASE_URL` and `ORGRAPH_*`.
+fn known_variables() -> Vec<String> {
+    known_keys().iter().map(|key| variable_for(key)).collect()
+}
+
+/// The one of `known` closest to `name`, when it is close enough to be a misspelling.
+fn closest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|known| (strsim::levenshtein(known, name), known))
+        .min()
+        .filter(|(distance, _)| *distance <= 3)
+        .map(|(_, known)| known.as_str())
 }
 
 /// A warning for each `ORGRAPH_*` variable among `names` that is no setting, naming the
@@ -506,21 +692,15 @@ pub fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<String>
     let known = known_variables();
     names
         .into_iter()
-        .filter(|name| name.starts_with("ORGRAPH_") && name != "ORGRAPH_TEST_PG_URL")
+        .filter(|name| {
+            name.starts_with("ORGRAPH_") && name != "ORGRAPH_TEST_PG_URL" && name != CONFIG_VARIABLE
+        })
         .filter(|name| !known.contains(name))
-        .map(|name| {
-            let closest = known
-                .iter()
-                .map(|known| (strsim::levenshtein(known, &name), known))
-                .min();
-            match closest {
-                Some((distance, known)) if distance <= 3 => {
-                    format!(
-                        "{name} is not an orgraph setting and is ignored: did you mean {known}?"
-                    )
-                }
-                _ => format!("{name} is not an orgraph setting and is ignored"),
+        .map(|name| match closest(&name, &known) {
+            Some(known) => {
+                format!("{name} is not an orgraph setting and is ignored: did you mean {known}?")
             }
+            None => format!("{name} is not an orgraph setting and is ignored"),
         })
         .collect()
 }
@@ -575,6 +755,105 @@ mod tests {
             figment = figment.merge((*key, *value));
         }
         Settings::from_figment(figment)
+    }
+
+    /// A configuration file holding `text`, in a folder of its own.
+    fn config_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("orgraph.toml");
+        std::fs::write(&path, text).unwrap();
+        (folder, path)
+    }
+
+    #[test]
+    fn a_file_sets_what_it_names_and_says_so() {
+        let (_folder, path) = config_file(
+            "listen = \"127.0.0.1:9100\"\nrate_limit_queries_per_minute = 600\n\
+             jwt_secret = \"a-secret-from-the-file-a-secret-from\"\n\
+             database_url = \"postgres://app:s3cret@db/orgraph\"\n",
+        );
+        let configuration = Configuration::layered(Some(&path), Figment::new()).unwrap();
+        let settings = &configuration.settings;
+        assert_eq!(settings.listen.port(), 9100);
+        assert_eq!(settings.rate_limit_queries_per_minute, 600);
+        assert_eq!(configuration.origin("listen"), Origin::File(path.clone()));
+        assert_eq!(configuration.origin("max_page_size"), Origin::Default);
+        let lines = configuration.describe();
+        let line = |key: &str| {
+            lines
+                .iter()
+                .find(|(line, _)| line.starts_with(&format!("{key} = ")))
+                .cloned()
+                .unwrap_or_else(|| panic!("{key} in {lines:?}"))
+        };
+        assert_eq!(
+            line("jwt_secret"),
+            (
+                "jwt_secret = \"***\"".to_owned(),
+                Origin::File(path.clone())
+            )
+        );
+        assert_eq!(
+            line("database_url").0,
+            "database_url = \"postgres://app:***@db/orgraph\""
+        );
+        assert_eq!(
+            line("max_page_size"),
+            ("max_page_size = 100".to_owned(), Origin::Default)
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(line, _)| line == "# jwt_issuer is unset"),
+            "{lines:?}"
+        );
+        let text = format!("{lines:?}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("a-secret-from"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_in_a_file_names_the_key_and_the_file() {
+        for (text, expected) in [
+            ("listen = \"nowhere\"", "`listen` in"),
+            ("max_page_size = 0", "`max_page_size` in"),
+            ("jobs = \"maybe\"", "`jobs` in"),
+            ("listn = \"127.0.0.1:1\"", "`listn` in"),
+        ] {
+            let (_folder, path) = config_file(text);
+            let error = Configuration::layered(Some(&path), Figment::new())
+                .err()
+                .unwrap_or_else(|| panic!("{text} is refused"))
+                .to_string();
+            let named = format!("{expected} {}", path.display());
+            assert!(error.contains(&named), "{text}: {error}");
+        }
+        let (_folder, path) = config_file("listn = \"127.0.0.1:1\"");
+        let error = Configuration::layered(Some(&path), Figment::new())
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("did you mean `listen`?"),
+            "{error}"
+        );
+        let (_folder, path) = config_file("listen = ");
+        let error = Configuration::layered(Some(&path), Figment::new())
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains(&path.display().to_string()),
+            "{error}"
+        );
+        let missing = Path::new("/nonexistent/orgraph.toml");
+        let error = Configuration::layered(Some(missing), Figment::new())
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("/nonexistent/orgraph.toml"),
+            "{error}"
+        );
     }
 
     #[test]

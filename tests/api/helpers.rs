@@ -114,6 +114,13 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
+    /// The text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await;
+        let response = response.expect("the server answers");
+        response.text().await.expect("the exposition text")
+    }
+
     /// POSTs a GraphQL query without credentials and returns the JSON response.
     pub async fn graphql(&self, query: &str) -> serde_json::Value {
         self.graphql_with_authorization(query, None).await

@@ -10,6 +10,7 @@ mod auth;
 mod benchmarks;
 mod cli;
 mod columns;
+mod configuration;
 mod constraints;
 mod cors;
 mod graphiql;

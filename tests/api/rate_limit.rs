@@ -65,6 +65,14 @@ async fn assert_limited(response: reqwest::Response) -> u64 {
     retry_after
 }
 
+/// How many queries `/metrics` counts as refused for the buckets of persons or addresses.
+async fn refused_queries(app: &TestApp, limited_by: &str) -> f64 {
+    let text = app.metrics().await;
+    let labels = [("operation_type", "query"), ("limited_by", limited_by)];
+    sample(&text, "orgraph_rate_limited_total", &labels)
+        .unwrap_or_else(|| panic!("no orgraph_rate_limited_total for {limited_by}: {text}"))
+}
+
 #[tokio::test]
 async fn an_empty_bucket_is_rate_limited_with_retry_after_and_refills_with_time() {
     let clock = FakeRelativeClock::default();
@@ -82,22 +90,7 @@ async fn an_empty_bucket_is_rate_limited_with_retry_after_and_refills_with_time(
     assert_ran(levels(&app, None, None).await).await;
     assert_ran(levels(&app, None, None).await).await;
     assert_limited(levels(&app, None, None).await).await;
-
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let refused = [("operation_type", "query"), ("limited_by", "address")];
-    assert_eq!(
-        sample(&text, "orgraph_rate_limited_total", &refused),
-        Some(4.0),
-        "{text}"
-    );
+    assert_eq!(refused_queries(&app, "address").await, 4.0);
 }
 
 #[tokio::test]
@@ -116,15 +109,7 @@ async fn each_person_has_a_bucket_of_their_own_beside_the_address() {
     assert_ran(levels(app, Some(&analyst), None).await).await;
     assert_limited(levels(app, Some(&analyst), None).await).await;
     assert_limited(levels(app, Some(&owner), None).await).await;
-
-    let text = app.client.get(app.url("/metrics")).send().await.unwrap();
-    let text = text.text().await.unwrap();
-    let refused = [("operation_type", "query"), ("limited_by", "person")];
-    assert_eq!(
-        sample(&text, "orgraph_rate_limited_total", &refused),
-        Some(3.0),
-        "{text}"
-    );
+    assert_eq!(refused_queries(app, "person").await, 3.0);
 }
 
 #[tokio::test]

@@ -846,16 +846,7 @@ async fn metrics_count_open_sockets_active_subscriptions_and_deliveries() {
     )
     .await;
     socket.next_payload("1").await;
-    let metrics = world
-        .app
-        .client
-        .get(world.app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = world.app.metrics().await;
     for sample in [
         "orgraph_websockets_open 1",
         "orgraph_subscriptions_active 1",
