@@ -141,6 +141,12 @@ pub struct Settings {
     pub rate_limit_subscriptions_per_minute: u32,
     /// `ORGRAPH_RATE_LIMIT_SUBSCRIPTIONS_BURST`: as for queries, for subscriptions started.
     pub rate_limit_subscriptions_burst: u32,
+    /// `ORGRAPH_DATABASE_READ_URL`: a read replica of `DATABASE_URL`'s database, which
+    /// queries read from (not mutations, nor a person's queries just after their mutation).
+    pub database_read_url: Option<String>,
+    /// `ORGRAPH_READ_YOUR_WRITES_SECONDS`: how long after a person's mutation their queries
+    /// still read from the primary.
+    pub read_your_writes_seconds: u64,
     /// `ORGRAPH_TRUSTED_PROXIES`: the proxies (addresses and CIDR networks, comma-separated)
     /// whose `X-Forwarded-For` names the client's address.
     pub trusted_proxies: Option<String>,
@@ -232,6 +238,8 @@ impl Default for Settings {
             rate_limit_subscriptions_per_minute: 0,
             rate_limit_subscriptions_burst: 0,
             trusted_proxies: None,
+            database_read_url: None,
+            read_your_writes_seconds: 5,
         }
     }
 }
@@ -368,7 +376,9 @@ impl Configuration {
 fn masked(key: &str, value: serde_json::Value) -> serde_json::Value {
     match (key, value) {
         ("jwt_secret", serde_json::Value::String(_)) => "***".into(),
-        ("database_url", serde_json::Value::String(url)) => crate::db::redact(&url).into(),
+        ("database_url" | "database_read_url", serde_json::Value::String(url)) => {
+            crate::db::redact(&url).into()
+        }
         (_, value) => value,
     }
 }
@@ -436,7 +446,22 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        backend_of(&self.database_url)?;
+        let backend = backend_of(&self.database_url)?;
+        if let Some(url) = &self.database_read_url {
+            let replica = backend_of(url).map_err(|ConfigError::Invalid { reason, .. }| {
+                ConfigError::Invalid {
+                    variable: "ORGRAPH_DATABASE_READ_URL".to_owned(),
+                    reason,
+                }
+            })?;
+            if replica != backend {
+                return Err(ConfigError::Invalid {
+                    variable: "ORGRAPH_DATABASE_READ_URL".to_owned(),
+                    reason: "must name the same engine as DATABASE_URL: it is a replica of it"
+                        .to_owned(),
+                });
+            }
+        }
         if let Some(secret) = &self.jwt_secret
             && secret.len() < MIN_SECRET_LEN
         {
@@ -586,6 +611,11 @@ impl Settings {
     /// How often the server pings an open websocket.
     pub fn ws_keepalive(&self) -> Duration {
         Duration::from_secs(self.ws_keepalive_seconds)
+    }
+
+    /// How long after a person's mutation their queries read from the primary.
+    pub fn read_your_writes(&self) -> Duration {
+        Duration::from_secs(self.read_your_writes_seconds)
     }
 
     /// How often the job scheduler ticks.
@@ -1022,6 +1052,32 @@ mod tests {
                 .to_string()
                 .contains("ORGRAPH_TRUSTED_PROXIES: `proxy`"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn a_read_replica_runs_the_primary_s_engine() {
+        let settings = settings_from(&[
+            ("database_url", "postgres://app:pw@primary/orgraph"),
+            ("database_read_url", "postgres://app:pw@replica/orgraph"),
+        ])
+        .unwrap();
+        assert_eq!(settings.read_your_writes(), Duration::from_secs(5));
+        let error = settings_from(&[("database_read_url", "postgres://replica/orgraph")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("ORGRAPH_DATABASE_READ_URL: must name the same engine"),
+            "{error}"
+        );
+        let error = settings_from(&[("database_read_url", "mysql://replica")]).unwrap_err();
+        assert!(
+            error.to_string().contains("ORGRAPH_DATABASE_READ_URL"),
+            "{error}"
+        );
+        assert_eq!(
+            masked("database_read_url", "postgres://app:pw@replica/x".into()),
+            "postgres://app:***@replica/x"
         );
     }
 

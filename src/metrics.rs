@@ -41,6 +41,7 @@ pub struct Metrics {
     operations: HistogramVec,
     errors: IntCounterVec,
     statements: Histogram,
+    pool_statements: IntCounterVec,
     pool: IntGaugeVec,
     websockets: IntGauge,
     subscriptions: IntGauge,
@@ -108,6 +109,15 @@ impl Metrics {
             )
             .buckets(STATEMENT_BUCKETS.to_vec()),
         )?;
+        let pool_statements = IntCounterVec::new(
+            Opts::new(
+                "orgraph_sql_statements_total",
+                "SQL statements GraphQL requests sent, by pool: primary, or replica \
+                 (ORGRAPH_DATABASE_READ_URL)",
+            ),
+            &["pool"],
+        )?;
+        registry.register(Box::new(pool_statements.clone()))?;
         let pool = IntGaugeVec::new(
             Opts::new(
                 "orgraph_db_pool_connections",
@@ -167,6 +177,7 @@ impl Metrics {
             operations,
             errors,
             statements,
+            pool_statements,
             pool,
             websockets,
             subscriptions,
@@ -216,6 +227,18 @@ impl Metrics {
             .observe(operation.duration.as_secs_f64());
         for code in &operation.error_codes {
             self.errors.with_label_values(&[code.as_str()]).inc();
+        }
+    }
+
+    /// Counts the statements one HTTP request sent to the primary and to the replica.
+    pub fn pool_statements(&self, primary: u64, replica: u64) {
+        self.pool_statements
+            .with_label_values(&["primary"])
+            .inc_by(primary);
+        if replica > 0 {
+            self.pool_statements
+                .with_label_values(&["replica"])
+                .inc_by(replica);
         }
     }
 

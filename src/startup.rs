@@ -18,6 +18,7 @@ use crate::audit::Pseudonymizer;
 use crate::auth::token::TokenKeys;
 use crate::config::{CorsOrigins, Settings};
 use crate::db::reference::Reference;
+use crate::db::replica::RecentWriters;
 use crate::events::broker::{Broker, BrokerSettings, Listen};
 use crate::events::feed::Feeds;
 use crate::events::resume::ResumeTokens;
@@ -39,7 +40,12 @@ pub use crate::http::graphql::STATEMENTS_HEADER;
 pub struct AppState {
     /// The schema, and the documents it has parsed and validated.
     pub executor: Arc<Executor>,
+    /// The primary's pool.
     pub db: DatabaseConnection,
+    /// The replica's pool (`ORGRAPH_DATABASE_READ_URL`), which queries read from.
+    pub read_db: Option<DatabaseConnection>,
+    /// Who wrote lately, whose queries read from the primary for a while.
+    pub recent_writers: Arc<RecentWriters>,
     /// Token keys, derived once from the secret.
     pub keys: Arc<TokenKeys>,
     /// The documents clients may name by hash.
@@ -136,6 +142,8 @@ impl Application {
         let state = AppState {
             executor: Arc::new(executor(settings, reference, feeds)?),
             db: db.clone(),
+            read_db: db::connect_replica(settings).await?,
+            recent_writers: Arc::new(RecentWriters::new(settings.read_your_writes())),
             keys: Arc::new(settings.token_keys()?),
             persisted: Arc::new(persisted_queries(settings)?),
             batch_max: settings.batch_max,
@@ -320,7 +328,13 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+    let replica = async {
+        match &state.read_db {
+            Some(replica) => replica.ping().await,
+            None => Ok(()),
+        }
+    };
+    match state.db.ping().await.and(replica.await) {
         Ok(()) => "ready".into_response(),
         Err(error) => {
             tracing::warn!(%error, "database not reachable");

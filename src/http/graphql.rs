@@ -19,7 +19,7 @@ use super::params::{Body, Params};
 use super::rate_limit::{Client, OperationKind};
 use crate::audit::RequestOrigin;
 use crate::auth::viewer::Credentials;
-use crate::db;
+use crate::db::replica::{Counters, Handles};
 use crate::error::{AppError, code};
 use crate::graphql::batching::load_queue;
 use crate::graphql::completion::is_request_error;
@@ -100,7 +100,7 @@ async fn run(
     params: Params,
     method: Method,
 ) -> Response {
-    let (db, statements) = db::counting(&state.db);
+    let (db, statements) = Handles::counting(&state.db, state.read_db.as_ref());
     let operation = params.operation_name.clone();
     let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
     let request = prepare(state, params, &method).and_then(|request| {
@@ -120,7 +120,7 @@ async fn run(
         }
         Err(refusal) => refusal.into_response(media),
     };
-    with_statements(state, answer, statements.get())
+    with_statements(state, answer, &statements)
 }
 
 /// Runs a batch's requests one after the other (a later one may read what an earlier one
@@ -132,7 +132,7 @@ async fn run_batch(
     media: ResponseMedia,
     batch: Vec<Params>,
 ) -> Response {
-    let (db, statements) = db::counting(&state.db);
+    let (db, statements) = Handles::counting(&state.db, state.read_db.as_ref());
     let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
     let mut responses = Vec::with_capacity(batch.len());
     let mut retry_after = None;
@@ -159,7 +159,7 @@ async fn run_batch(
             .headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
-    with_statements(state, answer, statements.get())
+    with_statements(state, answer, &statements)
 }
 
 /// What `request`'s rate limit counts it as: over HTTP a query or a mutation.
@@ -248,7 +248,7 @@ async fn execute(
     headers: &HeaderMap,
     client: Option<SocketAddr>,
     credentials: Credentials,
-    db: sea_orm::DatabaseConnection,
+    db: Handles,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let origin = request_origin(state, headers, client);
@@ -256,21 +256,34 @@ async fn execute(
 }
 
 /// Runs `request` with `credentials` and loaders scoped to them over `db`, from `origin`;
-/// over HTTP and over a websocket alike.
+/// over HTTP and over a websocket alike. A query reads from the replica, when there is one,
+/// unless its person wrote lately; a mutation works on the primary.
 pub(super) async fn execute_as(
     state: &AppState,
     credentials: Credentials,
     origin: RequestOrigin,
-    db: sea_orm::DatabaseConnection,
+    db: Handles,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let name = request.operation_name.clone();
     let started = std::time::Instant::now();
     let (spawner, loads) = load_queue();
     let mutation = state.executor.holds_a_mutation(&request.query);
-    let request = request
-        .data(Session::new(credentials, db, spawner))
-        .data(origin);
+    let person = match credentials {
+        Credentials::User(person) => Some(person),
+        Credentials::Anonymous | Credentials::Rejected(_) => None,
+    };
+    let session = Session::new(credentials, db.primary, spawner);
+    let session = match db.replica {
+        Some(replica)
+            if !mutation
+                && !person.is_some_and(|person| state.recent_writers.wrote_lately(person)) =>
+        {
+            session.reading_from(replica)
+        }
+        _ => session,
+    };
+    let request = request.data(session).data(origin);
     // The request runs in a task of its own, to its end even when the client hangs up: a
     // statement cancelled half-way costs its pooled connection, and a mutation half-done
     // would leave the client guessing. Only its timeout stops it, dropping its transaction.
@@ -297,8 +310,12 @@ pub(super) async fn execute_as(
         }
     };
     if mutation {
-        // Committed by now: this instance's subscribers may hear of it.
+        // Committed by now: this instance's subscribers may hear of it, and its person's next
+        // queries read it from the primary.
         state.broker.committed();
+        if let Some(person) = person {
+            state.recent_writers.wrote(person);
+        }
     }
     tag_uncoded_errors(&mut response);
     state.metrics.operation(Operation {
@@ -373,8 +390,11 @@ fn json_answer(media: ResponseMedia, status: StatusCode, body: Vec<u8>) -> Respo
 }
 
 /// Tells the client, and the metrics, how many statements the request sent.
-fn with_statements(state: &AppState, mut response: Response, statements: u64) -> Response {
+fn with_statements(state: &AppState, mut response: Response, counters: &Counters) -> Response {
+    let (primary, replica) = counters.get();
+    let statements = primary + replica;
     state.metrics.statements(statements);
+    state.metrics.pool_statements(primary, replica);
     response
         .headers_mut()
         .insert(STATEMENTS_HEADER, HeaderValue::from(statements));

@@ -27,6 +27,7 @@ use super::params::Params;
 use super::rate_limit::OperationKind;
 use super::ws_protocol::{self, Close, Incoming, Outgoing, Protocol};
 use crate::auth::viewer::{self, Credentials};
+use crate::db::replica::Handles;
 use crate::error::{AppError, code};
 use crate::events::delivery::Subscriber;
 use crate::graphql::batching::load_queue;
@@ -375,7 +376,10 @@ impl Operation {
     /// A query or mutation: run exactly as over HTTP, answered once.
     async fn run(self, request: async_graphql::Request) {
         let origin = request_origin(&self.state, &self.origin.0, self.origin.1);
-        let db = self.state.db.clone();
+        let db = Handles {
+            primary: self.state.db.clone(),
+            replica: self.state.read_db.clone(),
+        };
         let response = execute_as(&self.state, self.credentials, origin, db, request).await;
         if self.answer(&response, true).await {
             self.complete().await;

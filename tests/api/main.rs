@@ -29,6 +29,7 @@ mod pagination;
 mod personal_data;
 mod random_queries;
 mod rate_limit;
+mod replicas;
 mod response_shape;
 mod rows;
 mod schema;
