@@ -168,3 +168,34 @@ async fn forwarded_for_names_the_client_behind_a_trusted_proxy() {
     // Without the header, the proxy itself.
     assert_ran(levels(&app, None, None).await).await;
 }
+
+#[tokio::test]
+async fn each_operation_of_a_batch_takes_a_token_and_a_refused_one_answers_in_its_slot() {
+    let clock = FakeRelativeClock::default();
+    let app = spawn_app_with_clock(&clock, |settings| {
+        two_queries_a_minute(settings);
+        settings.batch_max = 3;
+    })
+    .await;
+    let batch = json!([{ "query": LEVELS }, { "query": LEVELS }, { "query": LEVELS }]);
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "two of the three ran");
+    assert_eq!(response.headers()["retry-after"], "30");
+    let answers: Vec<Value> = response.json().await.unwrap();
+    assert!(
+        answers[0]["data"]["maturityLevels"].is_array(),
+        "{answers:?}"
+    );
+    assert!(
+        answers[1]["data"]["maturityLevels"].is_array(),
+        "{answers:?}"
+    );
+    assert_eq!(error_codes(&answers[2]), ["RATE_LIMITED"], "{answers:?}");
+    assert_limited(levels(&app, None, None).await).await;
+}
