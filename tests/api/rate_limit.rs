@@ -199,3 +199,44 @@ async fn each_operation_of_a_batch_takes_a_token_and_a_refused_one_answers_in_it
     assert_eq!(error_codes(&answers[2]), ["RATE_LIMITED"], "{answers:?}");
     assert_limited(levels(&app, None, None).await).await;
 }
+
+/// The address the audit log records for a profile change sent with `X-Forwarded-For:
+/// 203.0.113.9`, on a server that trusts `trusted` as proxies.
+async fn audited_address(trusted: Option<&str>) -> Option<String> {
+    use entity::prelude::AuditLog;
+    use sea_orm::{EntityTrait, QueryOrder};
+
+    let trusted = trusted.map(str::to_owned);
+    let world =
+        World::on(spawn_app_with(|settings| settings.trusted_proxies = trusted).await).await;
+    let owner = bearer(world.alpha.person("owner"));
+    let retitle = "mutation { updateMyProfile(input: { title: \"Proxied\" }) { user { title } } }";
+    let response = world
+        .app
+        .client
+        .post(world.app.url("/graphql"))
+        .header("authorization", owner)
+        .header("x-forwarded-for", "203.0.113.9")
+        .json(&json!({ "query": retitle }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    let row = AuditLog::find()
+        .order_by_desc(entity::audit_log::Column::Id)
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .expect("the change is audited");
+    row.ip_address
+}
+
+#[tokio::test]
+async fn the_audit_log_records_the_forwarded_address_behind_a_trusted_proxy_only() {
+    assert_eq!(audited_address(None).await.as_deref(), Some("127.0.0.1"));
+    assert_eq!(
+        audited_address(Some("127.0.0.1")).await.as_deref(),
+        Some("203.0.113.9")
+    );
+}
