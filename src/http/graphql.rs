@@ -103,11 +103,8 @@ async fn run(
     let (db, statements) = Handles::counting(&state.db, state.read_db.as_ref());
     let operation = params.operation_name.clone();
     let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
-    let request = prepare(state, params, &method).and_then(|request| {
-        let kind = operation_kind(state, &request);
-        admit(state, headers, client, credentials, kind)?;
-        Ok(request)
-    });
+    let request = prepare(state, params, &method)
+        .and_then(|request| admitted(state, headers, client, credentials, request));
     let answer = match request {
         Ok(request) => {
             let response = execute(state, headers, client, credentials, db, request).await;
@@ -137,11 +134,8 @@ async fn run_batch(
     let mut responses = Vec::with_capacity(batch.len());
     let mut retry_after = None;
     for params in batch {
-        let request = prepare(state, params, &Method::POST).and_then(|request| {
-            let kind = operation_kind(state, &request);
-            admit(state, headers, client, credentials, kind)?;
-            Ok(request)
-        });
+        let request = prepare(state, params, &Method::POST)
+            .and_then(|request| admitted(state, headers, client, credentials, request));
         responses.push(match request {
             Ok(request) => execute(state, headers, client, credentials, db.clone(), request).await,
             Err(refusal) => {
@@ -160,6 +154,19 @@ async fn run_batch(
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     with_statements(state, answer, &statements)
+}
+
+/// `request`, once it took its token (over HTTP a query's or a mutation's).
+fn admitted(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+    credentials: Credentials,
+    request: async_graphql::Request,
+) -> Result<async_graphql::Request, Refusal> {
+    let kind = operation_kind(state, &request);
+    admit(state, headers, client, credentials, kind)?;
+    Ok(request)
 }
 
 /// What `request`'s rate limit counts it as: over HTTP a query or a mutation.
@@ -181,10 +188,7 @@ pub(super) fn admit(
     credentials: Credentials,
     kind: OperationKind,
 ) -> Result<(), Refusal> {
-    let person = match credentials {
-        Credentials::User(person) => Some(person),
-        Credentials::Anonymous | Credentials::Rejected(_) => None,
-    };
+    let person = credentials.user().ok();
     let limits = &state.rate_limits;
     let address = peer.map(|peer| limits.client_address(peer.ip(), headers));
     let client = Client::of(person, address);
@@ -269,10 +273,7 @@ pub(super) async fn execute_as(
     let started = std::time::Instant::now();
     let (spawner, loads) = load_queue();
     let mutation = state.executor.holds_a_mutation(&request.query);
-    let person = match credentials {
-        Credentials::User(person) => Some(person),
-        Credentials::Anonymous | Credentials::Rejected(_) => None,
-    };
+    let person = credentials.user().ok();
     let session = Session::new(credentials, db.primary, spawner);
     let session = match db.replica {
         Some(replica)
