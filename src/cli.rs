@@ -13,7 +13,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::audit::{self, Verification};
-use crate::config::Settings;
+use crate::config::{Configuration, Settings};
 use crate::db::reference::Reference;
 use crate::domain::benchmark::MIN_COHORT_SIZE;
 use crate::jobs::{self, JobRunner, RunResult, Schedule};
@@ -42,6 +42,11 @@ macro_rules! say_part {
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
+    /// A TOML file of settings (keys as the variables' names without `ORGRAPH_`, in lower
+    /// case: `listen = "0.0.0.0:8000"`); environment variables win over it. Without it,
+    /// `orgraph.toml` in the working directory is read when it exists.
+    #[arg(long, global = true, value_name = "FILE", env = crate::config::CONFIG_VARIABLE)]
+    pub config: Option<std::path::PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -78,6 +83,8 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL); `schema.graphql` must equal it.
     Schema,
+    /// Print the effective configuration, secrets masked, with where each value came from.
+    Config,
     /// Work with the audit log.
     Audit {
         #[command(subcommand)]
@@ -161,9 +168,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         say_part!("{}", graphql::sdl());
         return Ok(());
     }
-    let settings = Settings::from_env()?;
+    let configuration = Configuration::load(cli.config.as_deref())?;
+    let warnings = crate::config::unknown_variables(std::env::vars().map(|(name, _)| name));
+    if let Some(Command::Config) = cli.command {
+        return print_configuration(&configuration, &warnings);
+    }
+    let settings = configuration.settings;
     telemetry::init(settings.log_format);
-    for warning in crate::config::unknown_variables(std::env::vars().map(|(name, _)| name)) {
+    for warning in warnings {
         tracing::warn!("{warning}");
     }
     match cli.command.unwrap_or(Command::Serve) {
@@ -190,7 +202,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         } => recompute_twins(&settings, org.as_deref()).await,
         Command::Jobs { action } => jobs_command(&settings, action).await,
         Command::Schema => unreachable!("handled before reading the settings"),
+        Command::Config => unreachable!("handled before starting the telemetry"),
     }
+}
+
+/// `orgraph config`: each setting as a line of `orgraph.toml` would set it, and where its
+/// value came from.
+fn print_configuration(configuration: &Configuration, warnings: &[String]) -> anyhow::Result<()> {
+    say!("# orgraph's effective configuration: environment variables win over the file,");
+    say!("# the file over the defaults; secrets are masked");
+    for warning in warnings {
+        say!("# warning: {warning}");
+    }
+    let lines = configuration.describe();
+    let width = lines.iter().map(|(line, _)| line.len()).max().unwrap_or(0);
+    for (line, origin) in lines {
+        say!("{line:<width$}  # {origin}");
+    }
+    Ok(())
 }
 
 async fn recompute_twins(settings: &Settings, slug: Option<&str>) -> anyhow::Result<()> {

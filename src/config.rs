@@ -1,21 +1,32 @@
-//! Configuration from environment variables (`ORGRAPH_*`, `DATABASE_URL`).
+//! Configuration from environment variables (`ORGRAPH_*`, `DATABASE_URL`) and an optional
+//! TOML file (`--config FILE`, else `orgraph.toml` in the working directory when there is
+//! one), the environment winning over the file and the file over the defaults.
 //!
 //! Every setting has a documented default (README, "Configuration"); a malformed value stops
-//! the program at start with a message that names the variable.
+//! the program at start with a message that names the variable, or the key and the file.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use figment::Figment;
-use figment::providers::{Env, Serialized};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::{Metadata, Provider, Source};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::token::TokenKeys;
 pub use crate::events::broker::BrokerKind;
+use crate::http::rate_limit::{Policy, Rate};
 
 /// The default database: a SQLite file under `./data/`, created when missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/orgraph.db?mode=rwc";
+
+/// The configuration file read when `--config` names none, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "orgraph.toml";
+
+/// The variable that names the configuration file, like `--config`.
+pub const CONFIG_VARIABLE: &str = "ORGRAPH_CONFIG";
 
 /// Where a development JWT secret is kept when `ORGRAPH_JWT_SECRET` is not set (SQLite only).
 pub const DEV_SECRET_PATH: &str = "data/dev-jwt-secret";
@@ -116,6 +127,29 @@ pub struct Settings {
     pub max_sockets_per_person: usize,
     /// `ORGRAPH_MAX_SOCKETS_PER_ADDRESS`: the most websockets one client address holds open.
     pub max_sockets_per_address: usize,
+    /// `ORGRAPH_RATE_LIMIT_QUERIES_PER_MINUTE`: the queries one client may send a minute; 0
+    /// leaves queries unlimited.
+    pub rate_limit_queries_per_minute: u32,
+    /// `ORGRAPH_RATE_LIMIT_QUERIES_BURST`: how many queries a client may send at once (its
+    /// bucket's size); 0 is the per-minute figure.
+    pub rate_limit_queries_burst: u32,
+    /// `ORGRAPH_RATE_LIMIT_MUTATIONS_PER_MINUTE`: as for queries, for mutations.
+    pub rate_limit_mutations_per_minute: u32,
+    /// `ORGRAPH_RATE_LIMIT_MUTATIONS_BURST`: as for queries, for mutations.
+    pub rate_limit_mutations_burst: u32,
+    /// `ORGRAPH_RATE_LIMIT_SUBSCRIPTIONS_PER_MINUTE`: as for queries, for subscriptions started.
+    pub rate_limit_subscriptions_per_minute: u32,
+    /// `ORGRAPH_RATE_LIMIT_SUBSCRIPTIONS_BURST`: as for queries, for subscriptions started.
+    pub rate_limit_subscriptions_burst: u32,
+    /// `ORGRAPH_DATABASE_READ_URL`: a read replica of `DATABASE_URL`'s database, which
+    /// queries read from (not mutations, nor a person's queries just after their mutation).
+    pub database_read_url: Option<String>,
+    /// `ORGRAPH_READ_YOUR_WRITES_SECONDS`: how long after a person's mutation their queries
+    /// still read from the primary.
+    pub read_your_writes_seconds: u64,
+    /// `ORGRAPH_TRUSTED_PROXIES`: the proxies (addresses and CIDR networks, comma-separated)
+    /// whose `X-Forwarded-For` names the client's address.
+    pub trusted_proxies: Option<String>,
 }
 
 /// Which browser origins may call the API from a page of another origin.
@@ -197,6 +231,15 @@ impl Default for Settings {
             ws_keepalive_seconds: 15,
             max_sockets_per_person: 20,
             max_sockets_per_address: 200,
+            rate_limit_queries_per_minute: 0,
+            rate_limit_queries_burst: 0,
+            rate_limit_mutations_per_minute: 0,
+            rate_limit_mutations_burst: 0,
+            rate_limit_subscriptions_per_minute: 0,
+            rate_limit_subscriptions_burst: 0,
+            trusted_proxies: None,
+            database_read_url: None,
+            read_your_writes_seconds: 5,
         }
     }
 }
@@ -216,30 +259,209 @@ pub enum Backend {
     Postgres,
 }
 
-impl Settings {
-    /// Reads the settings from the process environment.
-    pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_figment(
-            Figment::from(Serialized::defaults(Settings::default()))
-                .merge(Env::prefixed("ORGRAPH_").ignore(&["test_pg_url"]))
-                .merge(Env::raw().only(&["DATABASE_URL"])),
-        )
+/// The settings of a process and where each came from.
+pub struct Configuration {
+    pub settings: Settings,
+    figment: Figment,
+}
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    /// A key of this configuration file.
+    File(PathBuf),
+    /// This environment variable.
+    Environment(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File(path) => write!(f, "{}", path.display()),
+            Self::Environment(variable) => f.write_str(variable),
+        }
+    }
+}
+
+impl Configuration {
+    /// Reads the settings: the defaults, then the configuration file `file` (or
+    /// `orgraph.toml` when it is left out and that file exists), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let implicit = Path::new(DEFAULT_CONFIG_FILE);
+        let file = file.or_else(|| implicit.is_file().then_some(implicit));
+        let environment = Figment::new()
+            .merge(Env::prefixed("ORGRAPH_").ignore(&["test_pg_url", "config"]))
+            .merge(Env::raw().only(&["DATABASE_URL"]));
+        Self::layered(file, environment)
+    }
+
+    /// The defaults, then `file`, then `environment`.
+    fn layered(file: Option<&Path>, environment: impl Provider) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            let toml = Toml::file_exact(file);
+            unknown_keys(file, &toml)?;
+            figment = figment.merge(toml);
+        }
+        Self::from_figment(figment.merge(environment))
     }
 
     fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
         let settings: Settings = figment.extract().map_err(|error| {
             let key = error.path.join("_").to_lowercase();
-            ConfigError::Invalid {
-                variable: variable_for(&key),
-                reason: error.kind.to_string(),
+            let origin = error
+                .metadata
+                .as_ref()
+                .map(|metadata| origin_of(&key, metadata));
+            let reason = error.kind.to_string();
+            match origin {
+                // The file itself did not parse.
+                Some(Origin::File(path)) if key.is_empty() => ConfigError::Invalid {
+                    variable: path.display().to_string(),
+                    reason,
+                },
+                Some(origin) => ConfigError::Invalid {
+                    variable: setting_name(&key, &origin),
+                    reason,
+                },
+                None => ConfigError::Invalid {
+                    variable: variable_for(&key),
+                    reason,
+                },
             }
         })?;
-        settings.validate()?;
-        Ok(settings)
+        // Validation names the variable; a value from the file is named by key and file.
+        settings
+            .validate()
+            .map_err(|ConfigError::Invalid { variable, reason }| {
+                let key = key_for(&variable);
+                let variable = match figment.find_metadata(&key) {
+                    Some(metadata) => setting_name(&key, &origin_of(&key, metadata)),
+                    None => variable,
+                };
+                ConfigError::Invalid { variable, reason }
+            })?;
+        Ok(Self { settings, figment })
+    }
+
+    /// Where the value of the setting `key` came from.
+    pub fn origin(&self, key: &str) -> Origin {
+        self.figment
+            .find_metadata(key)
+            .map_or(Origin::Default, |metadata| origin_of(key, metadata))
+    }
+
+    /// Every setting as `key = value` with where it came from, secrets masked: what
+    /// `orgraph config` prints.
+    pub fn describe(&self) -> Vec<(String, Origin)> {
+        let values = serde_json::to_value(&self.settings).expect("the settings serialise");
+        let values = values.as_object().cloned().unwrap_or_default();
+        values
+            .into_iter()
+            .map(|(key, value)| {
+                let origin = self.origin(&key);
+                let line = match masked(&key, value) {
+                    serde_json::Value::Null => format!("# {key} is unset"),
+                    value => format!("{key} = {value}"),
+                };
+                (line, origin)
+            })
+            .collect()
+    }
+}
+
+/// A setting's value as it may be shown: no secret, no password.
+fn masked(key: &str, value: serde_json::Value) -> serde_json::Value {
+    match (key, value) {
+        ("jwt_secret", serde_json::Value::String(_)) => "***".into(),
+        ("database_url" | "database_read_url", serde_json::Value::String(url)) => {
+            crate::db::redact(&url).into()
+        }
+        (_, value) => value,
+    }
+}
+
+/// Where a value `metadata` describes came from.
+fn origin_of(key: &str, metadata: &Metadata) -> Origin {
+    match &metadata.source {
+        Some(Source::File(path)) => Origin::File(path.clone()),
+        _ if metadata.name.contains("environment variable") => {
+            Origin::Environment(variable_for(key))
+        }
+        _ => Origin::Default,
+    }
+}
+
+/// How an error names the setting `key` whose value came from `origin`.
+fn setting_name(key: &str, origin: &Origin) -> String {
+    match origin {
+        Origin::File(path) => format!("`{key}` in {}", path.display()),
+        Origin::Default | Origin::Environment(_) => variable_for(key),
+    }
+}
+
+/// The settings key of a variable (`ORGRAPH_LISTEN`: `listen`).
+fn key_for(variable: &str) -> String {
+    variable
+        .strip_prefix("ORGRAPH_")
+        .unwrap_or(variable)
+        .to_lowercase()
+}
+
+/// Refuses a key of the configuration file that names no setting, naming the closest one: a
+/// file is orgraph's alone, so an unknown key is a mistake (a misspelled limit) that must not
+/// pass unnoticed.
+fn unknown_keys(file: &Path, toml: &figment::providers::Data<Toml>) -> Result<(), ConfigError> {
+    let Ok(data) = toml.data() else {
+        // A file that does not parse is reported, with the parser's words, by the extraction.
+        return Ok(());
+    };
+    let known = known_keys();
+    for key in data.values().flat_map(|dict| dict.keys()) {
+        if !known.contains(key) {
+            let reason = match closest(key, &known) {
+                Some(closest) => format!("is not an orgraph setting: did you mean `{closest}`?"),
+                None => "is not an orgraph setting".to_owned(),
+            };
+            return Err(ConfigError::Invalid {
+                variable: format!("`{key}` in {}", file.display()),
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Configuration::load(None)?.settings)
+    }
+
+    #[cfg(test)]
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        Ok(Configuration::from_figment(figment)?.settings)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        backend_of(&self.database_url)?;
+        let backend = backend_of(&self.database_url)?;
+        if let Some(url) = &self.database_read_url {
+            let replica = backend_of(url).map_err(|ConfigError::Invalid { reason, .. }| {
+                ConfigError::Invalid {
+                    variable: "ORGRAPH_DATABASE_READ_URL".to_owned(),
+                    reason,
+                }
+            })?;
+            if replica != backend {
+                return Err(ConfigError::Invalid {
+                    variable: "ORGRAPH_DATABASE_READ_URL".to_owned(),
+                    reason: "must name the same engine as DATABASE_URL: it is a replica of it"
+                        .to_owned(),
+                });
+            }
+        }
         if let Some(secret) = &self.jwt_secret
             && secret.len() < MIN_SECRET_LEN
         {
@@ -298,6 +520,22 @@ impl Settings {
                 reason: "`postgres` needs DATABASE_URL to name PostgreSQL".to_owned(),
             });
         }
+        crate::http::rate_limit::trusted_proxies(self.trusted_proxies.as_deref()).map_err(
+            |reason| ConfigError::Invalid {
+                variable: "ORGRAPH_TRUSTED_PROXIES".to_owned(),
+                reason,
+            },
+        )?;
+        for (kind, per_minute, burst) in self.rates() {
+            if per_minute == 0 && burst > 0 {
+                return Err(ConfigError::Invalid {
+                    variable: format!("ORGRAPH_RATE_LIMIT_{kind}_BURST"),
+                    reason: format!(
+                        "a burst needs a rate: set ORGRAPH_RATE_LIMIT_{kind}_PER_MINUTE too"
+                    ),
+                });
+            }
+        }
         if self.db_max_connections == 0 {
             return Err(ConfigError::Invalid {
                 variable: "ORGRAPH_DB_MAX_CONNECTIONS".to_owned(),
@@ -305,6 +543,45 @@ impl Settings {
             });
         }
         Ok(())
+    }
+
+    /// Each kind's `ORGRAPH_RATE_LIMIT_<KIND>_PER_MINUTE` and `_BURST`.
+    fn rates(&self) -> [(&'static str, u32, u32); 3] {
+        [
+            (
+                "QUERIES",
+                self.rate_limit_queries_per_minute,
+                self.rate_limit_queries_burst,
+            ),
+            (
+                "MUTATIONS",
+                self.rate_limit_mutations_per_minute,
+                self.rate_limit_mutations_burst,
+            ),
+            (
+                "SUBSCRIPTIONS",
+                self.rate_limit_subscriptions_per_minute,
+                self.rate_limit_subscriptions_burst,
+            ),
+        ]
+    }
+
+    /// The rate limits `ORGRAPH_RATE_LIMIT_*` and `ORGRAPH_TRUSTED_PROXIES` set.
+    pub fn rate_policy(&self) -> Policy {
+        let [queries, mutations, subscriptions] = self.rates().map(|(_, per_minute, burst)| {
+            let per_minute = NonZeroU32::new(per_minute)?;
+            let burst = NonZeroU32::new(burst).unwrap_or(per_minute);
+            Some(Rate { per_minute, burst })
+        });
+        Policy {
+            queries,
+            mutations,
+            subscriptions,
+            trusted_proxies: crate::http::rate_limit::trusted_proxies(
+                self.trusted_proxies.as_deref(),
+            )
+            .expect("validated when the settings were read"),
+        }
     }
 
     /// The browser origins `ORGRAPH_CORS_ORIGINS` lets call the API.
@@ -334,6 +611,11 @@ impl Settings {
     /// How often the server pings an open websocket.
     pub fn ws_keepalive(&self) -> Duration {
         Duration::from_secs(self.ws_keepalive_seconds)
+    }
+
+    /// How long after a person's mutation their queries read from the primary.
+    pub fn read_your_writes(&self) -> Duration {
+        Duration::from_secs(self.read_your_writes_seconds)
     }
 
     /// How often the job scheduler ticks.
@@ -409,14 +691,29 @@ fn listen_address<'de, D: serde::Deserializer<'de>>(
         .ok_or_else(|| D::Error::custom(format!("`{text}` names no address")))
 }
 
-/// The variables of settings orgraph reads: `DATABASE_URL` and `ORGRAPH_*`.
-fn known_variables() -> Vec<String> {
+/// The keys of the settings, as a configuration file writes them.
+fn known_keys() -> Vec<String> {
     let defaults = serde_json::to_value(Settings::default()).expect("the settings serialise");
     let keys = defaults
         .as_object()
         .into_iter()
         .flat_map(|fields| fields.keys());
-    keys.map(|key| variable_for(key)).collect()
+    keys.cloned().collect()
+}
+
+/// The variables of settings orgraph reads: `DATABASE_URL` and `ORGRAPH_*`.
+fn known_variables() -> Vec<String> {
+    known_keys().iter().map(|key| variable_for(key)).collect()
+}
+
+/// The one of `known` closest to `name`, when it is close enough to be a misspelling.
+fn closest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|known| (strsim::levenshtein(known, name), known))
+        .min()
+        .filter(|(distance, _)| *distance <= 3)
+        .map(|(_, known)| known.as_str())
 }
 
 /// A warning for each `ORGRAPH_*` variable among `names` that is no setting, naming the
@@ -425,21 +722,15 @@ pub fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<String>
     let known = known_variables();
     names
         .into_iter()
-        .filter(|name| name.starts_with("ORGRAPH_") && name != "ORGRAPH_TEST_PG_URL")
+        .filter(|name| {
+            name.starts_with("ORGRAPH_") && name != "ORGRAPH_TEST_PG_URL" && name != CONFIG_VARIABLE
+        })
         .filter(|name| !known.contains(name))
-        .map(|name| {
-            let closest = known
-                .iter()
-                .map(|known| (strsim::levenshtein(known, &name), known))
-                .min();
-            match closest {
-                Some((distance, known)) if distance <= 3 => {
-                    format!(
-                        "{name} is not an orgraph setting and is ignored: did you mean {known}?"
-                    )
-                }
-                _ => format!("{name} is not an orgraph setting and is ignored"),
+        .map(|name| match closest(&name, &known) {
+            Some(known) => {
+                format!("{name} is not an orgraph setting and is ignored: did you mean {known}?")
             }
+            None => format!("{name} is not an orgraph setting and is ignored"),
         })
         .collect()
 }
@@ -494,6 +785,105 @@ mod tests {
             figment = figment.merge((*key, *value));
         }
         Settings::from_figment(figment)
+    }
+
+    /// A configuration file holding `text`, in a folder of its own.
+    fn config_file(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let folder = tempfile::tempdir().unwrap();
+        let path = folder.path().join("orgraph.toml");
+        std::fs::write(&path, text).unwrap();
+        (folder, path)
+    }
+
+    #[test]
+    fn a_file_sets_what_it_names_and_says_so() {
+        let (_folder, path) = config_file(
+            "listen = \"127.0.0.1:9100\"\nrate_limit_queries_per_minute = 600\n\
+             jwt_secret = \"a-secret-from-the-file-a-secret-from\"\n\
+             database_url = \"postgres://app:s3cret@db/orgraph\"\n",
+        );
+        let configuration = Configuration::layered(Some(&path), Figment::new()).unwrap();
+        let settings = &configuration.settings;
+        assert_eq!(settings.listen.port(), 9100);
+        assert_eq!(settings.rate_limit_queries_per_minute, 600);
+        assert_eq!(configuration.origin("listen"), Origin::File(path.clone()));
+        assert_eq!(configuration.origin("max_page_size"), Origin::Default);
+        let lines = configuration.describe();
+        let line = |key: &str| {
+            lines
+                .iter()
+                .find(|(line, _)| line.starts_with(&format!("{key} = ")))
+                .cloned()
+                .unwrap_or_else(|| panic!("{key} in {lines:?}"))
+        };
+        assert_eq!(
+            line("jwt_secret"),
+            (
+                "jwt_secret = \"***\"".to_owned(),
+                Origin::File(path.clone())
+            )
+        );
+        assert_eq!(
+            line("database_url").0,
+            "database_url = \"postgres://app:***@db/orgraph\""
+        );
+        assert_eq!(
+            line("max_page_size"),
+            ("max_page_size = 100".to_owned(), Origin::Default)
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(line, _)| line == "# jwt_issuer is unset"),
+            "{lines:?}"
+        );
+        let text = format!("{lines:?}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("a-secret-from"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_bad_value_in_a_file_names_the_key_and_the_file() {
+        for (text, expected) in [
+            ("listen = \"nowhere\"", "`listen` in"),
+            ("max_page_size = 0", "`max_page_size` in"),
+            ("jobs = \"maybe\"", "`jobs` in"),
+            ("listn = \"127.0.0.1:1\"", "`listn` in"),
+        ] {
+            let (_folder, path) = config_file(text);
+            let error = Configuration::layered(Some(&path), Figment::new())
+                .err()
+                .unwrap_or_else(|| panic!("{text} is refused"))
+                .to_string();
+            let named = format!("{expected} {}", path.display());
+            assert!(error.contains(&named), "{text}: {error}");
+        }
+        let (_folder, path) = config_file("listn = \"127.0.0.1:1\"");
+        let error = Configuration::layered(Some(&path), Figment::new())
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("did you mean `listen`?"),
+            "{error}"
+        );
+        let (_folder, path) = config_file("listen = ");
+        let error = Configuration::layered(Some(&path), Figment::new())
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains(&path.display().to_string()),
+            "{error}"
+        );
+        let missing = Path::new("/nonexistent/orgraph.toml");
+        let error = Configuration::layered(Some(missing), Figment::new())
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("/nonexistent/orgraph.toml"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -620,6 +1010,74 @@ mod tests {
         assert!(
             error.to_string().contains("ORGRAPH_SUBSCRIPTION_BUFFER"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn rate_limits_are_off_unless_set_and_a_burst_defaults_to_the_rate() {
+        assert_eq!(settings_from(&[]).unwrap().rate_policy(), Policy::default());
+        let settings = Settings::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(("rate_limit_queries_per_minute", 600))
+                .merge(("rate_limit_mutations_per_minute", 60))
+                .merge(("rate_limit_mutations_burst", 5))
+                .merge(("trusted_proxies", "10.0.0.0/8")),
+        )
+        .unwrap();
+        let policy = settings.rate_policy();
+        let rate = |per_minute, burst| {
+            Some(Rate {
+                per_minute: NonZeroU32::new(per_minute).unwrap(),
+                burst: NonZeroU32::new(burst).unwrap(),
+            })
+        };
+        assert_eq!(policy.queries, rate(600, 600));
+        assert_eq!(policy.mutations, rate(60, 5));
+        assert_eq!(policy.subscriptions, None);
+        assert_eq!(policy.trusted_proxies.len(), 1);
+        let error = Settings::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(("rate_limit_subscriptions_burst", 3)),
+        )
+        .unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("ORGRAPH_RATE_LIMIT_SUBSCRIPTIONS_BURST: a burst needs a rate"),
+            "{error}"
+        );
+        let error = settings_from(&[("trusted_proxies", "10.0.0.0/8, proxy")]).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("ORGRAPH_TRUSTED_PROXIES: `proxy`"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_read_replica_runs_the_primary_s_engine() {
+        let settings = settings_from(&[
+            ("database_url", "postgres://app:pw@primary/orgraph"),
+            ("database_read_url", "postgres://app:pw@replica/orgraph"),
+        ])
+        .unwrap();
+        assert_eq!(settings.read_your_writes(), Duration::from_secs(5));
+        let error = settings_from(&[("database_read_url", "postgres://replica/orgraph")])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("ORGRAPH_DATABASE_READ_URL: must name the same engine"),
+            "{error}"
+        );
+        let error = settings_from(&[("database_read_url", "mysql://replica")]).unwrap_err();
+        assert!(
+            error.to_string().contains("ORGRAPH_DATABASE_READ_URL"),
+            "{error}"
+        );
+        assert_eq!(
+            masked("database_read_url", "postgres://app:pw@replica/x".into()),
+            "postgres://app:***@replica/x"
         );
     }
 

@@ -41,12 +41,14 @@ pub struct Metrics {
     operations: HistogramVec,
     errors: IntCounterVec,
     statements: Histogram,
+    pool_statements: IntCounterVec,
     pool: IntGaugeVec,
     websockets: IntGauge,
     subscriptions: IntGauge,
     deliveries: IntCounter,
     delivery_lag: Histogram,
     subscriptions_ended: IntCounterVec,
+    rate_limited: IntCounterVec,
     operation_names: Mutex<HashSet<String>>,
 }
 
@@ -107,6 +109,15 @@ impl Metrics {
             )
             .buckets(STATEMENT_BUCKETS.to_vec()),
         )?;
+        let pool_statements = IntCounterVec::new(
+            Opts::new(
+                "orgraph_sql_statements_total",
+                "SQL statements GraphQL requests sent, by pool: primary, or replica \
+                 (ORGRAPH_DATABASE_READ_URL)",
+            ),
+            &["pool"],
+        )?;
+        registry.register(Box::new(pool_statements.clone()))?;
         let pool = IntGaugeVec::new(
             Opts::new(
                 "orgraph_db_pool_connections",
@@ -139,6 +150,15 @@ impl Metrics {
             ),
             &["reason"],
         )?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "orgraph_rate_limited_total",
+                "Operations refused RATE_LIMITED for an empty bucket (ORGRAPH_RATE_LIMIT_*), by \
+                 operation type and whose bucket: person (signed in) or address",
+            ),
+            &["operation_type", "limited_by"],
+        )?;
+        registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(websockets.clone()))?;
         registry.register(Box::new(subscriptions.clone()))?;
         registry.register(Box::new(deliveries.clone()))?;
@@ -157,12 +177,14 @@ impl Metrics {
             operations,
             errors,
             statements,
+            pool_statements,
             pool,
             websockets,
             subscriptions,
             deliveries,
             delivery_lag,
             subscriptions_ended,
+            rate_limited,
             operation_names: Mutex::new(HashSet::new()),
         })
     }
@@ -190,6 +212,13 @@ impl Metrics {
         self.subscriptions_ended.with_label_values(&[reason]).inc();
     }
 
+    /// An operation of `kind` was refused for the empty bucket of a person or an address.
+    pub fn rate_limited(&self, kind: &'static str, limited_by: &'static str) {
+        self.rate_limited
+            .with_label_values(&[kind, limited_by])
+            .inc();
+    }
+
     /// Counts one GraphQL operation and its errors.
     pub fn operation(&self, operation: Operation<'_>) {
         let name = self.operation_name(operation.name);
@@ -198,6 +227,18 @@ impl Metrics {
             .observe(operation.duration.as_secs_f64());
         for code in &operation.error_codes {
             self.errors.with_label_values(&[code.as_str()]).inc();
+        }
+    }
+
+    /// Counts the statements one HTTP request sent to the primary and to the replica.
+    pub fn pool_statements(&self, primary: u64, replica: u64) {
+        self.pool_statements
+            .with_label_values(&["primary"])
+            .inc_by(primary);
+        if replica > 0 {
+            self.pool_statements
+                .with_label_values(&["replica"])
+                .inc_by(replica);
         }
     }
 

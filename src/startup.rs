@@ -18,6 +18,7 @@ use crate::audit::Pseudonymizer;
 use crate::auth::token::TokenKeys;
 use crate::config::{CorsOrigins, Settings};
 use crate::db::reference::Reference;
+use crate::db::replica::RecentWriters;
 use crate::events::broker::{Broker, BrokerSettings, Listen};
 use crate::events::feed::Feeds;
 use crate::events::resume::ResumeTokens;
@@ -27,6 +28,7 @@ use crate::graphql::limits::QueryLimits;
 use crate::graphql::persisted::PersistedQueries;
 use crate::graphql::schema_builder;
 use crate::http::open_sockets::OpenSockets;
+use crate::http::rate_limit::{RateClock, RateLimits};
 use crate::jobs::{JobRunner, Schedule};
 use crate::metrics::{self, Metrics};
 use crate::privacy::requests::Worker;
@@ -40,7 +42,12 @@ pub use crate::http::graphql::STATEMENTS_HEADER;
 pub struct AppState {
     /// The schema, and the documents it has parsed and validated.
     pub executor: Arc<Executor>,
+    /// The primary's pool.
     pub db: DatabaseConnection,
+    /// The replica's pool (`ORGRAPH_DATABASE_READ_URL`), which queries read from.
+    pub read_db: Option<DatabaseConnection>,
+    /// Who wrote lately, whose queries read from the primary for a while.
+    pub recent_writers: Arc<RecentWriters>,
     /// Token keys, derived once from the secret.
     pub keys: Arc<TokenKeys>,
     /// The documents clients may name by hash.
@@ -59,6 +66,8 @@ pub struct AppState {
     pub broker: Arc<Broker>,
     /// How websockets are kept.
     pub ws: WebSocketLimits,
+    /// Every client's token buckets (`ORGRAPH_RATE_LIMIT_*`).
+    pub rate_limits: Arc<RateLimits>,
 }
 
 /// How websockets are kept (`ORGRAPH_WS_KEEPALIVE_SECONDS`,
@@ -100,6 +109,15 @@ impl Application {
     /// Connects, migrates, loads demo data into an empty database when asked to, and binds
     /// `ORGRAPH_LISTEN` (port 0 picks a free port).
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_with_rate_clock(settings, RateClock::real()).await
+    }
+
+    /// Like [`build`](Self::build), with rate limit buckets that fill by `clock` (a test's
+    /// fake one, which time passes on only when the test says).
+    pub async fn build_with_rate_clock(
+        settings: &Settings,
+        clock: RateClock,
+    ) -> anyhow::Result<Self> {
         // Before anything is stored: a strategy its column cannot take is a mistake to fix.
         registry::check(registry::PII_FIELDS, &tables::all())?;
         let db = db::connect(settings).await?;
@@ -128,6 +146,8 @@ impl Application {
         let state = AppState {
             executor: Arc::new(executor(settings, reference, feeds)?),
             db: db.clone(),
+            read_db: db::connect_replica(settings).await?,
+            recent_writers: Arc::new(RecentWriters::new(settings.read_your_writes())),
             keys: Arc::new(settings.token_keys()?),
             persisted: Arc::new(persisted_queries(settings)?),
             batch_max: settings.batch_max,
@@ -143,6 +163,7 @@ impl Application {
                 per_address: settings.max_sockets_per_address,
                 open: Arc::default(),
             },
+            rate_limits: Arc::new(RateLimits::new(&settings.rate_policy(), clock)),
         };
         let worker = Worker::new(settings.resolve_jwt_secret()?.as_bytes());
         let jobs = settings.jobs.then(|| {
@@ -316,7 +337,13 @@ async fn healthz() -> &'static str {
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+    let replica = async {
+        match &state.read_db {
+            Some(replica) => replica.ping().await,
+            None => Ok(()),
+        }
+    };
+    match state.db.ping().await.and(replica.await) {
         Ok(()) => "ready".into_response(),
         Err(error) => {
             tracing::warn!(%error, "database not reachable");

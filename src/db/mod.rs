@@ -16,6 +16,7 @@ pub mod organizations;
 pub mod paging;
 pub mod read;
 pub mod reference;
+pub mod replica;
 pub mod scope;
 pub mod scores;
 pub mod snapshots;
@@ -40,11 +41,30 @@ use crate::config::{Backend, Settings};
 /// SQLite runs in WAL mode with foreign keys enforced; its file and folder are created when
 /// missing.
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    connect_to(settings, &settings.database_url, "DATABASE_URL").await
+}
+
+/// Opens the replica's pool for `ORGRAPH_DATABASE_READ_URL`, when it is set.
+pub async fn connect_replica(settings: &Settings) -> anyhow::Result<Option<DatabaseConnection>> {
+    match &settings.database_read_url {
+        Some(url) => Ok(Some(
+            connect_to(settings, url, "ORGRAPH_DATABASE_READ_URL").await?,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Opens a pool for `url`, which `variable` names, with the settings' options.
+async fn connect_to(
+    settings: &Settings,
+    url: &str,
+    variable: &str,
+) -> anyhow::Result<DatabaseConnection> {
     if settings.backend() == Backend::Sqlite {
-        create_sqlite_folder(&settings.database_url)?;
+        create_sqlite_folder(url)?;
     }
     let statement_timeout = format!("{}s", settings.db_statement_timeout_seconds);
-    let mut options = ConnectOptions::new(settings.database_url.clone());
+    let mut options = ConnectOptions::new(url.to_owned());
     options
         .max_connections(settings.db_max_connections)
         .min_connections(1)
@@ -86,8 +106,8 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     }
     Database::connect(options).await.with_context(|| {
         format!(
-            "cannot connect to the database named by DATABASE_URL ({})",
-            redact(&settings.database_url)
+            "cannot connect to the database named by {variable} ({})",
+            redact(url)
         )
     })
 }

@@ -35,6 +35,8 @@ const MAX_BATCH: usize = 10_000;
 pub struct Session {
     credentials: Credentials,
     db: DatabaseConnection,
+    /// Where the viewer's memberships are read: the primary, even when `db` is a replica.
+    viewer_db: DatabaseConnection,
     spawner: LoadSpawner,
     reads: Mutex<Arc<OnceCell<Arc<Reads>>>>,
 }
@@ -51,9 +53,19 @@ impl Session {
     pub fn new(credentials: Credentials, db: DatabaseConnection, spawner: LoadSpawner) -> Self {
         Self {
             credentials,
+            viewer_db: db.clone(),
             db,
             spawner,
             reads: Mutex::default(),
+        }
+    }
+
+    /// The same session, reading data from `replica`; the viewer is still read from the
+    /// primary, so that a revoked membership stops at once.
+    pub fn reading_from(self, replica: DatabaseConnection) -> Self {
+        Self {
+            db: replica,
+            ..self
         }
     }
 
@@ -81,7 +93,7 @@ impl Session {
     /// Reads the token's user with their memberships, and builds loaders scoped to them.
     async fn read_viewer(&self) -> Result<Arc<Reads>, AppError> {
         let viewer = match self.credentials {
-            Credentials::User(user_id) => auth::load(&self.db, user_id).await?.map(Arc::new),
+            Credentials::User(user_id) => auth::load(&self.viewer_db, user_id).await?.map(Arc::new),
             Credentials::Anonymous | Credentials::Rejected(_) => None,
         };
         Ok(self.reads_for(viewer))

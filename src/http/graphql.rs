@@ -16,9 +16,10 @@ use serde::Serialize;
 use super::Refusal;
 use super::media::{ResponseMedia, negotiate, require_json_body};
 use super::params::{Body, Params};
+use super::rate_limit::{Client, OperationKind};
 use crate::audit::RequestOrigin;
 use crate::auth::viewer::Credentials;
-use crate::db;
+use crate::db::replica::{Counters, Handles};
 use crate::error::{AppError, code};
 use crate::graphql::batching::load_queue;
 use crate::graphql::completion::is_request_error;
@@ -99,11 +100,14 @@ async fn run(
     params: Params,
     method: Method,
 ) -> Response {
-    let (db, statements) = db::counting(&state.db);
+    let (db, statements) = Handles::counting(&state.db, state.read_db.as_ref());
     let operation = params.operation_name.clone();
-    let answer = match prepare(state, params, &method) {
+    let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
+    let request = prepare(state, params, &method)
+        .and_then(|request| admitted(state, headers, client, credentials, request));
+    let answer = match request {
         Ok(request) => {
-            let response = execute(state, headers, client, db, request).await;
+            let response = execute(state, headers, client, credentials, db, request).await;
             let mut answered = answer(media, &response);
             answered.extensions_mut().insert(super::Answered {
                 operation,
@@ -113,7 +117,7 @@ async fn run(
         }
         Err(refusal) => refusal.into_response(media),
     };
-    with_statements(state, answer, statements.get())
+    with_statements(state, answer, &statements)
 }
 
 /// Runs a batch's requests one after the other (a later one may read what an earlier one
@@ -125,21 +129,78 @@ async fn run_batch(
     media: ResponseMedia,
     batch: Vec<Params>,
 ) -> Response {
-    let (db, statements) = db::counting(&state.db);
+    let (db, statements) = Handles::counting(&state.db, state.read_db.as_ref());
+    let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
     let mut responses = Vec::with_capacity(batch.len());
+    let mut retry_after = None;
     for params in batch {
-        responses.push(match prepare(state, params, &Method::POST) {
-            Ok(request) => execute(state, headers, client, db.clone(), request).await,
-            Err(refusal) => refused(refusal),
+        let request = prepare(state, params, &Method::POST)
+            .and_then(|request| admitted(state, headers, client, credentials, request));
+        responses.push(match request {
+            Ok(request) => execute(state, headers, client, credentials, db.clone(), request).await,
+            Err(refusal) => {
+                retry_after = retry_after.max(refusal.retry_after);
+                refused(refusal)
+            }
         });
     }
     let answers: Vec<_> = responses.iter().map(Shaped::of).collect();
     let body = serde_json::to_vec(&answers).expect("a response serialises");
-    with_statements(
-        state,
-        json_answer(media, StatusCode::OK, body),
-        statements.get(),
-    )
+    let mut answer = json_answer(media, StatusCode::OK, body);
+    if let Some(seconds) = retry_after {
+        // The batch ran, but not all of it: when its refused operations may be sent again.
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    with_statements(state, answer, &statements)
+}
+
+/// `request`, once it took its token (over HTTP a query's or a mutation's).
+fn admitted(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+    credentials: Credentials,
+    request: async_graphql::Request,
+) -> Result<async_graphql::Request, Refusal> {
+    let kind = operation_kind(state, &request);
+    admit(state, headers, client, credentials, kind)?;
+    Ok(request)
+}
+
+/// What `request`'s rate limit counts it as: over HTTP a query or a mutation.
+pub(super) fn operation_kind(state: &AppState, request: &async_graphql::Request) -> OperationKind {
+    if state.executor.holds_a_mutation(&request.query) {
+        OperationKind::Mutation
+    } else {
+        OperationKind::Query
+    }
+}
+
+/// Takes a token of `kind` from the bucket of the request's client (its person when
+/// `credentials` name one, else its address), or refuses it: `429`, `RATE_LIMITED`,
+/// `Retry-After`.
+pub(super) fn admit(
+    state: &AppState,
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    credentials: Credentials,
+    kind: OperationKind,
+) -> Result<(), Refusal> {
+    let person = credentials.user().ok();
+    let limits = &state.rate_limits;
+    let address = peer.map(|peer| limits.client_address(peer.ip(), headers));
+    let client = Client::of(person, address);
+    limits.check(kind, client).map_err(|limited| {
+        state.metrics.rate_limited(kind.as_str(), client.label());
+        Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            code::RATE_LIMITED,
+            limited.message(),
+        )
+        .with_retry_after(limited.retry_after_seconds)
+    })
 }
 
 /// The GraphQL request `params` make: its document (from a persisted query's hash when it has
@@ -190,30 +251,40 @@ async fn execute(
     state: &AppState,
     headers: &HeaderMap,
     client: Option<SocketAddr>,
-    db: sea_orm::DatabaseConnection,
+    credentials: Credentials,
+    db: Handles,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
-    let credentials = Credentials::read(header_text(headers, header::AUTHORIZATION), &state.keys);
-    let origin = request_origin(headers, client);
+    let origin = request_origin(state, headers, client);
     execute_as(state, credentials, origin, db, request).await
 }
 
 /// Runs `request` with `credentials` and loaders scoped to them over `db`, from `origin`;
-/// over HTTP and over a websocket alike.
+/// over HTTP and over a websocket alike. A query reads from the replica, when there is one,
+/// unless its person wrote lately; a mutation works on the primary.
 pub(super) async fn execute_as(
     state: &AppState,
     credentials: Credentials,
     origin: RequestOrigin,
-    db: sea_orm::DatabaseConnection,
+    db: Handles,
     request: async_graphql::Request,
 ) -> async_graphql::Response {
     let name = request.operation_name.clone();
     let started = std::time::Instant::now();
     let (spawner, loads) = load_queue();
     let mutation = state.executor.holds_a_mutation(&request.query);
-    let request = request
-        .data(Session::new(credentials, db, spawner))
-        .data(origin);
+    let person = credentials.user().ok();
+    let session = Session::new(credentials, db.primary, spawner);
+    let session = match db.replica {
+        Some(replica)
+            if !mutation
+                && !person.is_some_and(|person| state.recent_writers.wrote_lately(person)) =>
+        {
+            session.reading_from(replica)
+        }
+        _ => session,
+    };
+    let request = request.data(session).data(origin);
     // The request runs in a task of its own, to its end even when the client hangs up: a
     // statement cancelled half-way costs its pooled connection, and a mutation half-done
     // would leave the client guessing. Only its timeout stops it, dropping its transaction.
@@ -240,8 +311,12 @@ pub(super) async fn execute_as(
         }
     };
     if mutation {
-        // Committed by now: this instance's subscribers may hear of it.
+        // Committed by now: this instance's subscribers may hear of it, and its person's next
+        // queries read it from the primary.
         state.broker.committed();
+        if let Some(person) = person {
+            state.recent_writers.wrote(person);
+        }
     }
     tag_uncoded_errors(&mut response);
     state.metrics.operation(Operation {
@@ -316,8 +391,11 @@ fn json_answer(media: ResponseMedia, status: StatusCode, body: Vec<u8>) -> Respo
 }
 
 /// Tells the client, and the metrics, how many statements the request sent.
-fn with_statements(state: &AppState, mut response: Response, statements: u64) -> Response {
+fn with_statements(state: &AppState, mut response: Response, counters: &Counters) -> Response {
+    let (primary, replica) = counters.get();
+    let statements = primary + replica;
     state.metrics.statements(statements);
+    state.metrics.pool_statements(primary, replica);
     response
         .headers_mut()
         .insert(STATEMENTS_HEADER, HeaderValue::from(statements));
@@ -344,8 +422,13 @@ fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
 }
 
 /// Where the request came from, for the audit log: a sane `x-request-id` from the client or
-/// proxy, the client's address and user agent.
-pub(super) fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) -> RequestOrigin {
+/// proxy, the client's address (behind a trusted proxy, the one it forwarded for) and user
+/// agent.
+pub(super) fn request_origin(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: Option<SocketAddr>,
+) -> RequestOrigin {
     let header = |name: &str, max: usize| {
         headers
             .get(name)
@@ -355,7 +438,7 @@ pub(super) fn request_origin(headers: &HeaderMap, client: Option<SocketAddr>) ->
     };
     RequestOrigin::new(
         super::client_request_id(headers),
-        client.map(|address| address.ip()),
+        client.map(|address| state.rate_limits.client_address(address.ip(), headers)),
         header("user-agent", 500),
     )
 }

@@ -6,6 +6,7 @@ pub mod graphql;
 pub mod media;
 pub mod open_sockets;
 pub mod params;
+pub mod rate_limit;
 mod refusal;
 mod websocket;
 pub mod ws_protocol;

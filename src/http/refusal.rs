@@ -13,6 +13,8 @@ pub struct Refusal {
     /// The error's `extensions.code`.
     pub code: &'static str,
     pub message: String,
+    /// Whole seconds after which the client may try again (`Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 impl Refusal {
@@ -30,14 +32,30 @@ impl Refusal {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
+    }
+
+    /// The same, with `Retry-After: seconds` (and `extensions.retryAfter`).
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        Self {
+            retry_after: Some(seconds),
+            ..self
+        }
+    }
+
+    /// The `errors` of a GraphQL response saying this.
+    pub fn errors(&self) -> serde_json::Value {
+        let mut extensions = json!({ "code": self.code });
+        if let Some(seconds) = self.retry_after {
+            extensions["retryAfter"] = json!(seconds);
+        }
+        json!([{ "message": self.message, "extensions": extensions }])
     }
 
     /// The answer, in `media`.
     pub fn into_response(self, media: ResponseMedia) -> Response {
-        let body = json!({
-            "errors": [{ "message": self.message, "extensions": { "code": self.code } }]
-        });
+        let body = json!({ "errors": self.errors() });
         let mut response = (self.status, body.to_string()).into_response();
         response
             .headers_mut()
@@ -46,6 +64,11 @@ impl Refusal {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

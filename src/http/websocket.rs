@@ -20,12 +20,14 @@ use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
 use super::Refusal;
-use super::graphql::{Shaped, execute_as, prepare, request_origin};
+use super::graphql::{Shaped, admit, execute_as, operation_kind, prepare, request_origin};
 use super::media::ResponseMedia;
 use super::open_sockets::{Held, Holder};
 use super::params::Params;
+use super::rate_limit::OperationKind;
 use super::ws_protocol::{self, Close, Incoming, Outgoing, Protocol};
 use crate::auth::viewer::{self, Credentials};
+use crate::db::replica::Handles;
 use crate::error::{AppError, code};
 use crate::events::delivery::Subscriber;
 use crate::graphql::batching::load_queue;
@@ -70,7 +72,11 @@ pub async fn upgrade(state: AppState, client: Option<SocketAddr>, request: Reque
     };
     let address = match client {
         Some(client) => {
-            let holder = Holder::Address(client.ip());
+            // Behind a trusted proxy, the client it forwarded for: not the proxy's one address.
+            let address = state
+                .rate_limits
+                .client_address(client.ip(), &parts.headers);
+            let holder = Holder::Address(address);
             match state.ws.open.hold(holder, state.ws.per_address) {
                 Some(held) => Some(held),
                 None => return too_many_sockets(state.ws.per_address),
@@ -303,20 +309,32 @@ impl Connection {
         }
         let request = Params::from_object(request)
             .and_then(|params| prepare(&self.state, params, &Method::POST));
-        let request = match request {
-            Ok(request) => request,
-            Err(refusal) => {
-                let errors = json!([{
-                    "message": refusal.message,
-                    "extensions": { "code": refusal.code },
-                }]);
-                return Some(Outgoing::Error { id, errors });
-            }
-        };
         let signed_in = self
             .signed_in
             .as_ref()
             .expect("operations start once signed in");
+        let request = request.and_then(|request| {
+            let kind = if self.state.executor.is_subscription(&request) {
+                OperationKind::Subscription
+            } else {
+                operation_kind(&self.state, &request)
+            };
+            admit(
+                &self.state,
+                &self.headers,
+                self.client,
+                signed_in.credentials,
+                kind,
+            )?;
+            Ok(request)
+        });
+        let request = match request {
+            Ok(request) => request,
+            Err(refusal) => {
+                let errors = refusal.errors();
+                return Some(Outgoing::Error { id, errors });
+            }
+        };
         let operation = Operation {
             id: id.clone(),
             state: self.state.clone(),
@@ -357,8 +375,11 @@ struct Operation {
 impl Operation {
     /// A query or mutation: run exactly as over HTTP, answered once.
     async fn run(self, request: async_graphql::Request) {
-        let origin = request_origin(&self.origin.0, self.origin.1);
-        let db = self.state.db.clone();
+        let origin = request_origin(&self.state, &self.origin.0, self.origin.1);
+        let db = Handles {
+            primary: self.state.db.clone(),
+            replica: self.state.read_db.clone(),
+        };
         let response = execute_as(&self.state, self.credentials, origin, db, request).await;
         if self.answer(&response, true).await {
             self.complete().await;
@@ -368,7 +389,7 @@ impl Operation {
     /// A subscription: each response as it comes, until the stream ends.
     async fn subscribe(self, request: async_graphql::Request) {
         let (spawner, loads) = load_queue();
-        let origin = request_origin(&self.origin.0, self.origin.1);
+        let origin = request_origin(&self.state, &self.origin.0, self.origin.1);
         let mut request = request
             .data(Session::new(
                 self.credentials,

@@ -11,7 +11,9 @@ use migration::MigratorTrait;
 
 use crate::helpers::*;
 
-fn orgraph(database_url: &str) -> Command {
+/// The `orgraph` binary on `database_url` with the test secret, and nothing else of the
+/// environment.
+pub fn orgraph(database_url: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_orgraph"));
     command
         .env_clear()

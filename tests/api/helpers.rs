@@ -2,7 +2,9 @@
 
 use std::net::SocketAddr;
 
+use governor::clock::FakeRelativeClock;
 use orgraph::config::{LogFormat, Settings};
+use orgraph::http::rate_limit::RateClock;
 use orgraph::{Application, db};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, ExecResult, SqlErr};
 use tempfile::TempDir;
@@ -112,6 +114,13 @@ impl TestApp {
         format!("http://{}{path}", self.address)
     }
 
+    /// The text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await;
+        let response = response.expect("the server answers");
+        response.text().await.expect("the exposition text")
+    }
+
     /// POSTs a GraphQL query without credentials and returns the JSON response.
     pub async fn graphql(&self, query: &str) -> serde_json::Value {
         self.graphql_with_authorization(query, None).await
@@ -170,17 +179,34 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the application with settings changed by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on(RateClock::real(), configure).await
+}
+
+/// Starts the application with settings changed by `configure` and rate limit buckets that
+/// fill only as far as the test advances `clock`.
+pub async fn spawn_app_with_clock(
+    clock: &FakeRelativeClock,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    spawn_app_on(RateClock::Fake(clock.clone()), configure).await
+}
+
+async fn spawn_app_on(clock: RateClock, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let database = empty_database().await;
-    let mut app = spawn_instance(&database.url, configure).await;
+    let mut app = start_instance(&database.url, clock, configure).await;
     app._database = Some(database);
     app
 }
 
-/// Starts another instance of the application on the database at `database_url`.
-pub async fn spawn_instance(database_url: &str, configure: impl FnOnce(&mut Settings)) -> TestApp {
+/// Starts an instance of the application on the database at `database_url`.
+async fn start_instance(
+    database_url: &str,
+    clock: RateClock,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = test_settings(database_url);
     configure(&mut settings);
-    let application = Application::build(&settings)
+    let application = Application::build_with_rate_clock(&settings, clock)
         .await
         .expect("the application builds");
     let address = application.local_addr();

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// The value of the sample `name` whose labels include every one of `labels`.
-fn sample(exposition: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+pub fn sample(exposition: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     exposition
         .lines()
         .filter(|line| !line.starts_with('#'))

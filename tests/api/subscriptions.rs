@@ -12,7 +12,9 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use uuid::Uuid;
 
-use crate::helpers::{TEST_JWT_SECRET, TestApp, on_postgres, spawn_app_with, spawn_process};
+use crate::helpers::{
+    TEST_JWT_SECRET, TestApp, on_postgres, spawn_app_with, spawn_app_with_clock, spawn_process,
+};
 use crate::world::{Person, World, bearer, global_id};
 
 /// How long anything awaited may take before the test fails.
@@ -464,6 +466,48 @@ async fn the_legacy_protocol_and_the_operation_limit() {
     );
 }
 
+#[tokio::test]
+async fn subscriptions_started_are_rate_limited_per_person_and_apart_from_queries() {
+    let clock = governor::clock::FakeRelativeClock::default();
+    let app = spawn_app_with_clock(&clock, |settings| {
+        settings.rate_limit_subscriptions_per_minute = 1;
+        settings.rate_limit_queries_per_minute = 100;
+    })
+    .await;
+    let world = World::on(app).await;
+    let owner = world.alpha.person("owner");
+    let after = resume_token(&world, owner, world.alpha.id).await;
+    let mut socket = Socket::of(&world.app, owner).await;
+    socket
+        .subscribe("1", EVENTS, variables(world.alpha.id, &after))
+        .await;
+    socket
+        .subscribe("2", EVENTS, variables(world.alpha.id, &after))
+        .await;
+    socket.expect_refused("2", "RATE_LIMITED").await;
+    // A query over the same socket takes a token of its own kind.
+    socket
+        .subscribe("3", "{ maturityLevels { level } }", json!({}))
+        .await;
+    let payload = socket.next_payload("3").await;
+    assert!(payload["data"]["maturityLevels"].is_array(), "{payload}");
+    socket.expect_complete("3").await;
+    clock.advance(Duration::from_secs(60));
+    socket
+        .subscribe("4", EVENTS, variables(world.alpha.id, &after))
+        .await;
+    rename(&world, owner, world.alpha.id, "Limited").await;
+    let mut heard = Vec::new();
+    for _ in 0..2 {
+        let message = socket.message().await;
+        let name = &message["payload"]["data"]["organizationEvents"]["organization"]["name"];
+        assert_eq!(name, "Limited", "{message}");
+        heard.push(message["id"].as_str().unwrap().to_owned());
+    }
+    heard.sort();
+    assert_eq!(heard, ["1", "4"], "both subscriptions, in either order");
+}
+
 /// The position a resume token names, as the server reads it.
 fn position(organization: Uuid, token: &Value) -> i64 {
     let token = token.as_str().expect("a resume token");
@@ -802,16 +846,7 @@ async fn metrics_count_open_sockets_active_subscriptions_and_deliveries() {
     )
     .await;
     socket.next_payload("1").await;
-    let metrics = world
-        .app
-        .client
-        .get(world.app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = world.app.metrics().await;
     for sample in [
         "orgraph_websockets_open 1",
         "orgraph_subscriptions_active 1",
