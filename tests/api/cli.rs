@@ -365,8 +365,8 @@ async fn jobs_run_without_once_ticks_until_sigterm() {
     assert!(logs.contains("job scheduler stopped"), "{logs}");
     assert_eq!(
         JobRun::find().count(&test.db).await.unwrap(),
-        2,
-        "both standard jobs"
+        3,
+        "every standard job"
     );
 }
 
