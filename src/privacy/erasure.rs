@@ -64,6 +64,21 @@ enum Rows {
     InOrganizations(&'static str, Vec<Uuid>, Vec<(String, SqlValue)>),
 }
 
+impl Rows {
+    /// The fields searched in these rows: all of them in rows about the person, the free text
+    /// in other rows.
+    fn searched<'f>(&self, fields: &[&'f PiiField]) -> Vec<&'f PiiField> {
+        match self {
+            Self::About(_) => fields.to_vec(),
+            Self::InOrganizations(..) => fields
+                .iter()
+                .copied()
+                .filter(|field| field.strategy == Strategy::Redact)
+                .collect(),
+        }
+    }
+}
+
 /// The person being erased, and what they are known by.
 pub struct Subject {
     pub id: Uuid,
@@ -126,6 +141,10 @@ pub async fn erase(
             continue;
         }
         for rows in row_sets(&table, subject) {
+            let fields = rows.searched(&fields);
+            if fields.is_empty() {
+                continue;
+            }
             let changed = apply(db, keys, subject, &table, &fields, &rows, dry_run).await?;
             for (field, rows) in changed {
                 let entry = counts
@@ -442,6 +461,10 @@ pub async fn remaining(
             .column("id")
             .map_or(ColumnKind::Other, |column| column.kind);
         for rows in row_sets(&table, subject) {
+            let fields = rows.searched(&fields);
+            if fields.is_empty() {
+                continue;
+            }
             let mut after = None;
             loop {
                 let batch = read_batch(db, &table, &fields, &rows, key_kind, after).await?;
