@@ -11,11 +11,16 @@ use futures_util::{Stream, StreamExt};
 use super::enums::EventType;
 use super::guards::{OrganizationRole, db, feeds, renew_viewer, viewer};
 use super::id::{GlobalId, NodeKind};
+use super::types::data_request::{self, DataRequest};
 use super::types::{OrganizationEvent, load};
 use crate::db::organizations::OrganizationKey;
 use crate::error::AppError;
 use crate::events::delivery::{Subscriber, Topic};
 use crate::events::feed::{FeedEnd, FeedOf};
+use entity::enums::DataRequestStatus;
+
+/// How often `dataRequestProgress` reads its request again.
+const PROGRESS_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// The root of every subscription.
 #[derive(Default)]
@@ -65,6 +70,49 @@ impl Subscription {
         >,
     ) -> Result<impl Stream<Item = Result<OrganizationEvent>> + 'a> {
         live(ctx, organization_id, Topic::TwinUpdated, resume_token).await
+    }
+
+    /// A data-subject request as it runs: its state now, then each change of `status`, until
+    /// it completes, fails or is canceled, when the stream ends. Read by polling (the worker
+    /// may run in another instance), under the same rule as `node(id:)`: a request the viewer
+    /// may not see is `NOT_FOUND`, as an unknown one.
+    async fn data_request_progress<'a>(
+        &self,
+        ctx: &'a Context<'_>,
+        #[graphql(desc = "The request's global ID.")] request_id: ID,
+    ) -> Result<impl Stream<Item = Result<DataRequest>> + 'a> {
+        let id: uuid::Uuid = GlobalId::decode_as(&request_id, NodeKind::DataRequest, "requestId")?;
+        data_request::by_id(ctx, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(futures_util::stream::unfold(
+            (None, false),
+            move |(last, finished): (Option<DataRequestStatus>, bool)| async move {
+                if finished {
+                    return None;
+                }
+                loop {
+                    if last.is_some() {
+                        tokio::time::sleep(PROGRESS_POLL).await;
+                    }
+                    let request = match data_request::by_id(ctx, id).await {
+                        Ok(Some(request)) => request,
+                        Ok(None) => return Some((Err(AppError::NotFound.into()), (last, true))),
+                        Err(error) => return Some((Err(error.into()), (last, true))),
+                    };
+                    let status = request.0.status;
+                    if Some(status) != last {
+                        let over = matches!(
+                            status,
+                            DataRequestStatus::Completed
+                                | DataRequestStatus::Failed
+                                | DataRequestStatus::Canceled
+                        );
+                        return Some((Ok(request), (Some(status), over)));
+                    }
+                }
+            },
+        ))
     }
 
     /// Members added, changed, removed or gone: `membership { … }` (`null` once removed) and

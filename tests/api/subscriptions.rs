@@ -859,3 +859,51 @@ async fn metrics_count_open_sockets_active_subscriptions_and_deliveries() {
         );
     }
 }
+
+const PROGRESS: &str = "subscription($id: ID!) {
+  dataRequestProgress(requestId: $id) { id status dryRun } }";
+
+#[tokio::test]
+async fn a_data_request_is_followed_until_it_completes_and_strangers_get_not_found() {
+    let world = World::new().await;
+    let member = world.alpha.person("member");
+    let asked = world
+        .query(
+            Some(member),
+            "mutation { requestErasure(input: { dryRun: true }) { request { id } } }",
+            json!({}),
+        )
+        .await;
+    let id = asked["data"]["requestErasure"]["request"]["id"].clone();
+    assert!(id.is_string(), "{asked}");
+    for stranger in [world.alpha.person("viewer"), &world.outsider] {
+        let mut socket = Socket::of(&world.app, stranger).await;
+        socket.subscribe("1", PROGRESS, json!({ "id": id })).await;
+        let refused = socket.next_payload("1").await;
+        socket.expect_complete("1").await;
+        let unknown = json!({ "id": global_id("DataRequest", Uuid::now_v7()) });
+        socket.subscribe("2", PROGRESS, unknown).await;
+        let never_issued = socket.next_payload("2").await;
+        socket.expect_complete("2").await;
+        assert_eq!(refused, never_issued);
+        assert_eq!(crate::world::error_codes(&refused), ["NOT_FOUND"], "{refused}");
+    }
+    let mut socket = Socket::of(&world.app, member).await;
+    socket.subscribe("1", PROGRESS, json!({ "id": id })).await;
+    let pending = socket.next_payload("1").await;
+    assert_eq!(
+        pending["data"]["dataRequestProgress"]["status"], "PENDING",
+        "{pending}"
+    );
+    let ran = orgraph::privacy::requests::Worker::new(crate::helpers::TEST_JWT_SECRET.as_bytes())
+        .run_pending(&world.app.db, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(ran, 1);
+    let done = socket.next_payload("1").await;
+    assert_eq!(
+        done["data"]["dataRequestProgress"]["status"], "COMPLETED",
+        "{done}"
+    );
+    socket.expect_complete("1").await;
+}
