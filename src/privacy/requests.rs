@@ -45,7 +45,16 @@ impl Worker {
     ) -> Result<u64, DbErr> {
         let mut ran = 0;
         while let Some(request) = claim_next(db, now).await? {
+            let started = std::time::Instant::now();
             let outcome = self.run(db, &request, now).await;
+            tracing::info!(
+                request = %request.id,
+                kind = request.request_type.as_str(),
+                dry_run = request.dry_run,
+                succeeded = outcome.is_ok(),
+                duration_ms = started.elapsed().as_millis() as u64,
+                "data request run"
+            );
             finish(db, &request, outcome, Utc::now()).await?;
             ran += 1;
         }

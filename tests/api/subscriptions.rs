@@ -886,7 +886,11 @@ async fn a_data_request_is_followed_until_it_completes_and_strangers_get_not_fou
         let never_issued = socket.next_payload("2").await;
         socket.expect_complete("2").await;
         assert_eq!(refused, never_issued);
-        assert_eq!(crate::world::error_codes(&refused), ["NOT_FOUND"], "{refused}");
+        assert_eq!(
+            crate::world::error_codes(&refused),
+            ["NOT_FOUND"],
+            "{refused}"
+        );
     }
     let mut socket = Socket::of(&world.app, member).await;
     socket.subscribe("1", PROGRESS, json!({ "id": id })).await;
