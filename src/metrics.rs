@@ -18,8 +18,10 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
+use tracing::Instrument as _;
 
 use crate::http::Answered;
+use crate::telemetry;
 
 /// How many distinct operation names get a label value of their own.
 pub const MAX_OPERATION_NAMES: usize = 100;
@@ -276,8 +278,9 @@ pub async fn track(
     request
         .headers_mut()
         .insert(crate::http::REQUEST_ID, id_header.clone());
+    let span = telemetry::request_span(&request_id, &method, &route, request.headers());
     let started = std::time::Instant::now();
-    let mut response = next.run(request).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     metrics
         .http_duration
@@ -297,12 +300,20 @@ pub async fn track(
         .get::<Answered>()
         .cloned()
         .unwrap_or_default();
+    telemetry::record_answer(
+        &span,
+        response.status().as_u16(),
+        elapsed,
+        statements,
+    );
+    // In the span, so that a JSON line carries its operation type and viewer too.
+    let _in_span = span.enter();
     tracing::info!(
         request_id = %request_id,
         method = %method,
         route = %route,
         status = response.status().as_u16(),
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        duration_ms = telemetry::milliseconds(elapsed),
         statements,
         operation = answered.operation.as_deref(),
         errors = ?answered.error_codes,

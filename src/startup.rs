@@ -57,6 +57,8 @@ pub struct AppState {
     pub broker: Arc<Broker>,
     /// How websockets are kept.
     pub ws: WebSocketLimits,
+    /// Whether a request's span carries its document (`ORGRAPH_TRACE_GRAPHQL_DOCUMENT`).
+    pub trace_document: bool,
 }
 
 /// How websockets are kept (`ORGRAPH_WS_KEEPALIVE_SECONDS`,
@@ -139,6 +141,7 @@ impl Application {
                 per_address: settings.max_sockets_per_address,
                 open: Arc::default(),
             },
+            trace_document: settings.trace_graphql_document,
         };
         let jobs = settings
             .jobs
