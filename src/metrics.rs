@@ -300,12 +300,7 @@ pub async fn track(
         .get::<Answered>()
         .cloned()
         .unwrap_or_default();
-    telemetry::record_answer(
-        &span,
-        response.status().as_u16(),
-        elapsed,
-        statements,
-    );
+    telemetry::record_answer(&span, response.status().as_u16(), elapsed, statements);
     // In the span, so that a JSON line carries its operation type and viewer too.
     let _in_span = span.enter();
     tracing::info!(

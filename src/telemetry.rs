@@ -85,7 +85,12 @@ fn colours() -> bool {
 /// The span of one HTTP request, named by its id, method and route template; it continues the
 /// caller's trace when the request carries a W3C `traceparent` (and traces are exported). The
 /// fields left empty are filled in as they become known.
-pub fn request_span(request_id: &str, method: &str, route: &str, headers: &HeaderMap) -> tracing::Span {
+pub fn request_span(
+    request_id: &str,
+    method: &str,
+    route: &str,
+    headers: &HeaderMap,
+) -> tracing::Span {
     let span = tracing::info_span!(
         REQUEST_SPAN,
         otel.name = Empty,
@@ -127,7 +132,11 @@ pub struct OperationFields<'a> {
 /// Records `fields` on the current request's span (no-op outside one, as over a websocket).
 pub fn record_operation(fields: OperationFields<'_>) {
     let span = tracing::Span::current();
-    if span.is_disabled() || span.metadata().is_none_or(|meta| meta.name() != REQUEST_SPAN) {
+    if span.is_disabled()
+        || span
+            .metadata()
+            .is_none_or(|meta| meta.name() != REQUEST_SPAN)
+    {
         return;
     }
     if let Some(name) = fields.name {

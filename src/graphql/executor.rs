@@ -72,10 +72,15 @@ impl Executor {
     pub fn operation(&self, request: &Request) -> Option<(Option<String>, OperationType)> {
         let parsed = self.documents.parse(&request.query)?;
         let operation = pick_operation(&parsed, request.operation_name.as_deref()).ok()?;
-        let name = request.operation_name.clone().or_else(|| match &parsed.operations {
-            DocumentOperations::Multiple(operations) => operations.keys().next().map(ToString::to_string),
-            DocumentOperations::Single(_) => None,
-        });
+        let name = request
+            .operation_name
+            .clone()
+            .or_else(|| match &parsed.operations {
+                DocumentOperations::Multiple(operations) => {
+                    operations.keys().next().map(ToString::to_string)
+                }
+                DocumentOperations::Single(_) => None,
+            });
         Some((name, operation.ty))
     }
 

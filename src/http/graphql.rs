@@ -226,19 +226,21 @@ pub(super) async fn execute_as(
     // would leave the client guessing. Only its timeout stops it, dropping its transaction.
     let executor = state.executor.clone();
     let limit = state.request_timeout;
-    let execution = tokio::spawn(async move {
-        let run = loads.run_beside(executor.execute(request));
-        let Some(limit) = limit else {
-            return run.await;
-        };
-        tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
-            async_graphql::Response::from_errors(vec![
-                AppError::RequestTimeout(limit.as_millis()).into_request_error(),
-            ])
-        })
-    }
-    // Its statements' spans are the request's children.
-    .instrument(span));
+    let execution = tokio::spawn(
+        async move {
+            let run = loads.run_beside(executor.execute(request));
+            let Some(limit) = limit else {
+                return run.await;
+            };
+            tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                async_graphql::Response::from_errors(vec![
+                    AppError::RequestTimeout(limit.as_millis()).into_request_error(),
+                ])
+            })
+        }
+        // Its statements' spans are the request's children.
+        .instrument(span),
+    );
     let mut response = match execution.await {
         Ok(response) => response,
         Err(error) => {

@@ -428,7 +428,10 @@ async fn token_says_on_stderr_which_secret_signed_it_never_the_secret() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         assert!(output.status.success(), "{stderr}");
-        (String::from_utf8_lossy(&output.stdout).trim().to_owned(), stderr)
+        (
+            String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            stderr,
+        )
     };
 
     let (token, stderr) = mint(&mut orgraph(&test.url));
@@ -518,7 +521,9 @@ async fn migrate_fresh_destroys_nothing_without_yes_when_it_cannot_ask() {
         String::from_utf8_lossy(&fresh.stderr)
     );
     // A connection of its own: the pool's statements were prepared on the dropped tables.
-    let db = orgraph::db::connect(&test_settings(&test.url)).await.unwrap();
+    let db = orgraph::db::connect(&test_settings(&test.url))
+        .await
+        .unwrap();
     assert_eq!(Organization::find().count(&db).await.unwrap(), 0);
     assert_eq!(MaturityLevel::find().count(&db).await.unwrap(), 10);
 }
@@ -557,13 +562,18 @@ async fn a_request_id_round_trips_and_names_the_request_in_the_json_log() {
     let query = r#"query Me { viewer { name email } }"#;
     let client = reqwest::Client::new();
 
-    let (server, origin) = start_serving(
-        orgraph(&test.url)
-            .env("ORGRAPH_SEED_DEMO", "false")
-            .env("ORGRAPH_JOBS", "false")
-            .env("RUST_LOG", "info")
-            .env("ORGRAPH_LOG_FORMAT", "json"),
-    );
+    let serve_logging_json = |trace_document: &str| {
+        start_serving(
+            orgraph(&test.url)
+                .env("ORGRAPH_SEED_DEMO", "false")
+                .env("ORGRAPH_JOBS", "false")
+                .env("RUST_LOG", "info")
+                .env("ORGRAPH_LOG_FORMAT", "json")
+                .env("ORGRAPH_TRACE_GRAPHQL_DOCUMENT", trace_document),
+        )
+    };
+
+    let (server, origin) = serve_logging_json("false");
     let named = client
         .post(format!("{origin}/graphql"))
         .header("x-request-id", "trace-me-1")
@@ -581,8 +591,15 @@ async fn a_request_id_round_trips_and_names_the_request_in_the_json_log() {
         .unwrap();
     let answer: serde_json::Value = named.json().await.unwrap();
     assert_eq!(answer["data"]["viewer"]["email"], amara.email.as_str());
-    let unnamed = client.get(format!("{origin}/healthz")).send().await.unwrap();
-    let made_up = unnamed.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let unnamed = client
+        .get(format!("{origin}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    let made_up = unnamed.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     uuid::Uuid::parse_str(&made_up).expect("a request without an id gets a UUID");
     let (logs, clean_exit) = terminate_once_logged(server, None);
     assert!(clean_exit, "{logs}");
@@ -612,14 +629,7 @@ async fn a_request_id_round_trips_and_names_the_request_in_the_json_log() {
     assert_eq!(health["fields"]["route"], "/healthz");
 
     // ORGRAPH_TRACE_GRAPHQL_DOCUMENT puts the document on the span.
-    let (server, origin) = start_serving(
-        orgraph(&test.url)
-            .env("ORGRAPH_SEED_DEMO", "false")
-            .env("ORGRAPH_JOBS", "false")
-            .env("RUST_LOG", "info")
-            .env("ORGRAPH_LOG_FORMAT", "json")
-            .env("ORGRAPH_TRACE_GRAPHQL_DOCUMENT", "true"),
-    );
+    let (server, origin) = serve_logging_json("true");
     let response = client
         .post(format!("{origin}/graphql"))
         .header("x-request-id", "trace-me-2")
