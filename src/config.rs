@@ -64,6 +64,10 @@ pub struct Settings {
     pub seed_demo: bool,
     /// `ORGRAPH_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `ORGRAPH_METRICS`: whether requests are counted (`GET /metrics`) and traced (a span and
+    /// a log line each); `false` only to measure what that costs (the bench's
+    /// `--telemetry-cost`): the answers keep their `x-request-id`.
+    pub metrics: bool,
     /// `ORGRAPH_TRACE_GRAPHQL_DOCUMENT`: whether a request's span (in the logs, and in the
     /// traces exported over OTLP) carries its GraphQL document as `graphql.document`; off, as
     /// the literal arguments of a document may be personal data.
@@ -180,6 +184,7 @@ impl Default for Settings {
             request_timeout_ms: 30_000,
             seed_demo: true,
             log_format: LogFormat::Text,
+            metrics: true,
             trace_graphql_document: false,
             max_query_depth: 15,
             max_query_complexity: 50_000,

@@ -116,7 +116,11 @@ impl Application {
             .await
             .context("reading the reference tables")?;
         let broker = broker(settings, &db).await?;
-        let metrics = Arc::new(Metrics::new().context("the metrics registry")?);
+        let metrics = Arc::new(
+            Metrics::new()
+                .context("the metrics registry")?
+                .enabled(settings.metrics),
+        );
         let feeds = Feeds {
             broker: broker.clone(),
             tokens: ResumeTokens::new(settings.resolve_jwt_secret()?.as_bytes()),
@@ -268,14 +272,21 @@ pub fn router(state: AppState, cors: &CorsOrigins) -> Router {
                 .layer(body_limit),
         )
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::scrape))
-        .merge(graphiql::routes())
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
-        .with_state(state);
+        .route("/readyz", get(readyz));
+    let routes = if state.metrics.is_enabled() {
+        routes
+            .route("/metrics", get(metrics::scrape))
+            .merge(graphiql::routes())
+            .layer(middleware::from_fn_with_state(
+                state.metrics.clone(),
+                metrics::track,
+            ))
+    } else {
+        routes
+            .merge(graphiql::routes())
+            .layer(middleware::from_fn(metrics::identify))
+    };
+    let routes = routes.with_state(state);
     match cors_layer(cors) {
         Some(layer) => routes.layer(layer),
         None => routes,
