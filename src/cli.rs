@@ -10,10 +10,10 @@ use entity::prelude::User;
 use indicatif::{ProgressBar, ProgressStyle};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{ConnectionTrait as _, DatabaseConnection, EntityTrait, QueryFilter};
 
 use crate::audit::{self, Verification};
-use crate::config::{Configuration, Settings};
+use crate::config::{Configuration, DEV_SECRET_PATH, Settings};
 use crate::db::reference::Reference;
 use crate::domain::benchmark::MIN_COHORT_SIZE;
 use crate::jobs::{self, JobRunner, RunResult, Schedule};
@@ -151,11 +151,26 @@ pub enum MigrateAction {
     },
     /// List the migrations and whether each is applied.
     Status,
-    /// Drop every table and apply every migration again. Destroys all data.
-    Fresh,
+    /// Drop every table and apply every migration again. Destroys all data: asks first when
+    /// standard input is a terminal, and otherwise needs --yes.
+    Fresh {
+        /// Go ahead without asking.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
-/// Runs a parsed command line.
+/// The command line of this process; `--help` lists the environment variables too.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory as _, FromArgMatches as _};
+    let environment = crate::config::environment_help();
+    let matches = Cli::command()
+        .after_help(environment.clone())
+        .mut_subcommand("serve", |serve| serve.after_help(environment))
+        .get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
 /// Whether `error` is a write to a pipe whose reader has gone.
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error
@@ -163,6 +178,7 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .is_some_and(|error| error.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
+/// Runs a parsed command line.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(Command::Schema) = cli.command {
         say_part!("{}", graphql::sdl());
@@ -174,7 +190,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return print_configuration(&configuration, &warnings);
     }
     let settings = configuration.settings;
-    telemetry::init(settings.log_format);
+    // Kept to the end of the command: dropping it exports the traces still buffered.
+    let _telemetry = telemetry::init(settings.log_format);
     for warning in warnings {
         tracing::warn!("{warning}");
     }
@@ -364,25 +381,91 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 async fn migrate(settings: &Settings, action: MigrateAction) -> anyhow::Result<()> {
-    let db = db::connect(settings).await?;
-    match action {
-        MigrateAction::Up => Migrator::up(&db, None).await?,
-        MigrateAction::Down { steps } => Migrator::down(&db, Some(steps)).await?,
-        MigrateAction::Fresh => Migrator::fresh(&db).await?,
-        MigrateAction::Status => {
-            for migration in Migrator::get_migration_with_status(&db).await? {
-                say!(
-                    "{:<10} {}",
-                    migration.status().to_string(),
-                    migration.name()
-                );
+    // How many migrations to roll back; none to apply every pending one.
+    let down_steps = match action {
+        MigrateAction::Fresh { yes } => {
+            if !yes {
+                confirm_fresh(settings)?;
             }
-            return Ok(());
+            return fresh(settings).await;
         }
+        MigrateAction::Status => return migration_status(settings).await,
+        MigrateAction::Up => None,
+        MigrateAction::Down { steps } => Some(steps),
+    };
+    let db = db::connect(settings).await?;
+    match down_steps {
+        None => Migrator::up(&db, None).await?,
+        Some(steps) => Migrator::down(&db, Some(steps)).await?,
     }
-    let applied = Migrator::get_applied_migrations(&db).await?.len();
-    let pending = Migrator::get_pending_migrations(&db).await?.len();
+    say_migrations(&db).await
+}
+
+async fn migration_status(settings: &Settings) -> anyhow::Result<()> {
+    let db = db::connect(settings).await?;
+    for migration in Migrator::get_migration_with_status(&db).await? {
+        say!(
+            "{:<10} {}",
+            migration.status().to_string(),
+            migration.name()
+        );
+    }
+    Ok(())
+}
+
+async fn say_migrations(db: &DatabaseConnection) -> anyhow::Result<()> {
+    let applied = Migrator::get_applied_migrations(db).await?.len();
+    let pending = Migrator::get_pending_migrations(db).await?.len();
     say!("migrations: {applied} applied, {pending} pending");
+    Ok(())
+}
+
+/// Rolls every migration back and applies them all again: SeaORM's own `fresh` drops the
+/// tables but not the functions of the audit log's triggers, so on PostgreSQL its second half
+/// failed on a function that already exists. SQLite refuses to drop a table whose rows others
+/// still reference (`ON DELETE RESTRICT`) while foreign keys are on, so there it runs on one
+/// connection with them off for the while.
+async fn fresh(settings: &Settings) -> anyhow::Result<()> {
+    let sqlite = settings.backend() == crate::config::Backend::Sqlite;
+    let one_connection = Settings {
+        db_max_connections: 1,
+        ..settings.clone()
+    };
+    let db = db::connect(if sqlite { &one_connection } else { settings }).await?;
+    if sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
+    }
+    Migrator::reset(&db).await?;
+    Migrator::up(&db, None).await?;
+    if sqlite {
+        db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
+    }
+    say_migrations(&db).await
+}
+
+/// Asks on the terminal before `migrate fresh` destroys the database; without a terminal to
+/// ask on (a script, CI), refuses: `--yes` says it in advance.
+fn confirm_fresh(settings: &Settings) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    let database = db::redact(&settings.database_url);
+    anyhow::ensure!(
+        std::io::stdin().is_terminal(),
+        "migrate fresh drops every table of {database} and destroys all its data: pass --yes \
+         to go ahead (standard input is not a terminal to ask on)"
+    );
+    let mut stderr = std::io::stderr();
+    write!(
+        stderr,
+        "migrate fresh drops every table of {database} and destroys all its data. Type yes to go \
+         ahead: "
+    )?;
+    stderr.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    anyhow::ensure!(
+        answer.trim().eq_ignore_ascii_case("yes"),
+        "migrate fresh not confirmed: nothing was changed"
+    );
     Ok(())
 }
 
@@ -433,5 +516,17 @@ async fn token(settings: &Settings, email: &str, ttl_hours: i64) -> anyhow::Resu
         .await?
         .with_context(|| format!("no user has the email {email}"))?;
     say!("{}", keys.mint(user.id, ttl)?);
+    // Never the secret itself: which one, so that a token a server refuses is explained.
+    let secret = match &settings.jwt_secret {
+        Some(_) => "ORGRAPH_JWT_SECRET".to_owned(),
+        None => format!(
+            "the development secret in {} (ORGRAPH_JWT_SECRET is not set): only a server \
+             started without ORGRAPH_JWT_SECRET in the same folder accepts it",
+            std::path::absolute(DEV_SECRET_PATH)
+                .unwrap_or_else(|_| DEV_SECRET_PATH.into())
+                .display()
+        ),
+    };
+    writeln!(std::io::stderr(), "signed with {secret}")?;
     Ok(())
 }

@@ -75,6 +75,14 @@ pub struct Settings {
     pub seed_demo: bool,
     /// `ORGRAPH_LOG_FORMAT`: `text` or `json`.
     pub log_format: LogFormat,
+    /// `ORGRAPH_METRICS`: whether requests are counted (`GET /metrics`) and traced (a span and
+    /// a log line each); `false` only to measure what that costs (the bench's
+    /// `--telemetry-cost`): the answers keep their `x-request-id`.
+    pub metrics: bool,
+    /// `ORGRAPH_TRACE_GRAPHQL_DOCUMENT`: whether a request's span (in the logs, and in the
+    /// traces exported over OTLP) carries its GraphQL document as `graphql.document`; off, as
+    /// the literal arguments of a document may be personal data.
+    pub trace_graphql_document: bool,
     /// `ORGRAPH_MAX_QUERY_DEPTH`: the deepest selection a query may nest.
     pub max_query_depth: usize,
     /// `ORGRAPH_MAX_QUERY_COMPLEXITY`: the most fields a query may select, multipliers included.
@@ -210,6 +218,8 @@ impl Default for Settings {
             request_timeout_ms: 30_000,
             seed_demo: true,
             log_format: LogFormat::Text,
+            metrics: true,
+            trace_graphql_document: false,
             max_query_depth: 15,
             max_query_complexity: 50_000,
             introspection: true,
@@ -716,6 +726,102 @@ fn closest<'a>(name: &str, known: &'a [String]) -> Option<&'a str> {
         .map(|(_, known)| known.as_str())
 }
 
+/// Variables orgraph reads beside its settings, with their defaults and what they do.
+const OTHER_VARIABLES: &[(&str, &str, &str)] = &[
+    (
+        "RUST_LOG",
+        crate::telemetry::DEFAULT_FILTER,
+        "the log filter, in `tracing` syntax (`info,orgraph=debug`).",
+    ),
+    (
+        crate::telemetry::OTLP_ENDPOINT,
+        "unset",
+        "the OpenTelemetry collector traces are exported to over OTLP/HTTP \
+         (`http://localhost:4318`), in a build with the `otlp` feature; the other `OTEL_*` \
+         variables of the OTLP exporter apply too.",
+    ),
+];
+
+/// The widest line of the environment's help.
+const HELP_WIDTH: usize = 100;
+
+/// Every variable orgraph reads, with its default and what it does, for `orgraph --help`:
+/// the settings' from the doc comments of [`Settings`]' fields, so that the struct stays the
+/// one list of settings.
+pub fn environment_help() -> String {
+    let defaults = serde_json::to_value(Settings::default()).expect("the settings serialise");
+    let defaults = defaults.as_object().expect("the settings are a struct");
+    let documented = field_docs(include_str!("config.rs"));
+    let undocumented = defaults
+        .keys()
+        .filter(|key| !documented.iter().any(|(field, _)| field == *key))
+        .map(|key| (key.clone(), String::new()))
+        .collect::<Vec<_>>();
+    let mut help = String::from("Environment variables (more in the README, \"Configuration\"):\n");
+    for (field, doc) in documented.into_iter().chain(undocumented) {
+        let Some(default) = defaults.get(&field) else {
+            continue;
+        };
+        let default = match default {
+            serde_json::Value::Null => "unset".to_owned(),
+            serde_json::Value::String(text) => text.clone(),
+            other => other.to_string(),
+        };
+        help_entry(&mut help, &variable_for(&field), &default, &doc);
+    }
+    for (variable, default, doc) in OTHER_VARIABLES {
+        help_entry(&mut help, variable, default, doc);
+    }
+    help
+}
+
+/// One variable of the environment's help: its name and default, then what it does, wrapped.
+fn help_entry(help: &mut String, variable: &str, default: &str, doc: &str) {
+    help.push_str(&format!("  {variable}  [default: {default}]\n"));
+    let mut line = String::new();
+    for word in doc.split_whitespace() {
+        if !line.is_empty() && 6 + line.len() + 1 + word.len() > HELP_WIDTH {
+            help.push_str(&format!("      {line}\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        help.push_str(&format!("      {line}\n"));
+    }
+}
+
+/// The doc comment of each field of `pub struct Settings` in `source`, in order, without the
+/// `` `VARIABLE`: `` it starts with.
+fn field_docs(source: &str) -> Vec<(String, String)> {
+    let body = source
+        .split_once("pub struct Settings {")
+        .and_then(|(_, rest)| rest.split_once("\n}"))
+        .map_or("", |(body, _)| body);
+    let mut fields = Vec::new();
+    let mut doc: Vec<&str> = Vec::new();
+    for line in body.lines().map(str::trim) {
+        if let Some(text) = line.strip_prefix("///") {
+            doc.push(text.trim());
+        } else if let Some((field, _)) = line
+            .strip_prefix("pub ")
+            .and_then(|field| field.split_once(':'))
+        {
+            let text = doc.join(" ");
+            let text = match text.split_once("`: ") {
+                Some((variable, rest)) if variable.starts_with('`') => rest.to_owned(),
+                _ => text,
+            };
+            fields.push((field.trim().to_owned(), text));
+            doc.clear();
+        }
+    }
+    fields
+}
+
 /// A warning for each `ORGRAPH_*` variable among `names` that is no setting, naming the
 /// closest one: a misspelled setting would otherwise be ignored without a word.
 pub fn unknown_variables(names: impl IntoIterator<Item = String>) -> Vec<String> {
@@ -923,6 +1029,39 @@ mod tests {
             unknown_variables(known_variables()).is_empty(),
             "every setting is known"
         );
+    }
+
+    #[test]
+    fn the_help_names_every_setting_with_its_default_and_meaning() {
+        let help = environment_help();
+        for variable in known_variables() {
+            let entry = help
+                .split_once(&format!("  {variable}  [default: "))
+                .map(|(_, entry)| entry)
+                .unwrap_or_else(|| panic!("{variable} is missing from the help: {help}"));
+            let mut lines = entry.lines();
+            lines.next();
+            let meaning = lines.next().unwrap_or_default();
+            assert!(
+                meaning.starts_with("      ") && meaning.trim().len() > 10,
+                "{variable} says what it does: {meaning:?}"
+            );
+        }
+        assert!(help.contains("  ORGRAPH_LISTEN  [default: 127.0.0.1:8000]\n"));
+        assert!(help.contains("  ORGRAPH_CORS_ORIGINS  [default: unset]\n"));
+        assert!(help.contains("  RUST_LOG  [default: info,"));
+        assert!(help.lines().all(|line| line.len() <= HELP_WIDTH), "{help}");
+    }
+
+    #[test]
+    fn the_readme_gives_every_setting_a_row_of_its_configuration_table() {
+        let readme = include_str!("../README.md");
+        for variable in known_variables() {
+            assert!(
+                readme.contains(&format!("\n| `{variable}` | ")),
+                "README.md, \"Configuration\": no row for {variable}"
+            );
+        }
     }
 
     #[test]

@@ -4,11 +4,9 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use clap::Parser;
-
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = orgraph::cli::Cli::parse();
+    let cli = orgraph::cli::parse();
     match orgraph::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         // The reader of the output has all it wanted (`| head`).

@@ -18,8 +18,10 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use sea_orm::{DatabaseConnection, DatabaseConnectionType};
+use tracing::Instrument as _;
 
 use crate::http::Answered;
+use crate::telemetry;
 
 /// How many distinct operation names get a label value of their own.
 pub const MAX_OPERATION_NAMES: usize = 100;
@@ -50,6 +52,8 @@ pub struct Metrics {
     subscriptions_ended: IntCounterVec,
     rate_limited: IntCounterVec,
     operation_names: Mutex<HashSet<String>>,
+    /// Off (`ORGRAPH_METRICS=false`): operations and statements are not counted.
+    enabled: bool,
 }
 
 /// Counts one open websocket (or subscription) while it lives.
@@ -186,7 +190,19 @@ impl Metrics {
             subscriptions_ended,
             rate_limited,
             operation_names: Mutex::new(HashSet::new()),
+            enabled: true,
         })
+    }
+
+    /// These metrics, counting nothing of requests when `enabled` is false.
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = enabled;
+        self
+    }
+
+    /// Whether requests are counted and traced.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
     }
 
     /// A websocket opened; it counts until the guard is dropped.
@@ -221,6 +237,9 @@ impl Metrics {
 
     /// Counts one GraphQL operation and its errors.
     pub fn operation(&self, operation: Operation<'_>) {
+        if !self.enabled {
+            return;
+        }
         let name = self.operation_name(operation.name);
         self.operations
             .with_label_values(&[operation.kind, &name])
@@ -244,6 +263,9 @@ impl Metrics {
 
     /// Counts the statements of one HTTP request.
     pub fn statements(&self, count: u64) {
+        if !self.enabled {
+            return;
+        }
         self.statements.observe(count as f64);
     }
 
@@ -311,14 +333,10 @@ pub async fn track(
         .map_or("unmatched", MatchedPath::as_str)
         .to_owned();
     let method = request.method().as_str().to_owned();
-    let request_id = crate::http::client_request_id(request.headers())
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
-    let id_header = HeaderValue::from_str(&request_id).expect("a kept id is header text");
-    request
-        .headers_mut()
-        .insert(crate::http::REQUEST_ID, id_header.clone());
+    let (request_id, id_header) = assign_request_id(&mut request);
+    let span = telemetry::request_span(&request_id, &method, &route, request.headers());
     let started = std::time::Instant::now();
-    let mut response = next.run(request).await;
+    let mut response = next.run(request).instrument(span.clone()).await;
     let elapsed = started.elapsed();
     metrics
         .http_duration
@@ -338,12 +356,15 @@ pub async fn track(
         .get::<Answered>()
         .cloned()
         .unwrap_or_default();
+    telemetry::record_answer(&span, response.status().as_u16(), elapsed, statements);
+    // In the span, so that a JSON line carries its operation type and viewer too.
+    let _in_span = span.enter();
     tracing::info!(
         request_id = %request_id,
         method = %method,
         route = %route,
         status = response.status().as_u16(),
-        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        duration_ms = telemetry::milliseconds(elapsed),
         statements,
         operation = answered.operation.as_deref(),
         errors = ?answered.error_codes,
@@ -353,6 +374,29 @@ pub async fn track(
         .headers_mut()
         .insert(crate::http::REQUEST_ID, id_header);
     response
+}
+
+/// What [`track`] does when requests are neither counted nor traced (`ORGRAPH_METRICS=false`):
+/// the request's id, on the request and on its answer.
+pub async fn identify(mut request: Request, next: Next) -> Response {
+    let (_, id_header) = assign_request_id(&mut request);
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert(crate::http::REQUEST_ID, id_header);
+    response
+}
+
+/// The request's id: the client's `x-request-id` when it can be kept, else a new one; set on
+/// the request (the audit log reads it there), and returned with its header for the answer.
+fn assign_request_id(request: &mut Request) -> (String, HeaderValue) {
+    let request_id = crate::http::client_request_id(request.headers())
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let id_header = HeaderValue::from_str(&request_id).expect("a kept id is header text");
+    request
+        .headers_mut()
+        .insert(crate::http::REQUEST_ID, id_header.clone());
+    (request_id, id_header)
 }
 
 /// `GET /metrics`.

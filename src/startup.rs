@@ -68,6 +68,8 @@ pub struct AppState {
     pub ws: WebSocketLimits,
     /// Every client's token buckets (`ORGRAPH_RATE_LIMIT_*`).
     pub rate_limits: Arc<RateLimits>,
+    /// Whether a request's span carries its document (`ORGRAPH_TRACE_GRAPHQL_DOCUMENT`).
+    pub trace_document: bool,
 }
 
 /// How websockets are kept (`ORGRAPH_WS_KEEPALIVE_SECONDS`,
@@ -136,7 +138,11 @@ impl Application {
             .await
             .context("reading the reference tables")?;
         let broker = broker(settings, &db).await?;
-        let metrics = Arc::new(Metrics::new().context("the metrics registry")?);
+        let metrics = Arc::new(
+            Metrics::new()
+                .context("the metrics registry")?
+                .enabled(settings.metrics),
+        );
         let feeds = Feeds {
             broker: broker.clone(),
             tokens: ResumeTokens::new(settings.resolve_jwt_secret()?.as_bytes()),
@@ -164,6 +170,7 @@ impl Application {
                 open: Arc::default(),
             },
             rate_limits: Arc::new(RateLimits::new(&settings.rate_policy(), clock)),
+            trace_document: settings.trace_graphql_document,
         };
         let worker = Worker::new(settings.resolve_jwt_secret()?.as_bytes());
         let jobs = settings.jobs.then(|| {
@@ -295,14 +302,21 @@ pub fn router(state: AppState, cors: &CorsOrigins) -> Router {
         )
         .route("/exports/{id}", get(http::exports::download))
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics::scrape))
-        .merge(graphiql::routes())
-        .layer(middleware::from_fn_with_state(
-            state.metrics.clone(),
-            metrics::track,
-        ))
-        .with_state(state);
+        .route("/readyz", get(readyz));
+    let routes = if state.metrics.is_enabled() {
+        routes
+            .route("/metrics", get(metrics::scrape))
+            .merge(graphiql::routes())
+            .layer(middleware::from_fn_with_state(
+                state.metrics.clone(),
+                metrics::track,
+            ))
+    } else {
+        routes
+            .merge(graphiql::routes())
+            .layer(middleware::from_fn(metrics::identify))
+    };
+    let routes = routes.with_state(state);
     match cors_layer(cors) {
         Some(layer) => routes.layer(layer),
         None => routes,

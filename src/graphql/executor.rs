@@ -67,6 +67,23 @@ impl Executor {
         })
     }
 
+    /// The name (when it has one) and type of the operation `request` picks, for its trace;
+    /// `None` for a document that does not parse or names no operation it holds.
+    pub fn operation(&self, request: &Request) -> Option<(Option<String>, OperationType)> {
+        let parsed = self.documents.parse(&request.query)?;
+        let operation = pick_operation(&parsed, request.operation_name.as_deref()).ok()?;
+        let name = request
+            .operation_name
+            .clone()
+            .or_else(|| match &parsed.operations {
+                DocumentOperations::Multiple(operations) => {
+                    operations.keys().next().map(ToString::to_string)
+                }
+                DocumentOperations::Single(_) => None,
+            });
+        Some((name, operation.ty))
+    }
+
     /// The checks the schemas' validation leaves out, on the document `request` parses to.
     fn precheck(&self, request: &Request) -> Result<Option<Arc<ExecutableDocument>>, ServerError> {
         let Some(parsed) = self.documents.parse(&request.query) else {

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 
+use async_graphql::parser::types::OperationType;
 use async_graphql::{ServerError, Variables};
 use axum::Extension;
 use axum::body::Bytes;
@@ -12,6 +13,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use tracing::Instrument as _;
 
 use super::Refusal;
 use super::media::{ResponseMedia, negotiate, require_json_body};
@@ -27,6 +29,7 @@ use crate::graphql::guards::Session;
 use crate::graphql::tag_uncoded_errors;
 use crate::metrics::Operation;
 use crate::startup::AppState;
+use crate::telemetry;
 
 /// The response header that tells how many SQL statements a request sent.
 pub const STATEMENTS_HEADER: &str = "x-orgraph-sql-statements";
@@ -273,6 +276,10 @@ pub(super) async fn execute_as(
     let started = std::time::Instant::now();
     let (spawner, loads) = load_queue();
     let mutation = state.executor.holds_a_mutation(&request.query);
+    let span = tracing::Span::current();
+    if !span.is_disabled() {
+        trace_operation(state, &credentials, &request);
+    }
     let person = credentials.user().ok();
     let session = Session::new(credentials, db.primary, spawner);
     let session = match db.replica {
@@ -290,17 +297,21 @@ pub(super) async fn execute_as(
     // would leave the client guessing. Only its timeout stops it, dropping its transaction.
     let executor = state.executor.clone();
     let limit = state.request_timeout;
-    let execution = tokio::spawn(async move {
-        let run = loads.run_beside(executor.execute(request));
-        let Some(limit) = limit else {
-            return run.await;
-        };
-        tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
-            async_graphql::Response::from_errors(vec![
-                AppError::RequestTimeout(limit.as_millis()).into_request_error(),
-            ])
-        })
-    });
+    let execution = tokio::spawn(
+        async move {
+            let run = loads.run_beside(executor.execute(request));
+            let Some(limit) = limit else {
+                return run.await;
+            };
+            tokio::time::timeout(limit, run).await.unwrap_or_else(|_| {
+                async_graphql::Response::from_errors(vec![
+                    AppError::RequestTimeout(limit.as_millis()).into_request_error(),
+                ])
+            })
+        }
+        // Its statements' spans are the request's children.
+        .instrument(span),
+    );
     let mut response = match execution.await {
         Ok(response) => response,
         Err(error) => {
@@ -326,6 +337,26 @@ pub(super) async fn execute_as(
         error_codes: response.errors.iter().filter_map(error_code).collect(),
     });
     response
+}
+
+/// Records the operation `request` picks and its viewer on the request's span.
+fn trace_operation(state: &AppState, credentials: &Credentials, request: &async_graphql::Request) {
+    let Some((name, kind)) = state.executor.operation(request) else {
+        return;
+    };
+    telemetry::record_operation(telemetry::OperationFields {
+        name: name.as_deref(),
+        kind: match kind {
+            OperationType::Query => "query",
+            OperationType::Mutation => "mutation",
+            OperationType::Subscription => "subscription",
+        },
+        viewer: match credentials {
+            Credentials::User(user) => Some(*user),
+            _ => None,
+        },
+        document: state.trace_document.then_some(request.query.as_str()),
+    });
 }
 
 /// An error's `extensions.code`.

@@ -187,6 +187,13 @@ fn serve_then_terminate(command: &mut Command) -> (String, bool) {
 /// given, until a log line contains it; then stops it with SIGTERM. Returns its standard error
 /// (the logs) and whether it exited cleanly.
 fn serve_until_logged(command: &mut Command, awaited: Option<&str>) -> (String, bool) {
+    let (server, _) = start_serving(command);
+    terminate_once_logged(server, awaited)
+}
+
+/// Starts `orgraph serve` on a free port, its logs piped, and returns it once it says it is
+/// serving, with the origin it serves (`http://127.0.0.1:<port>`).
+fn start_serving(command: &mut Command) -> (Child, String) {
     let mut server = command
         .env("ORGRAPH_LISTEN", "127.0.0.1:0")
         .stdout(Stdio::piped())
@@ -196,11 +203,13 @@ fn serve_until_logged(command: &mut Command, awaited: Option<&str>) -> (String, 
     let mut stdout = BufReader::new(server.stdout.take().expect("piped stdout"));
     let mut line = String::new();
     stdout.read_line(&mut line).expect("a line on stdout");
-    assert!(
-        line.contains("serving GraphiQL at http://127.0.0.1:"),
-        "{line}"
-    );
-    terminate_once_logged(server, awaited)
+    let origin = line
+        .split_once("serving GraphiQL at ")
+        .and_then(|(_, url)| url.trim().strip_suffix("/graphql"))
+        .filter(|origin| origin.starts_with("http://127.0.0.1:"))
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    (server, origin)
 }
 
 /// Waits until a log line of `process` contains `awaited` (when given), then stops it with
@@ -301,6 +310,11 @@ async fn serve_runs_no_jobs_when_they_are_switched_off() {
     );
     assert!(clean_exit, "{logs}");
     assert!(!logs.contains("job scheduler"), "{logs}");
+    assert!(logs.contains(" INFO "), "text lines: {logs}");
+    assert!(
+        !logs.contains('\u{1b}'),
+        "no colours in logs that go to a pipe: {logs:?}"
+    );
     assert_eq!(JobRun::find().count(&test.db).await.unwrap(), 0);
 }
 
@@ -406,4 +420,235 @@ async fn output_into_a_closed_pipe_ends_the_command_quietly() {
         assert!(output.status.success(), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
+}
+
+#[tokio::test]
+async fn token_says_on_stderr_which_secret_signed_it_never_the_secret() {
+    let test = migrated_database().await;
+    orgraph::seed::demo(&test.db).await.unwrap();
+    let mint = |command: &mut Command| {
+        let output = command
+            .args(["token", "--email", "amara.okafor@northwind.example"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "{stderr}");
+        (
+            String::from_utf8_lossy(&output.stdout).trim().to_owned(),
+            stderr,
+        )
+    };
+
+    let (token, stderr) = mint(&mut orgraph(&test.url));
+    assert_eq!(stderr.trim(), "signed with ORGRAPH_JWT_SECRET");
+    assert!(!stderr.contains(TEST_JWT_SECRET));
+    orgraph::auth::token::TokenKeys::new(TEST_JWT_SECRET)
+        .verify(&token)
+        .expect("signed with the variable's secret");
+
+    if on_postgres() {
+        return; // PostgreSQL needs ORGRAPH_JWT_SECRET: there is no development secret.
+    }
+    // Without the variable, on SQLite: the development secret of the working folder.
+    let folder = tempfile::tempdir().unwrap();
+    let (token, stderr) = mint(
+        orgraph(&test.url)
+            .env_remove("ORGRAPH_JWT_SECRET")
+            .current_dir(folder.path()),
+    );
+    let path = folder.path().join("data/dev-jwt-secret");
+    let secret = std::fs::read_to_string(&path).expect("the development secret was kept");
+    assert!(
+        stderr.contains(&format!(
+            "signed with the development secret in {}",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ORGRAPH_JWT_SECRET is not set"), "{stderr}");
+    assert!(!stderr.contains(secret.trim()), "{stderr}");
+    orgraph::auth::token::TokenKeys::new(secret.trim())
+        .verify(&token)
+        .expect("signed with the development secret");
+}
+
+#[test]
+fn help_lists_the_environment_variables_with_their_defaults() {
+    for args in [&["--help"][..], &["serve", "--help"][..]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_orgraph"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}");
+        let help = String::from_utf8_lossy(&output.stdout);
+        for entry in [
+            "  DATABASE_URL  [default: sqlite://data/orgraph.db?mode=rwc]",
+            "  ORGRAPH_LISTEN  [default: 127.0.0.1:8000]",
+            "  ORGRAPH_JWT_SECRET  [default: unset]",
+            "  ORGRAPH_LOG_FORMAT  [default: text]",
+            "  RUST_LOG  [default: info,",
+        ] {
+            assert!(help.contains(entry), "{args:?} lists {entry:?}: {help}");
+        }
+        assert!(
+            help.contains("the address the HTTP server binds"),
+            "and says what each does: {help}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn migrate_fresh_destroys_nothing_without_yes_when_it_cannot_ask() {
+    let test = migrated_database().await;
+    orgraph::seed::demo(&test.db).await.unwrap();
+
+    let refused = orgraph(&test.url)
+        .args(["migrate", "fresh"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("destroys all its data: pass --yes"),
+        "{stderr}"
+    );
+    assert_eq!(Organization::find().count(&test.db).await.unwrap(), 3);
+
+    let fresh = orgraph(&test.url)
+        .args(["migrate", "fresh", "--yes"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        fresh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fresh.stderr)
+    );
+    // A connection of its own: the pool's statements were prepared on the dropped tables.
+    let db = orgraph::db::connect(&test_settings(&test.url))
+        .await
+        .unwrap();
+    assert_eq!(Organization::find().count(&db).await.unwrap(), 0);
+    assert_eq!(MaturityLevel::find().count(&db).await.unwrap(), 10);
+}
+
+/// The JSON lines `orgraph serve` logged, one object each.
+fn json_lines(logs: &str) -> Vec<serde_json::Value> {
+    logs.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect()
+}
+
+/// The log line of the request whose id is `request_id`.
+fn request_line<'a>(lines: &'a [serde_json::Value], request_id: &str) -> &'a serde_json::Value {
+    lines
+        .iter()
+        .find(|line| {
+            line["fields"]["message"] == "request" && line["fields"]["request_id"] == request_id
+        })
+        .unwrap_or_else(|| panic!("no request line for {request_id}: {lines:#?}"))
+}
+
+#[tokio::test]
+async fn a_request_id_round_trips_and_names_the_request_in_the_json_log() {
+    let test = migrated_database().await;
+    orgraph::seed::demo(&test.db).await.unwrap();
+    let amara = User::find()
+        .all(&test.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|user| user.email == "amara.okafor@northwind.example")
+        .expect("the demo's owner");
+    let token = orgraph::auth::token::TokenKeys::new(TEST_JWT_SECRET)
+        .mint(amara.id, chrono::Duration::hours(1))
+        .unwrap();
+    let query = r#"query Me { viewer { name email } }"#;
+    let client = reqwest::Client::new();
+
+    let serve_logging_json = |trace_document: &str| {
+        start_serving(
+            orgraph(&test.url)
+                .env("ORGRAPH_SEED_DEMO", "false")
+                .env("ORGRAPH_JOBS", "false")
+                .env("RUST_LOG", "info")
+                .env("ORGRAPH_LOG_FORMAT", "json")
+                .env("ORGRAPH_TRACE_GRAPHQL_DOCUMENT", trace_document),
+        )
+    };
+
+    let (server, origin) = serve_logging_json("false");
+    let named = client
+        .post(format!("{origin}/graphql"))
+        .header("x-request-id", "trace-me-1")
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "query": query }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(named.status(), 200);
+    assert_eq!(named.headers()["x-request-id"], "trace-me-1");
+    let statements: u64 = named.headers()["x-orgraph-sql-statements"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let answer: serde_json::Value = named.json().await.unwrap();
+    assert_eq!(answer["data"]["viewer"]["email"], amara.email.as_str());
+    let unnamed = client
+        .get(format!("{origin}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    let made_up = unnamed.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    uuid::Uuid::parse_str(&made_up).expect("a request without an id gets a UUID");
+    let (logs, clean_exit) = terminate_once_logged(server, None);
+    assert!(clean_exit, "{logs}");
+    let lines = json_lines(&logs);
+
+    let line = request_line(&lines, "trace-me-1");
+    let span = &line["span"];
+    assert_eq!(span["name"], "HTTP request", "{line}");
+    assert_eq!(span["request_id"], "trace-me-1", "{line}");
+    assert_eq!(span["http.route"], "/graphql", "{line}");
+    assert_eq!(span["graphql.operation.name"], "Me", "{line}");
+    assert_eq!(span["graphql.operation.type"], "query", "{line}");
+    assert_eq!(span["enduser.id"], amara.id.to_string().as_str(), "{line}");
+    assert_eq!(span["sql.statements"], statements, "{line}");
+    assert_eq!(span["http.response.status_code"], 200, "{line}");
+    assert!(span["duration_ms"].as_f64().is_some(), "{line}");
+    assert!(
+        span.get("graphql.document").is_none(),
+        "no document unless asked: {line}"
+    );
+    assert!(
+        !logs.contains(&amara.email),
+        "the viewer is named by id, never by email: {logs}"
+    );
+    let health = request_line(&lines, &made_up);
+    assert_eq!(health["span"]["request_id"], made_up.as_str());
+    assert_eq!(health["fields"]["route"], "/healthz");
+
+    // ORGRAPH_TRACE_GRAPHQL_DOCUMENT puts the document on the span.
+    let (server, origin) = serve_logging_json("true");
+    let response = client
+        .post(format!("{origin}/graphql"))
+        .header("x-request-id", "trace-me-2")
+        .json(&serde_json::json!({ "query": "{ maturityLevels { level } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let (logs, clean_exit) = terminate_once_logged(server, None);
+    assert!(clean_exit, "{logs}");
+    let lines = json_lines(&logs);
+    let span = &request_line(&lines, "trace-me-2")["span"];
+    assert_eq!(span["graphql.document"], "{ maturityLevels { level } }");
+    assert_eq!(span["graphql.operation.type"], "query");
+    assert!(span.get("graphql.operation.name").is_none(), "anonymous");
+    assert!(span.get("enduser.id").is_none(), "no token, no viewer");
 }

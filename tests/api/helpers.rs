@@ -16,12 +16,60 @@ pub const PG_URL_VARIABLE: &str = "ORGRAPH_TEST_PG_URL";
 /// The secret test tokens are signed with.
 pub const TEST_JWT_SECRET: &str = "test-secret-test-secret-test-secret";
 
-/// A database of its own for one test.
+/// A database of its own for one test, gone when the test ends: a SQLite file in a temporary
+/// folder, or a PostgreSQL database dropped when this is dropped.
 pub struct TestDb {
     pub url: String,
     pub db: DatabaseConnection,
     /// Keeps the SQLite file alive for the test's duration.
     _folder: Option<TempDir>,
+    /// Drops the PostgreSQL database when the test ends.
+    _postgres: Option<PostgresDatabase>,
+}
+
+/// A PostgreSQL database made for one test, dropped with this guard (also when the test
+/// panics), so that a run leaves no database per test behind.
+struct PostgresDatabase {
+    /// `ORGRAPH_TEST_PG_URL`: where the `DROP DATABASE` is sent from.
+    admin_url: String,
+    name: String,
+}
+
+/// How long dropping a test database may take before it is left for `.ci/run` to drop.
+const DROP_DATABASE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        // The test's runtime may be the one dropping this (and may not block on a future of its
+        // own), so the statement runs on a thread with a runtime of its own. `WITH (FORCE)`
+        // (PostgreSQL 13+) ends the connections still open on the database, the test's pool's
+        // and a server process's, instead of waiting for them.
+        let admin_url = self.admin_url.clone();
+        let statement = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|error| error.to_string())?;
+            runtime.block_on(async {
+                let drop = async {
+                    let admin = sea_orm::Database::connect(admin_url.as_str()).await?;
+                    let result = admin.execute_unprepared(&statement).await;
+                    admin.close().await.ok();
+                    result.map(|_| ())
+                };
+                match tokio::time::timeout(DROP_DATABASE_TIMEOUT, drop).await {
+                    Ok(result) => result.map_err(|error| error.to_string()),
+                    Err(_) => Err(format!("no answer within {DROP_DATABASE_TIMEOUT:?}")),
+                }
+            })
+        })
+        .join()
+        .unwrap_or_else(|_| Err("the dropping thread panicked".to_owned()));
+        if let Err(error) = dropped {
+            eprintln!("the test database {} was not dropped: {error}", self.name);
+        }
+    }
 }
 
 /// Whether the tests run on PostgreSQL.
@@ -49,12 +97,15 @@ pub fn test_settings(database_url: &str) -> Settings {
 
 /// An empty database (no tables) on the selected backend.
 pub async fn empty_database() -> TestDb {
-    let (url, folder) = match std::env::var(PG_URL_VARIABLE) {
-        Ok(base) if !base.is_empty() => (create_postgres_database(&base).await, None),
+    let (url, folder, postgres) = match std::env::var(PG_URL_VARIABLE) {
+        Ok(base) if !base.is_empty() => {
+            let (url, database) = create_postgres_database(&base).await;
+            (url, None, Some(database))
+        }
         _ => {
             let folder = tempfile::tempdir().expect("a temporary folder");
             let url = format!("sqlite://{}/test.db?mode=rwc", folder.path().display());
-            (url, Some(folder))
+            (url, Some(folder), None)
         }
     };
     let db = db::connect(&test_settings(&url))
@@ -64,6 +115,7 @@ pub async fn empty_database() -> TestDb {
         url,
         db,
         _folder: folder,
+        _postgres: postgres,
     }
 }
 
@@ -74,9 +126,9 @@ pub async fn migrated_database() -> TestDb {
     test_db
 }
 
-/// Creates `<run database>_t<random>` on the server of `base_url` and returns its URL; `.ci/run`
-/// drops them all with the run database.
-async fn create_postgres_database(base_url: &str) -> String {
+/// Creates `<run database>_t<random>` on the server of `base_url` and returns its URL and the
+/// guard that drops it (`.ci/run` drops any left behind with the run database).
+async fn create_postgres_database(base_url: &str) -> (String, PostgresDatabase) {
     let (server, run_database) = base_url
         .rsplit_once('/')
         .expect("ORGRAPH_TEST_PG_URL ends with a database name");
@@ -93,7 +145,12 @@ async fn create_postgres_database(base_url: &str) -> String {
         .await
         .expect("CREATE DATABASE for a test");
     admin.close().await.ok();
-    format!("{server}/{name}")
+    let url = format!("{server}/{name}");
+    let database = PostgresDatabase {
+        admin_url: base_url.to_owned(),
+        name,
+    };
+    (url, database)
 }
 
 /// A running application on a fresh, migrated database.

@@ -83,3 +83,21 @@ async fn metrics_count_requests_operations_errors_statements_and_the_pool() {
         "families are described"
     );
 }
+
+#[tokio::test]
+async fn metrics_switched_off_leave_no_metrics_route_but_keep_the_request_id() {
+    let app = spawn_app_with(|settings| settings.metrics = false).await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("x-request-id", "bare-1")
+        .json(&json!({ "query": "{ maturityLevels { level } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-request-id"], "bare-1");
+    assert_eq!(response.headers()["x-orgraph-sql-statements"], "0");
+    let scrape = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(scrape.status(), 404);
+}

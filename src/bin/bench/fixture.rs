@@ -153,7 +153,7 @@ impl Fixture {
     ) -> reqwest::RequestBuilder {
         let token = self.token_for(case.query);
         match server.kind {
-            ServerKind::Orgraph => client
+            ServerKind::Orgraph | ServerKind::OrgraphBare => client
                 .post(&server.url)
                 .bearer_auth(token)
                 .json(&self.body(case.query, self.variables(case, i, Ids::Global))),

@@ -100,6 +100,10 @@ struct Args {
     /// Leave the baseline out (each server's peak memory is its own process's either way).
     #[arg(long)]
     without_baseline: bool,
+    /// Also run orgraph with `ORGRAPH_METRICS=false` (no metrics, no request spans or log
+    /// lines) after orgraph in each round, and report what metrics and tracing cost.
+    #[arg(long)]
+    telemetry_cost: bool,
     /// `subscriptions`: websockets held open, each subscribed to one organisation's events.
     #[arg(long, default_value_t = 2000)]
     subscribers: usize,
@@ -214,6 +218,10 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         (Some(PeerKind::Postgraphile), Backend::Postgres) => peer::PostGraphile::install()?,
     };
     let orgraph = Server::start(ServerKind::Orgraph, &settings).await?;
+    let bare = match args.telemetry_cost {
+        true => Some(Server::start(ServerKind::OrgraphBare, &settings).await?),
+        false => None,
+    };
     let baseline = match args.without_baseline {
         true => None,
         false => Some(Server::start(ServerKind::Baseline, &settings).await?),
@@ -242,10 +250,15 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     );
     let monitor = Monitor::new((backend == Backend::Postgres).then(|| db.clone()));
     let driver = Driver::new(args.connections, args.seconds, args.warmup);
-    let servers: Vec<&Server> = [Some(&orgraph), peer.as_ref(), baseline.as_ref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    let servers: Vec<&Server> = [
+        Some(&orgraph),
+        bare.as_ref(),
+        peer.as_ref(),
+        baseline.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     for case in &cases(&args) {
         check::same_rows(&driver, &fixture, case, &orgraph, peer.as_ref()).await;
     }
@@ -256,7 +269,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
             let mut first: Option<Measured> = None;
             for server in &servers {
                 let served = match server.kind {
-                    ServerKind::Orgraph => true,
+                    ServerKind::Orgraph | ServerKind::OrgraphBare => true,
                     ServerKind::Baseline => case.baseline,
                     ServerKind::PostGraphile => case.peer,
                 };
@@ -320,6 +333,9 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         subscriptions::run(&orgraph, fixture.admin_token(), &organizations, &load).await?;
     }
     runs.print_summary(peer.is_some());
+    if bare.is_some() {
+        runs.print_telemetry_cost();
+    }
     let memory: Vec<String> = servers
         .iter()
         .map(|server| {

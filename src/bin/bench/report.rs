@@ -46,6 +46,10 @@ impl Line {
                 times(o.per_second() / m.per_second()),
                 times(o.total_ms() / m.total_ms())
             ),
+            // What metrics and tracing add: orgraph's time per request over its own without.
+            (Some(o), ServerKind::OrgraphBare) => {
+                format!("time {:>5}", times(m.per_second() / o.per_second()))
+            }
             (Some(o), ServerKind::Baseline) => format!(
                 "time {:>5} cpu {:>6}",
                 times(m.per_second() / o.per_second()),
@@ -127,6 +131,7 @@ impl Runs {
         for scenario in self.scenarios() {
             for server in [
                 ServerKind::Orgraph,
+                ServerKind::OrgraphBare,
                 ServerKind::PostGraphile,
                 ServerKind::Baseline,
             ] {
@@ -222,6 +227,43 @@ impl Runs {
         }
     }
 }
+
+impl Runs {
+    /// What metrics and tracing cost orgraph per request, per scenario: its time per request
+    /// (at the same concurrency, the inverse of its throughput) over that without them, and
+    /// the same for its CPU per request, each the median of the rounds' own.
+    pub fn print_telemetry_cost(&self) {
+        println!();
+        println!(
+            "metrics + tracing: orgraph's cost per request over orgraph-bare's \
+             (ORGRAPH_METRICS=false), the issue's bound is {:.0} % of time per request:",
+            TELEMETRY_COST_BOUND * 100.0
+        );
+        println!("{:<14} {:<28} {:<28} bound", "scenario", "time", "cpu");
+        for scenario in self.scenarios() {
+            let time = self.ratios(scenario, ServerKind::OrgraphBare, |o, b| {
+                b.per_second() / o.per_second()
+            });
+            if time.is_empty() {
+                continue;
+            }
+            let cpu = self.ratios(scenario, ServerKind::OrgraphBare, |o, b| {
+                o.total_ms() / b.total_ms()
+            });
+            let within = median(time.clone()) - 1.0 <= TELEMETRY_COST_BOUND;
+            println!(
+                "{:<14} {:<28} {:<28} {}",
+                scenario,
+                summary(&time),
+                summary(&cpu),
+                if within { "met" } else { "MISSED" }
+            );
+        }
+    }
+}
+
+/// The issue's bound on what metrics and tracing may add to the time per request.
+const TELEMETRY_COST_BOUND: f64 = 0.03;
 
 /// Whether the medians meet the issue's acceptance against the peer.
 fn target(scenario: &str, rate: &[f64], cpu: &[f64]) -> &'static str {

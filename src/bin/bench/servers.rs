@@ -19,6 +19,8 @@ use crate::BENCH_APPLICATION;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ServerKind {
     Orgraph,
+    /// orgraph with `ORGRAPH_METRICS=false`: no metrics, no request spans or log lines.
+    OrgraphBare,
     Baseline,
     #[value(skip)]
     PostGraphile,
@@ -28,6 +30,7 @@ impl ServerKind {
     pub fn label(self) -> &'static str {
         match self {
             ServerKind::Orgraph => "orgraph",
+            ServerKind::OrgraphBare => "orgraph-bare",
             ServerKind::Baseline => "baseline",
             ServerKind::PostGraphile => "postgraphile",
         }
@@ -83,14 +86,25 @@ impl Server {
             // The `subscriptions` scenario's sockets are all one person's, from one address.
             .env("ORGRAPH_MAX_SOCKETS_PER_PERSON", "100000")
             .env("ORGRAPH_MAX_SOCKETS_PER_ADDRESS", "100000")
+            .env(
+                "ORGRAPH_METRICS",
+                (kind != ServerKind::OrgraphBare).to_string(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
+            // orgraph logs a line per request, as deployed; written, and not read.
+            .stderr(match kind {
+                ServerKind::Orgraph | ServerKind::OrgraphBare => Stdio::null(),
+                _ => Stdio::inherit(),
+            })
             .spawn()
             .with_context(|| format!("starting {}", kind.label()))?;
         let mut server = Server {
             kind,
             url: match kind {
-                ServerKind::Orgraph => format!("http://{address}/graphql"),
+                ServerKind::Orgraph | ServerKind::OrgraphBare => {
+                    format!("http://{address}/graphql")
+                }
                 _ => format!("http://{address}"),
             },
             pid: child.id(),
@@ -206,8 +220,9 @@ pub async fn serve(kind: ServerKind) -> anyhow::Result<()> {
     stop_with_the_bench();
     let settings = Settings::from_env()?;
     match kind {
-        // What `orgraph serve` does, without its log output.
-        ServerKind::Orgraph => {
+        // What `orgraph serve` does, its logs included.
+        ServerKind::Orgraph | ServerKind::OrgraphBare => {
+            let _telemetry = orgraph::telemetry::init(settings.log_format);
             Application::build(&settings)
                 .await?
                 .run_until_stopped()
