@@ -3,7 +3,7 @@
 //! invitations removed; a dry run changes nothing.
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{audit_log, events, organization_invitations, user_consents, users};
@@ -19,8 +19,8 @@ use crate::helpers::TEST_JWT_SECRET;
 use crate::rows;
 use crate::world::World;
 
-fn retention(archive: &PathBuf) -> Retention {
-    Retention::new(Keys::new(TEST_JWT_SECRET.as_bytes()), archive.clone())
+fn retention(archive: &Path) -> Retention {
+    Retention::new(Keys::new(TEST_JWT_SECRET.as_bytes()), archive)
 }
 
 fn archive_dir() -> PathBuf {
