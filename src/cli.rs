@@ -18,6 +18,8 @@ use crate::db::reference::Reference;
 use crate::domain::benchmark::MIN_COHORT_SIZE;
 use crate::jobs::{self, JobRunner, RunResult, Schedule};
 use crate::privacy::requests::Worker;
+use crate::privacy::retention::Retention;
+use crate::privacy::strategy::Keys;
 use crate::seed::{self, SeedSummary, SyntheticSize};
 use crate::service::{benchmarks, twins};
 use crate::startup::shutdown_signal;
@@ -99,6 +101,13 @@ pub enum Command {
     Jobs {
         #[command(subcommand)]
         action: JobsAction,
+    },
+    /// Apply the retention policies now (what the daily `retention` job does), or with
+    /// `--dry-run` list what they would change.
+    Retention {
+        /// Count what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -218,9 +227,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             action: TwinsAction::Recompute { org },
         } => recompute_twins(&settings, org.as_deref()).await,
         Command::Jobs { action } => jobs_command(&settings, action).await,
+        Command::Retention { dry_run } => retention(&settings, dry_run).await,
         Command::Schema => unreachable!("handled before reading the settings"),
         Command::Config => unreachable!("handled before starting the telemetry"),
     }
+}
+
+/// `orgraph retention`: one line per policy and change, with the rows it touched (or, dry,
+/// would touch).
+async fn retention(settings: &Settings, dry_run: bool) -> anyhow::Result<()> {
+    let db = db::connect(settings).await?;
+    db::migrate(&db).await?;
+    let keys = Keys::new(settings.resolve_jwt_secret()?.as_bytes());
+    let lines = Retention::new(keys, jobs::ARCHIVE_DIR)
+        .run(&db, Utc::now(), dry_run)
+        .await?;
+    let verb = if dry_run { "would be" } else { "were" };
+    for line in lines {
+        say!("{}: {} rows {verb} {}", line.entity, line.rows, line.change);
+    }
+    Ok(())
 }
 
 /// `orgraph config`: each setting as a line of `orgraph.toml` would set it, and where its

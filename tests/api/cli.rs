@@ -652,3 +652,39 @@ async fn a_request_id_round_trips_and_names_the_request_in_the_json_log() {
     assert!(span.get("graphql.operation.name").is_none(), "anonymous");
     assert!(span.get("enduser.id").is_none(), "no token, no viewer");
 }
+
+#[tokio::test]
+async fn retention_dry_run_lists_what_each_policy_would_change_and_changes_nothing() {
+    let test = migrated_database().await;
+    crate::rows::audit_entry().insert(&test.db).await.unwrap();
+    let output = orgraph(&test.url)
+        .args(["retention", "--dry-run"])
+        .output()
+        .expect("orgraph runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.contains("audit_log: 1 rows would be generalized"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().count(),
+        8,
+        "a line per policy and change: {stdout}"
+    );
+    let row = AuditLog::find().one(&test.db).await.unwrap().unwrap();
+    assert_eq!(
+        row.ip_address.as_deref(),
+        Some("203.0.113.7"),
+        "a dry run wrote"
+    );
+    let applied = orgraph(&test.url)
+        .args(["retention"])
+        .output()
+        .expect("orgraph runs");
+    assert!(
+        String::from_utf8_lossy(&applied.stdout).contains("audit_log: 1 rows were generalized")
+    );
+    let row = AuditLog::find().one(&test.db).await.unwrap().unwrap();
+    assert_eq!(row.ip_address.as_deref(), Some("203.0.113.0/24"));
+}
