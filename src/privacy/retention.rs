@@ -78,27 +78,15 @@ impl Retention {
                 });
             };
             match (policy.entity.as_str(), policy.action) {
-                ("audit_log", RetentionAction::Generalize) => {
-                    let (generalized, emptied) = addresses(
-                        db,
-                        Alias::new("audit_log"),
-                        audit_log::Column::CreatedAt.into_expr(),
-                        cutoff,
-                        dry_run,
-                    )
-                    .await?;
-                    line("generalized", generalized);
-                    line("emptied", emptied);
-                }
-                ("user_consents", RetentionAction::Generalize) => {
-                    let (generalized, emptied) = addresses(
-                        db,
-                        Alias::new("user_consents"),
-                        user_consents::Column::RecordedAt.into_expr(),
-                        cutoff,
-                        dry_run,
-                    )
-                    .await?;
+                (table @ ("audit_log" | "user_consents"), RetentionAction::Generalize) => {
+                    // When the address was recorded.
+                    let written_at = if table == "audit_log" {
+                        audit_log::Column::CreatedAt.into_expr()
+                    } else {
+                        user_consents::Column::RecordedAt.into_expr()
+                    };
+                    let (generalized, emptied) =
+                        addresses(db, Alias::new(table), written_at, cutoff, dry_run).await?;
                     line("generalized", generalized);
                     line("emptied", emptied);
                 }
