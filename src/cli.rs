@@ -365,6 +365,10 @@ async fn list_jobs(db: &DatabaseConnection, runner: &JobRunner) -> anyhow::Resul
 
 async fn run_jobs_once(runner: &JobRunner) -> anyhow::Result<()> {
     let reports = runner.run_due(Utc::now()).await?;
+    let requests = runner.run_data_requests(Utc::now()).await?;
+    if requests > 0 {
+        say!("{requests} data requests run");
+    }
     for report in &reports {
         say!("{report}");
     }

@@ -88,13 +88,15 @@ impl JobRunner {
             report.log();
             reports.push(report);
         }
-        if let Some(worker) = &self.data_requests {
-            let ran = worker.run_pending(&self.db, now).await?;
-            if ran > 0 {
-                tracing::info!(requests = ran, "data-subject requests run");
-            }
-        }
         Ok(reports)
+    }
+
+    /// Runs the data-subject requests waiting, oldest first; returns how many ran.
+    pub async fn run_data_requests(&self, now: DateTime<Utc>) -> Result<u64, DbErr> {
+        match &self.data_requests {
+            Some(worker) => worker.run_pending(&self.db, now).await,
+            None => Ok(0),
+        }
     }
 
     async fn run_period(&self, job: &Arc<dyn Job>, now: DateTime<Utc>) -> Result<JobReport, DbErr> {
