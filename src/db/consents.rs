@@ -6,9 +6,13 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use chrono::{DateTime, Utc};
-use entity::{consent_types, user_consents};
+use entity::enums::MemberStatus;
+use entity::{consent_types, organization_members, user_consents};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, Condition, QueryFilter, QueryTrait, Select};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+};
 use uuid::Uuid;
 
 use super::paging::{CursorValue, ListFilter, Listed, Parent, SortKey, ValueKind};
@@ -123,8 +127,20 @@ impl ListFilter<user_consents::Entity> for ConsentFilter {
 }
 
 /// The people whose newest decision on consent `code` (any version of it) is a withdrawal, as
-/// a subquery of user ids. Ties on the time are broken by the decision's id, as everywhere.
+/// a subquery of user ids.
 pub fn withdrawn(code: &str) -> SelectStatement {
+    newest_decision_is(code, false)
+}
+
+/// The people whose newest decision on consent `code` (any version of it) grants it, as a
+/// subquery of user ids: an opt-in.
+pub fn granted(code: &str) -> SelectStatement {
+    newest_decision_is(code, true)
+}
+
+/// The people whose newest decision on consent `code` is `granted`. Ties on the time are
+/// broken by the decision's id, as everywhere.
+fn newest_decision_is(code: &str, granted: bool) -> SelectStatement {
     let (decision, newer) = (Alias::new("decision"), Alias::new("newer_decision"));
     let of_code = || {
         Query::select()
@@ -152,7 +168,7 @@ pub fn withdrawn(code: &str) -> SelectStatement {
         .column((decision.clone(), C::UserId))
         .from_as(user_consents::Entity, decision.clone())
         .and_where(column(&decision, C::ConsentTypeId).in_subquery(of_code()))
-        .and_where(column(&decision, C::Granted).eq(false))
+        .and_where(column(&decision, C::Granted).eq(granted))
         .and_where(Expr::exists(superseded).not())
         .to_owned()
 }
@@ -182,4 +198,22 @@ impl Loader<DecisionsOf> for Reader {
             .map(|(key, decisions)| (key, Arc::new(decisions)))
             .collect())
     }
+}
+
+/// The active members of `organization` who opted in to consent `code`, by id.
+pub async fn opted_in_members(
+    db: &DatabaseConnection,
+    organization: Uuid,
+    code: &str,
+) -> Result<Vec<Uuid>, DbErr> {
+    organization_members::Entity::find()
+        .select_only()
+        .column(organization_members::Column::UserId)
+        .filter(organization_members::Column::OrganizationId.eq(organization))
+        .filter(organization_members::Column::Status.eq(MemberStatus::Active))
+        .filter(organization_members::Column::UserId.in_subquery(granted(code)))
+        .order_by_asc(organization_members::Column::UserId)
+        .into_tuple()
+        .all(db)
+        .await
 }

@@ -10,6 +10,9 @@ pub const ANALYTICS: &str = "analytics";
 /// Withdrawn by an owner: the organisation leaves every industry benchmark cohort.
 pub const DATA_SHARING: &str = "data_sharing";
 
+/// Email about news, offers and events: only to people whose newest decision grants it.
+pub const MARKETING: &str = "marketing";
+
 /// Whether a decision on consent `code` changes what the person's assessments count for.
 pub fn changes_twins(code: &str) -> bool {
     code == ANALYTICS

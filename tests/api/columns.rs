@@ -7,8 +7,9 @@ use std::collections::{BTreeMap, HashSet};
 
 use entity::enums::AuditOperation;
 use entity::{
-    assessment_scores, assessments, digital_twin_snapshots, organization_digital_twins,
-    organization_invitations, organization_members, organizations, user_consents, users,
+    assessment_scores, assessments, consent_types, digital_twin_snapshots,
+    organization_digital_twins, organization_invitations, organization_members, organizations,
+    user_consents, users,
 };
 use orgraph::audit::{self, Change, Pseudonymizer, RequestMeta};
 use sea_orm::sea_query::{Expr, SimpleExpr};
@@ -121,6 +122,10 @@ const READS: &[(&str, &str)] = &[
     (
         "Invitation",
         "query($invitation: ID!) { node(id: $invitation) { ... on Invitation { SELECTION } } }",
+    ),
+    (
+        "User",
+        "query($org: ID!) { organization(id: $org) { marketingAudience { SELECTION } } }",
     ),
     (
         "DataRequest",
@@ -404,6 +409,19 @@ async fn fill_every_column(world: &World) {
         .exec(db)
         .await
         .expect("people");
+    // Everyone in alpha opts in to marketing, so its audience lists people too.
+    let marketing = consent_types::Entity::find()
+        .filter(consent_types::Column::Code.eq("marketing"))
+        .one(db)
+        .await
+        .expect("consent types")
+        .expect("the marketing consent");
+    for person in world.alpha.people.values() {
+        rows::user_consent(person.id, marketing.id)
+            .insert(db)
+            .await
+            .expect("a marketing opt-in");
+    }
     assessments::Entity::update_many()
         .col_expr(
             assessments::Column::Metadata,

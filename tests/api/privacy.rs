@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use entity::{assessment_scores, data_deletions, digital_twin_snapshots, gdpr_requests};
+use entity::{
+    assessment_scores, consent_types, data_deletions, digital_twin_snapshots, gdpr_requests,
+};
 use orgraph::audit::{self, Verification};
 use orgraph::privacy::registry::{NOT_PERSONAL, PII_FIELDS};
 use orgraph::privacy::requests::Worker;
@@ -650,4 +652,45 @@ async fn an_export_of_ten_thousand_rows_completes() {
     assert_eq!(status, 200);
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(archive)).unwrap();
     assert!(zip.by_name("user_consents.csv").is_ok());
+}
+
+const AUDIENCE: &str = r#"query($id: ID!) { organization(id: $id) { marketingAudience { id } } }"#;
+const WITHDRAW: &str = r#"mutation($input: ConsentInput!) {
+  withdrawConsent(input: $input) { consent { id } } }"#;
+
+#[tokio::test]
+async fn a_marketing_withdrawal_takes_a_person_off_the_audience_at_once() {
+    let world = World::new().await;
+    let marketing = consent_types::Entity::find()
+        .filter(consent_types::Column::Code.eq("marketing"))
+        .one(&world.app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let member = world.alpha.person("member");
+    let decision = json!({ "input": { "consentTypeId": global_id("ConsentType", marketing.id) } });
+    succeeded(&world.query(Some(member), GRANT, decision.clone()).await);
+    let alpha = json!({ "id": global_id("Organization", world.alpha.id) });
+    let audience = |response: &Value| response["data"]["organization"]["marketingAudience"].clone();
+    let admin = world.alpha.person("admin");
+    let listed = world.query(Some(admin), AUDIENCE, alpha.clone()).await;
+    assert_eq!(
+        audience(&listed),
+        json!([{ "id": global_id("User", member.id) }]),
+        "{listed}"
+    );
+
+    // A plain member may not read it, and beta's admin reaches no alpha at all.
+    let plain = world
+        .query(Some(world.alpha.person("analyst")), AUDIENCE, alpha.clone())
+        .await;
+    assert_eq!(error_codes(&plain), ["FORBIDDEN"], "{plain}");
+    let stranger = world
+        .query(Some(world.beta.person("admin")), AUDIENCE, alpha.clone())
+        .await;
+    assert_eq!(stranger["data"]["organization"], Value::Null, "{stranger}");
+
+    succeeded(&world.query(Some(member), WITHDRAW, decision).await);
+    let after = world.query(Some(admin), AUDIENCE, alpha).await;
+    assert_eq!(audience(&after), json!([]), "{after}");
 }

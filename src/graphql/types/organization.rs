@@ -9,18 +9,21 @@ use entity::enums::MemberRole as StoredRole;
 use super::data_request::{self, DataRequest};
 use super::{
     Assessment, AuditEntry, DigitalTwin, Invitation, Membership, OrganizationAnalytics,
-    OrganizationBenchmark, joined_or_load, load,
+    OrganizationBenchmark, User, joined_or_load, load,
 };
 use crate::db::analytics::AnalyticsOf;
 use crate::db::assessments::{AssessmentSort, AssessmentsOf};
 use crate::db::audit::{AuditOf, AuditSort};
 use crate::db::benchmarks::PositionOfOrganization;
+use crate::db::consents;
 use crate::db::invitations::{InvitationSort, InvitationsOf};
 use crate::db::memberships::{MemberSort, MembersOf};
 use crate::db::organizations::{self, OrganizationJoins};
 use crate::db::paging::Sort;
 use crate::db::twins::TwinOfOrganization;
+use crate::db::users::UserKey;
 use crate::domain::analytics;
+use crate::domain::consent;
 use crate::error::AppError;
 use crate::graphql::connection::{PageArgs, Paged, child_connection, complexity};
 use crate::graphql::enums::{CompanySize, MemberRole, OrganizationStatus};
@@ -233,6 +236,20 @@ impl Organization {
         child_connection(ctx, of, filter, sort, args, |_| (), AuditEntry)
             .await
             .map(Some)
+    }
+
+    /// The members who may be sent marketing email: those whose newest `marketing` consent
+    /// decision grants it. A withdrawal takes a person off at once. Owners and admins.
+    #[graphql(guard = "OrganizationRole::at_least(StoredRole::Admin, self.0.row.id)")]
+    async fn marketing_audience(&self, ctx: &Context<'_>) -> Result<Option<Vec<User>>> {
+        let ids = consents::opted_in_members(db(ctx)?, self.0.row.id, consent::MARKETING)
+            .await
+            .map_err(AppError::from)?;
+        let mut audience = Vec::with_capacity(ids.len());
+        for id in ids {
+            audience.extend(load(ctx, UserKey(id)).await?.map(User));
+        }
+        Ok(Some(audience))
     }
 
     /// The data-subject requests about people who are or were members, newest first: that
