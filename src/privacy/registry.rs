@@ -319,9 +319,9 @@ pub fn check(fields: &[PiiField], tables: &[TableInfo]) -> Result<(), RegistryEr
             Strategy::Nullify if !column.nullable && !text => {
                 Some("NOT NULL and not text: no placeholder fits")
             }
-            Strategy::Generalize if !(text || column.kind == ColumnKind::Timestamp) => {
-                Some("only addresses (text) and timestamps can be generalised")
-            }
+            // Addresses only: no personal timestamp is registered, so date → month has no
+            // column to act on and erasure no code for it.
+            Strategy::Generalize if !text => Some("only addresses (text) can be generalised"),
             Strategy::Generalize if !column.nullable => {
                 Some("a generalised value is emptied after its window: the column must be nullable")
             }
