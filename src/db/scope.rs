@@ -57,6 +57,11 @@ impl Scope {
         }
     }
 
+    /// Whether the viewer administers the whole platform.
+    pub fn is_platform_admin(&self) -> bool {
+        matches!(self.access, Access::PlatformAdmin { .. })
+    }
+
     /// Rows whose organisation `column` is one the viewer may read.
     pub fn organizations(&self, column: Expr) -> Condition {
         match &self.access {

@@ -18,8 +18,8 @@ use entity::enums::{InvitationStatus, MemberStatus};
 use entity::{data_exports, gdpr_requests, organization_invitations, organization_members, users};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityName,
-    EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait, Value as SqlValue,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, Set, TransactionTrait, Value as SqlValue,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -155,7 +155,7 @@ pub async fn erase(
         }
     }
     if !dry_run {
-        let tombstoned = tombstone(db, subject.id, now).await?;
+        let tombstoned = tombstone(db, subject.id, keys.pseudonym(subject.id), now).await?;
         for (column, rows) in tombstoned {
             counts.entry(column).or_insert((Strategy::Nullify, 0)).1 += rows;
         }
@@ -176,20 +176,7 @@ pub async fn erase(
 
 /// The row sets of `table` that erasure searches.
 fn row_sets(table: &TableInfo, subject: &Subject) -> Vec<Rows> {
-    let mut about: Vec<(String, SqlValue)> = table
-        .links_to_users
-        .iter()
-        .map(|column| (column.clone(), SqlValue::from(subject.id)))
-        .collect();
-    if table.name == users::Entity.table_name() {
-        about.push(("id".to_owned(), SqlValue::from(subject.id)));
-    }
-    if table.name == organization_invitations::Entity.table_name() {
-        about.push((
-            "invitee_email".to_owned(),
-            SqlValue::from(subject.email.clone()),
-        ));
-    }
+    let about = table.about(subject.id, &subject.email);
     let mut sets = Vec::new();
     let organization_column = if table.name == "organizations" {
         Some("id")
@@ -383,6 +370,7 @@ fn anonymised(
 async fn tombstone(
     db: &DatabaseConnection,
     person: Uuid,
+    pseudonym: String,
     now: DateTime<Utc>,
 ) -> Result<Vec<((&'static str, &'static str), u64)>, DbErr> {
     let tx = db.begin().await?;
@@ -421,7 +409,7 @@ async fn tombstone(
             Expr::val(now),
         )
         .col_expr(organization_invitations::Column::UpdatedAt, Expr::val(now))
-        .filter(organization_invitations::Column::InviteeEmail.like("erased-%@erased.invalid"))
+        .filter(organization_invitations::Column::InviteeEmail.eq(pseudonym))
         .filter(organization_invitations::Column::Status.eq(InvitationStatus::Pending))
         .exec(&tx)
         .await?;
@@ -448,9 +436,9 @@ async fn tombstone(
 /// proof, after an erasure, that none does. Per location, in table order.
 pub async fn remaining(
     db: &DatabaseConnection,
-    identifiers: &Identifiers,
     subject: &Subject,
 ) -> Result<BTreeMap<(&'static str, &'static str), u64>, DbErr> {
+    let identifiers = subject.identifiers();
     let mut found = BTreeMap::new();
     for table in tables::all() {
         let fields: Vec<&PiiField> = registry::fields_of(table.name).collect();

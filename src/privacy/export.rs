@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 use std::io::{Cursor, Write};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::{data_exports, gdpr_requests, organization_invitations, users};
+use entity::{data_exports, gdpr_requests, users};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityName, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter,
+    Set, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -76,24 +76,19 @@ pub async fn collect(
     let email = users::Entity::find_by_id(subject)
         .one(db)
         .await?
-        .map(|user| user.email.to_lowercase());
+        .map(|user| user.email)
+        .unwrap_or_default();
     let mut exported = BTreeMap::new();
     for table in tables::all() {
-        let mut about = Condition::any();
-        for link in &table.links_to_users {
-            about = about.add(Expr::col(Alias::new(link.as_str())).eq(subject));
-        }
-        if table.name == users::Entity.table_name() {
-            about = about.add(Expr::col(Alias::new("id")).eq(subject));
-        }
-        if table.name == organization_invitations::Entity.table_name()
-            && let Some(email) = &email
-        {
-            about = about.add(Expr::col(Alias::new("invitee_email")).eq(email.clone()));
-        }
-        if about.is_empty() {
+        let links = table.about(subject, &email);
+        if links.is_empty() {
             continue;
         }
+        let about = links
+            .into_iter()
+            .fold(Condition::any(), |about, (column, value)| {
+                about.add(Expr::col(Alias::new(column)).eq(value))
+            });
         let mut rows = (table.rows)(db, about).await?;
         for row in &mut rows {
             if let Value::Object(columns) = row {

@@ -78,7 +78,7 @@ impl Worker {
                         json!({ "dryRun": true, "rows": report.rows(), "locations": report.locations }),
                     );
                 }
-                let remaining = erasure::remaining(db, subject.identifiers(), &subject).await?;
+                let remaining = erasure::remaining(db, &subject).await?;
                 let left: u64 = remaining.values().sum();
                 anyhow::ensure!(
                     left == 0,

@@ -120,6 +120,8 @@ pub fn generalize_ip(text: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct Identifiers {
     values: Vec<String>,
+    /// All of them, case-insensitively, longest first: compiled once, applied to every text.
+    pattern: Option<Regex>,
 }
 
 impl Identifiers {
@@ -135,7 +137,11 @@ impl Identifiers {
         // Longest first, so a full name goes before the first name inside it.
         values.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
         values.dedup();
-        Self { values }
+        let alternatives: Vec<String> = values.iter().map(|value| regex::escape(value)).collect();
+        let pattern = (!values.is_empty()).then(|| {
+            Regex::new(&format!("(?i){}", alternatives.join("|"))).expect("escaped literals")
+        });
+        Self { values, pattern }
     }
 
     /// Whether there are none.
@@ -162,9 +168,10 @@ impl Identifiers {
     /// `text` with the identifiers replaced, and nothing else: for text by someone else,
     /// which may mention the person beside other people.
     pub fn redact_identifiers(&self, text: &str) -> String {
-        self.values.iter().fold(text.to_owned(), |text, value| {
-            replace_ignoring_case(&text, value)
-        })
+        match &self.pattern {
+            Some(pattern) => pattern.replace_all(text, REDACTED).into_owned(),
+            None => text.to_owned(),
+        }
     }
 
     /// A JSON document with every string in it [`redact`](Self::redact)ed, at any depth;
@@ -193,12 +200,6 @@ fn map_strings(value: &Value, change: &dyn Fn(&str) -> String) -> Value {
         ),
         other => other.clone(),
     }
-}
-
-/// `text` with every case-insensitive occurrence of `lower` (lower case) replaced.
-fn replace_ignoring_case(text: &str, lower: &str) -> String {
-    let pattern = Regex::new(&format!("(?i){}", regex::escape(lower))).expect("an escaped literal");
-    pattern.replace_all(text, REDACTED).into_owned()
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use sea_orm::{
     IdenStatic, Iterable, QueryFilter, RelationTrait,
 };
 use serde_json::Value;
+use uuid::Uuid;
 
 /// What a column holds, as far as anonymisation cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +52,23 @@ pub struct TableInfo {
 }
 
 impl TableInfo {
+    /// The columns whose value makes a row one about a person, with that value: the links to
+    /// `users.id`, the person's own row, and the invitations addressed to their email.
+    pub fn about(&self, person: Uuid, email: &str) -> Vec<(String, sea_orm::Value)> {
+        let mut about: Vec<(String, sea_orm::Value)> = self
+            .links_to_users
+            .iter()
+            .map(|column| (column.clone(), person.into()))
+            .collect();
+        if self.name == users::Entity.table_name() {
+            about.push(("id".to_owned(), person.into()));
+        }
+        if self.name == organization_invitations::Entity.table_name() {
+            about.push(("invitee_email".to_owned(), email.to_lowercase().into()));
+        }
+        about
+    }
+
     /// The column called `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnInfo> {
         self.columns.iter().find(|column| column.name == name)

@@ -433,6 +433,21 @@ async fn a_request_is_seen_by_its_subject_and_admins_and_by_no_one_else() {
         let refused = world.query(Some(stranger), ERASE, other).await;
         assert_eq!(error_codes(&refused), ["NOT_FOUND"], "{refused}");
     }
+    // A platform admin sees any request, also one about someone in no organisation.
+    let loner = world
+        .query(
+            Some(&world.outsider),
+            ERASE,
+            json!({ "input": { "dryRun": true } }),
+        )
+        .await;
+    let loner = succeeded(&loner)["request"]["id"].clone();
+    let seen = answer(&world, &world.platform_admin, &loner).await;
+    assert_eq!(seen["data"]["node"]["id"], loner, "{seen}");
+    assert_eq!(
+        answer(&world, world.alpha.person("owner"), &loner).await,
+        nobody
+    );
     // The subject reads everything; alpha's admin sees it exists, not what it found.
     assert_eq!(answer(&world, member, &id).await["data"]["node"]["id"], id);
     let listed = world
@@ -502,7 +517,16 @@ async fn a_request_is_seen_by_its_subject_and_admins_and_by_no_one_else() {
         )
         .await;
     assert_eq!(error_codes(&twice), ["CONFLICT"], "{twice}");
-    assert_eq!(run_requests(&world).await, 0, "a canceled request ran");
+    assert_eq!(
+        run_requests(&world).await,
+        1,
+        "only the outsider's request runs"
+    );
+    let still = answer(&world, member, &id).await;
+    assert_eq!(
+        still["data"]["node"]["status"], "CANCELED",
+        "a canceled request ran: {still}"
+    );
 }
 
 #[test]
